@@ -1,0 +1,77 @@
+// The config table's items and their one schema, shared by the authorizer and the admin CLI.
+import { z } from "zod";
+import { USER_LOOKUP_FIELDS } from "./tables";
+
+/** Asymmetric algorithms aws-jwt-verify verifies. HS* and `none` are never accepted (RFC 8725 3.1, 3.2). */
+export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
+
+export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+
+/** A claim name, or a dot path into nested claims (`realm_access.roles`). */
+const claimPath = z
+  .string()
+  .min(1)
+  .max(256)
+  .regex(/^[^.\s][^\s]*$/, "a claim name or dot path, without spaces");
+
+const claimScalar = z.union([z.string().max(1024), z.number(), z.boolean()]);
+
+export const claimValidationSchema = z.discriminatedUnion("operator", [
+  z.strictObject({ claim: claimPath, operator: z.literal("equals"), value: claimScalar }),
+  z.strictObject({ claim: claimPath, operator: z.literal("oneOf"), values: z.array(claimScalar).min(1).max(100) }),
+  z.strictObject({ claim: claimPath, operator: z.literal("contains"), value: claimScalar }),
+  z.strictObject({ claim: claimPath, operator: z.literal("exists") }),
+]);
+export type ClaimValidation = z.infer<typeof claimValidationSchema>;
+
+export const autoProvisionSchema = z.strictObject({
+  enabled: z.boolean().default(false),
+});
+export type AutoProvision = z.infer<typeof autoProvisionSchema>;
+
+export const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+export const providerSchema = z.strictObject({
+  name: z.string().regex(PROVIDER_NAME_PATTERN, "1-64 letters, digits, '_', '.', '-'"),
+  metadataUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  /** The expected audience: the client id the provider issued to this application. */
+  clientId: z.string().min(1).max(256),
+  /** A reference (ARN or name) to where the client secret is kept; never the secret itself. */
+  clientSecretRef: z.string().min(1).max(2048).optional(),
+  userClaim: claimPath.default("email"),
+  userField: z.enum(USER_LOOKUP_FIELDS).default("email"),
+  enableJtiVerification: z.boolean().default(false),
+  claimValidations: z.array(claimValidationSchema).max(50).default([]),
+  autoProvision: autoProvisionSchema.default({ enabled: false }),
+  active: z.boolean().default(true),
+  allowedAlgorithms: z
+    .array(z.enum(SUPPORTED_ALGORITHMS))
+    .min(1)
+    .default([...SUPPORTED_ALGORITHMS]),
+  clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULT_CLOCK_SKEW_SECONDS),
+});
+export type ProviderConfig = z.infer<typeof providerSchema>;
+export type ProviderInput = z.input<typeof providerSchema>;
+
+export const propertySchema = z.strictObject({
+  name: z.string().min(1).max(256),
+  value: z.string().max(4096),
+});
+export type Property = z.infer<typeof propertySchema>;
+
+/** The seed's debug switches: either one turns on the step-by-step authentication log. */
+export const DEBUG_PROPERTIES = ["glide.auth.debug.enabled", "com.snc.platform.security.oauth.debug"] as const;
+
+/** Config items share one table; the partition key's prefix says what an item is. */
+export const CONFIG_KEY_PREFIX = { provider: "provider#", property: "property#" } as const;
+
+export const providerKey = (name: string): string => `${CONFIG_KEY_PREFIX.provider}${name}`;
+export const propertyKey = (name: string): string => `${CONFIG_KEY_PREFIX.property}${name}`;
+
+/** A readable one-line summary of what is wrong, naming each field. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(item)"}: ${issue.message}`)
+    .join("; ");
+}

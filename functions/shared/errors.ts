@@ -1,0 +1,86 @@
+// Every error of the domain: a stable `code` (the log's reason code), a message for logs only, and `cause`.
+
+/** Why a request was denied. Logged on the decision line; never sent to the caller. */
+export type AuthReasonCode =
+  // the Authorization header and the token's shape
+  | "token_missing"
+  | "token_malformed"
+  | "token_too_large"
+  | "token_type_invalid"
+  | "alg_not_allowed"
+  // the provider and its keys
+  | "unknown_issuer"
+  | "provider_unavailable"
+  | "kid_missing"
+  | "kid_unknown"
+  | "jwks_unavailable"
+  // the token itself
+  | "signature_invalid"
+  | "token_expired"
+  | "token_not_yet_valid"
+  | "token_issued_in_future"
+  | "issuer_mismatch"
+  | "audience_mismatch"
+  | "azp_mismatch"
+  | "claim_missing"
+  | "claim_invalid"
+  | "claim_mismatch"
+  | "jti_replayed"
+  // the user
+  | "user_claim_missing"
+  | "user_not_found"
+  | "user_ambiguous"
+  | "user_inactive"
+  | "user_locked_out"
+  | "provisioning_failed"
+  // our own side: never a bad token, always a deny
+  | "config_store_error"
+  | "replay_store_error"
+  | "user_store_error"
+  | "internal_error";
+
+/** Reason codes that mean "our side failed", so operators can tell an outage from an attack. */
+export const INTERNAL_REASON_CODES: ReadonlySet<AuthReasonCode> = new Set<AuthReasonCode>([
+  "config_store_error",
+  "replay_store_error",
+  "user_store_error",
+  "internal_error",
+  "provider_unavailable",
+  "jwks_unavailable",
+]);
+
+export abstract class DomainError<Code extends string> extends Error {
+  abstract readonly code: Code;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The request is not authenticated. Always a 401 with the fixed body; `code` and message go to the log. */
+export class AuthError extends DomainError<AuthReasonCode> {
+  constructor(
+    readonly code: AuthReasonCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** A configuration item is invalid. Disables that one item, never the whole authorizer. */
+export class ConfigError extends DomainError<"config_invalid"> {
+  readonly code = "config_invalid" as const;
+}
+
+/** A DynamoDB call failed for a reason other than its condition. */
+export class StoreError extends DomainError<"store_unavailable"> {
+  readonly code = "store_unavailable" as const;
+}
+
+/** The one body every unauthenticated request gets, exactly as ServiceNow sends it. */
+export const UNAUTHENTICATED_BODY = {
+  error: { message: "User Not Authenticated", detail: "Required to provide Auth information" },
+  status: "failure",
+} as const;

@@ -1,0 +1,82 @@
+// The DynamoDB table definitions: the one source for the CDK stack, the local stack and the tests.
+
+export type AttributeType = "S" | "N";
+
+export interface KeyAttribute {
+  readonly name: string;
+  readonly type: AttributeType;
+}
+
+export interface IndexDefinition {
+  readonly indexName: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+}
+
+export interface TableDefinition {
+  /** Environment variable through which every Lambda learns the table's physical name. */
+  readonly envVar: string;
+  readonly partitionKey: KeyAttribute;
+  readonly sortKey?: KeyAttribute;
+  readonly indexes: readonly IndexDefinition[];
+  /** DynamoDB TTL attribute (epoch seconds). Switched on by the CDK stack only: dynalite has no TTL. */
+  readonly ttlAttribute?: string;
+  readonly pointInTimeRecovery: boolean;
+  /** Keep the table when the stack is deleted (user data). */
+  readonly retain: boolean;
+}
+
+export type TableName = "config" | "users" | "jti" | "records";
+
+/** Users may be looked up by these fields; each one except `sys_id` is served by an index. */
+export const USER_LOOKUP_INDEXES = {
+  user_name: { indexName: "by_user_name", attribute: "user_name" },
+  // Email matching is case-insensitive: the index holds the lower-cased address.
+  email: { indexName: "by_email", attribute: "email_lower" },
+  employee_number: { indexName: "by_employee_number", attribute: "employee_number" },
+} as const;
+
+export type IndexedUserField = keyof typeof USER_LOOKUP_INDEXES;
+export type UserLookupField = "sys_id" | IndexedUserField;
+export const USER_LOOKUP_FIELDS = ["sys_id", ...Object.keys(USER_LOOKUP_INDEXES)] as [
+  UserLookupField,
+  ...UserLookupField[],
+];
+
+const s = (name: string): KeyAttribute => ({ name, type: "S" });
+
+export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
+  config: {
+    envVar: "CONFIG_TABLE",
+    partitionKey: s("pk"),
+    indexes: [],
+    pointInTimeRecovery: true,
+    retain: true,
+  },
+  users: {
+    envVar: "USERS_TABLE",
+    partitionKey: s("sys_id"),
+    indexes: Object.values(USER_LOOKUP_INDEXES).map(({ indexName, attribute }) => ({
+      indexName,
+      partitionKey: s(attribute),
+    })),
+    pointInTimeRecovery: true,
+    retain: true,
+  },
+  jti: {
+    envVar: "JTI_TABLE",
+    partitionKey: s("pk"),
+    indexes: [],
+    ttlAttribute: "expiresAt",
+    pointInTimeRecovery: false,
+    retain: false,
+  },
+  records: {
+    envVar: "RECORDS_TABLE",
+    partitionKey: s("table"),
+    sortKey: s("sys_id"),
+    indexes: [],
+    pointInTimeRecovery: true,
+    retain: true,
+  },
+};
