@@ -1,0 +1,157 @@
+// The authorizer's decision, top to bottom: header -> provider by iss -> key -> signature and claims ->
+// claim rules -> (one-time use || user lookup) -> user, or a deny with a reason code.
+import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import type { DecomposedJwt } from "aws-jwt-verify/jwt";
+import { epochSec, type Clock } from "../shared/clock";
+import { SUPPORTED_ALGORITHMS, type ProviderConfig } from "../shared/config-schema";
+import { isDebugEnabled } from "../shared/config-store";
+import { AuthError, StoreError } from "../shared/errors";
+import type { AppLogger } from "../shared/logger";
+import type { UserRecord, UserStore } from "../shared/user-store";
+import { checkClaimRules, checkIdTokenClaims, claimAt } from "./claims";
+import { isInternalReason, loggerTrace, silentTrace, type DecisionSink, type Trace } from "./decision-log";
+import type { ProviderRegistry } from "./provider-registry";
+import { replayKey, type ReplayStore } from "./replay-store";
+import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
+import { toAuthError } from "./verifier";
+
+/** The seam for just-in-time provisioning: create the user the token describes, or decline. */
+export interface UserProvisioner {
+  provision(provider: ProviderConfig, claims: JwtPayload): Promise<UserRecord | undefined>;
+}
+
+export const noProvisioning: UserProvisioner = { provision: async () => undefined };
+
+export interface AuthenticatorDeps {
+  readonly registry: ProviderRegistry;
+  readonly replayStore: ReplayStore;
+  readonly userStore: UserStore;
+  readonly provisioner: UserProvisioner;
+  readonly clock: Clock;
+  readonly logger: AppLogger;
+  readonly decisions: DecisionSink;
+}
+
+export interface AuthenticatedCaller {
+  readonly user: UserRecord;
+  readonly provider: string;
+  readonly claims: JwtPayload;
+}
+
+const MAX_USER_CLAIM_LENGTH = 512;
+const SYS_ID = /^[0-9a-f]{32}$/;
+
+/** Authenticates the bearer ID token in `authorizationHeader`, recording one decision line either way. */
+export async function authenticate(
+  authorizationHeader: string | undefined,
+  deps: AuthenticatorDeps,
+): Promise<AuthenticatedCaller> {
+  const startedMs = performance.now();
+  const facts: { provider?: string; kid?: string; alg?: string; tokenFingerprint?: string; storesMs?: number } = {};
+  try {
+    const token = extractBearerToken(authorizationHeader);
+    const digest = tokenDigest(token);
+    facts.tokenFingerprint = fingerprintOf(digest);
+    const jwt = decomposeToken(token);
+    // RFC 8725 3.1: `none`, HS* and anything unknown are refused here, before any provider or key fetch.
+    checkHeader(jwt, SUPPORTED_ALGORITHMS);
+    facts.alg = jwt.header.alg;
+    facts.kid = jwt.header.kid;
+
+    const config = await deps.registry.snapshot();
+    const trace = isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace;
+    const { iss, aud } = jwt.payload;
+    if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
+    const provider = await deps.registry.forIssuer(config, iss, aud === undefined ? [] : [aud].flat());
+    facts.provider = provider.name;
+    checkHeader(jwt, provider.config.allowedAlgorithms);
+    trace.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
+
+    const { payload } = await provider.verify(jwt, digest);
+    trace.step(`JWT token successfully verified for algorithm=${facts.alg}`);
+    checkIdTokenClaims(payload, provider.config, epochSec(deps.clock));
+    trace.step(`Going to verify claims:[${provider.config.claimValidations.map((rule) => rule.claim).join(",")}]`);
+    checkClaimRules(payload, provider.config.claimValidations);
+    trace.step("All claims are successfully validated.");
+
+    const storesStartedMs = performance.now();
+    const user = await resolveUser(jwt, payload, provider.config, deps, trace);
+    facts.storesMs = performance.now() - storesStartedMs;
+    trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
+
+    deps.decisions.record({
+      outcome: "allow",
+      reason: "authenticated",
+      internal: false,
+      ...facts,
+      userSysId: user.sys_id,
+      durationMs: performance.now() - startedMs,
+    });
+    return { user, provider: provider.name, claims: payload };
+  } catch (error) {
+    const denial =
+      error instanceof StoreError
+        ? new AuthError("config_store_error", error.message, { cause: error.cause })
+        : toAuthError(error);
+    deps.decisions.record({
+      outcome: "deny",
+      reason: denial.code,
+      internal: isInternalReason(denial.code),
+      ...facts,
+      durationMs: performance.now() - startedMs,
+      detail: denial.message,
+    });
+    if (denial.code === "internal_error") deps.logger.error("authorizer fault", { error: denial.cause ?? denial });
+    throw denial;
+  }
+}
+
+/**
+ * One-time use and user lookup run concurrently (one DynamoDB round trip of latency, not two). Both must
+ * succeed; any store failure denies, with a reason that tells an outage from a bad token.
+ */
+async function resolveUser(
+  jwt: DecomposedJwt,
+  payload: JwtPayload,
+  provider: ProviderConfig,
+  deps: AuthenticatorDeps,
+  trace: Trace,
+): Promise<UserRecord> {
+  const claimValue = claimAt(payload, provider.userClaim);
+  if (typeof claimValue !== "string" || claimValue.length === 0 || claimValue.length > MAX_USER_CLAIM_LENGTH) {
+    throw new AuthError("user_claim_missing", `user claim ${provider.userClaim} is not a usable string`);
+  }
+  const nowSec = epochSec(deps.clock);
+  const replay = provider.enableJtiVerification
+    ? deps.replayStore.consume(
+        replayKey(payload.iss as string, jwt),
+        (payload.exp as number) + provider.clockSkewSeconds,
+        nowSec,
+      )
+    : Promise.resolve();
+  const lookup =
+    provider.userField === "sys_id" && !SYS_ID.test(claimValue)
+      ? Promise.resolve([])
+      : deps.userStore.findBy(provider.userField, claimValue);
+  const [replayed, found] = await Promise.allSettled([replay, lookup]);
+
+  if (replayed.status === "rejected") {
+    if (replayed.reason instanceof StoreError) {
+      throw new AuthError("replay_store_error", replayed.reason.message, { cause: replayed.reason.cause });
+    }
+    throw replayed.reason;
+  }
+  if (provider.enableJtiVerification) trace.step("jti claim verified: first use of this token");
+  if (found.status === "rejected") {
+    const cause = found.reason instanceof StoreError ? found.reason.cause : found.reason;
+    throw new AuthError("user_store_error", "user lookup failed", { cause });
+  }
+  if (found.value.length > 1) {
+    throw new AuthError("user_ambiguous", `several users have this ${provider.userField}`);
+  }
+  const user = found.value[0] ?? (await deps.provisioner.provision(provider, payload));
+  if (!user) throw new AuthError("user_not_found", `no user with this ${provider.userField}`);
+  if (!user.active) throw new AuthError("user_inactive", "user is not active");
+  if (user.locked_out) throw new AuthError("user_locked_out", "user is locked out");
+  return user;
+}

@@ -1,0 +1,76 @@
+// Checks on a verified token's claims that aws-jwt-verify does not make, and the admin's claim rules.
+import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import type { ClaimValidation, ProviderConfig } from "../shared/config-schema";
+import { AuthError } from "../shared/errors";
+
+const MAX_SUB_LENGTH = 255; // OIDC Core 2: "It MUST NOT exceed 255 ASCII characters in length"
+const MAX_JTI_LENGTH = 512;
+
+/**
+ * ID token rules from OIDC Core 3.1.3.7 and RFC 8725 beyond signature, iss and aud (which the
+ * verifier has checked): required claims with the right types, exp/nbf/iat against our clock with the
+ * provider's skew, `azp`, and no claims of other JWT kinds.
+ */
+export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig, nowSec: number): void {
+  const { sub, aud, exp, iat, nbf, azp, jti } = payload;
+  const skew = provider.clockSkewSeconds;
+  if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
+    throw new AuthError(sub === undefined ? "claim_missing" : "claim_invalid", "sub must be a string of 1-255 characters");
+  }
+  if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
+    throw new AuthError("claim_missing", "aud is required");
+  }
+  for (const [name, value] of [["exp", exp], ["iat", iat]] as const) {
+    if (value === undefined) throw new AuthError("claim_missing", `${name} is required`);
+    if (!Number.isFinite(value)) throw new AuthError("claim_invalid", `${name} must be a number`);
+  }
+  // exp and nbf are also checked by aws-jwt-verify, against the system clock; ours is the one passed in.
+  if ((exp as number) + skew < nowSec) throw new AuthError("token_expired", `expired at ${exp}`);
+  if (nbf !== undefined && nbf - skew > nowSec) throw new AuthError("token_not_yet_valid", `not before ${nbf}`);
+  if ((iat as number) - skew > nowSec) throw new AuthError("token_issued_in_future", `issued at ${iat}`);
+  // OIDC Core 3.1.3.7 steps 4-5: with several audiences azp must be present; if present, it is our client id.
+  if (Array.isArray(aud) && aud.length > 1 && azp === undefined) {
+    throw new AuthError("azp_mismatch", "several audiences and no azp");
+  }
+  if (azp !== undefined && azp !== provider.clientId) throw new AuthError("azp_mismatch", "azp is another client");
+  // A logout token (OIDC Back-Channel Logout 2.4) is signed by the same keys; it is never an ID token.
+  if (payload["events"] !== undefined) throw new AuthError("token_type_invalid", "token carries events (logout token)");
+  if (jti !== undefined && (jti.length === 0 || jti.length > MAX_JTI_LENGTH)) {
+    throw new AuthError("claim_invalid", `jti must be 1-${MAX_JTI_LENGTH} characters`);
+  }
+}
+
+/** A claim by name, or by dot path into nested objects (`realm_access.roles`). A name that itself has dots wins. */
+export function claimAt(payload: Readonly<Record<string, unknown>>, path: string): unknown {
+  if (Object.hasOwn(payload, path)) return payload[path];
+  let value: unknown = payload;
+  for (const part of path.split(".")) {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, part)) {
+      return undefined;
+    }
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
+function rulePasses(rule: ClaimValidation, value: unknown): boolean {
+  switch (rule.operator) {
+    case "exists":
+      return value !== undefined && value !== null;
+    case "equals":
+      return value === rule.value;
+    case "oneOf":
+      return rule.values.some((allowed) => allowed === value);
+    case "contains":
+      return Array.isArray(value) && value.some((item) => item === rule.value);
+  }
+}
+
+/** Every rule must pass. Only the claim name is logged on failure: values may be personal data. */
+export function checkClaimRules(payload: Readonly<Record<string, unknown>>, rules: readonly ClaimValidation[]): void {
+  for (const rule of rules) {
+    if (!rulePasses(rule, claimAt(payload, rule.claim))) {
+      throw new AuthError("claim_mismatch", `claim rule failed: ${rule.claim} ${rule.operator}`);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// Wires the authenticator from its real parts; the Lambda handler, the local stack and the tests share it.
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { systemClock, type Clock } from "../shared/clock";
+import { CachedConfig, DEFAULT_CONFIG_TTL_MS, DynamoConfigSource } from "../shared/config-store";
+import { DynamoUserStore } from "../shared/user-store";
+import type { AppLogger } from "../shared/logger";
+import { noProvisioning, type AuthenticatorDeps, type UserProvisioner } from "./authenticate";
+import { LoggerDecisionSink, type DecisionSink } from "./decision-log";
+import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type FetchPolicy, type JsonFetcher } from "./http";
+import { DEFAULT_PROVIDER_CACHE_OPTIONS, type ProviderCacheOptions } from "./provider";
+import { ProviderRegistry } from "./provider-registry";
+import { DynamoReplayStore } from "./replay-store";
+
+export interface AuthenticatorOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tables: { readonly config: string; readonly users: string; readonly jti: string };
+  readonly logger: AppLogger;
+  readonly clock?: Clock;
+  readonly fetchPolicy?: Partial<FetchPolicy>;
+  readonly fetcher?: JsonFetcher;
+  readonly decisions?: DecisionSink;
+  readonly provisioner?: UserProvisioner;
+  readonly configTtlMs?: number;
+  readonly providerCache?: ProviderCacheOptions;
+}
+
+export function createAuthenticatorDeps(options: AuthenticatorOptions): AuthenticatorDeps {
+  const { client, tables, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const fetchPolicy = { ...DEFAULT_FETCH_POLICY, ...options.fetchPolicy };
+  const config = new CachedConfig(
+    new DynamoConfigSource(client, tables.config, logger),
+    clock,
+    logger,
+    options.configTtlMs ?? DEFAULT_CONFIG_TTL_MS,
+  );
+  return {
+    registry: new ProviderRegistry(
+      config,
+      options.fetcher ?? new PolicyJsonFetcher(fetchPolicy),
+      fetchPolicy,
+      clock,
+      logger,
+      options.providerCache ?? DEFAULT_PROVIDER_CACHE_OPTIONS,
+    ),
+    replayStore: new DynamoReplayStore(client, tables.jti),
+    userStore: new DynamoUserStore(client, tables.users),
+    provisioner: options.provisioner ?? noProvisioning,
+    clock,
+    logger,
+    decisions: options.decisions ?? new LoggerDecisionSink(logger),
+  };
+}

@@ -1,0 +1,49 @@
+// The one decision line per request, and the step-by-step lines the debug switches turn on.
+import { INTERNAL_REASON_CODES, type AuthReasonCode } from "../shared/errors";
+import type { AppLogger } from "../shared/logger";
+
+export interface Decision {
+  readonly outcome: "allow" | "deny";
+  readonly reason: AuthReasonCode | "authenticated";
+  /** True when our side failed (store, provider, bug): an outage, not a bad token. */
+  readonly internal: boolean;
+  readonly provider?: string;
+  readonly kid?: string;
+  readonly alg?: string;
+  readonly userSysId?: string;
+  /** First 12 hex of the token's SHA-256; the token itself is never logged. */
+  readonly tokenFingerprint?: string;
+  readonly durationMs: number;
+  /** Time spent in the concurrent replay write and user lookup. */
+  readonly storesMs?: number;
+  /** Log-only detail of a deny. May name claims or issuers; never token bytes. */
+  readonly detail?: string;
+}
+
+export interface DecisionSink {
+  record(decision: Decision): void;
+}
+
+export const isInternalReason = (reason: AuthReasonCode): boolean => INTERNAL_REASON_CODES.has(reason);
+
+export class LoggerDecisionSink implements DecisionSink {
+  constructor(private readonly logger: AppLogger) {}
+
+  record(decision: Decision): void {
+    const line = { decision };
+    if (decision.outcome === "allow") this.logger.info("authorization decision", line);
+    else if (decision.internal) this.logger.error("authorization decision", line);
+    else this.logger.warn("authorization decision", line);
+  }
+}
+
+/** Step lines in the spirit of the seed's localhost log; a no-op unless a debug switch is on. */
+export interface Trace {
+  step(message: string, attributes?: Record<string, unknown>): void;
+}
+
+export const silentTrace: Trace = { step: () => undefined };
+
+export const loggerTrace = (logger: AppLogger, tokenFingerprint: string | undefined): Trace => ({
+  step: (message, attributes) => logger.info(`Auth ${message}`, { debug: true, tokenFingerprint, ...attributes }),
+});

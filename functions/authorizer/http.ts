@@ -1,0 +1,102 @@
+// Fetches provider documents (discovery, key sets): https only in AWS, bounded in time and size.
+import { safeJsonParse, type Json } from "aws-jwt-verify/safe-json-parse";
+import { DomainError } from "../shared/errors";
+
+export class FetchFailedError extends DomainError<"fetch_failed" | "url_refused"> {
+  constructor(
+    readonly code: "fetch_failed" | "url_refused",
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export interface JsonFetcher {
+  fetchJson(url: string): Promise<Json>;
+}
+
+export interface FetchPolicy {
+  /** Allow `http://` on loopback hosts (local stack and tests only). */
+  readonly allowLoopbackHttp: boolean;
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+}
+
+export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowLoopbackHttp: false, timeoutMs: 3000, maxBytes: 512 * 1024 };
+
+const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.test(hostname);
+
+/** Throws unless the URL may be fetched under the policy: https, or http on loopback where allowed. */
+export function assertFetchableUrl(url: string, policy: Pick<FetchPolicy, "allowLoopbackHttp">): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch (error) {
+    throw new FetchFailedError("url_refused", `not a URL: ${url}`, { cause: error });
+  }
+  if (parsed.username !== "" || parsed.password !== "") {
+    throw new FetchFailedError("url_refused", `URL with credentials refused: ${parsed.host}`);
+  }
+  if (parsed.protocol === "https:") return parsed;
+  if (parsed.protocol === "http:" && policy.allowLoopbackHttp && isLoopbackHost(parsed.hostname)) return parsed;
+  throw new FetchFailedError("url_refused", `only https URLs are allowed, got ${parsed.protocol}//${parsed.host}`);
+}
+
+export class PolicyJsonFetcher implements JsonFetcher {
+  constructor(private readonly policy: FetchPolicy = DEFAULT_FETCH_POLICY) {}
+
+  async fetchJson(url: string): Promise<Json> {
+    const target = assertFetchableUrl(url, this.policy);
+    let response: Response;
+    try {
+      // Redirects are not followed: a provider document must be served where it is configured.
+      response = await fetch(target, {
+        redirect: "error",
+        headers: { accept: "application/json" },
+        signal: AbortSignal.timeout(this.policy.timeoutMs),
+      });
+    } catch (error) {
+      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: ${errorText(error)}`, {
+        cause: error,
+      });
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: status ${response.status}`);
+    }
+    const body = await readBounded(response, this.policy.maxBytes, target);
+    try {
+      return safeJsonParse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+    } catch (error) {
+      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: not UTF-8 JSON`, { cause: error });
+    }
+  }
+}
+
+async function readBounded(response: Response, maxBytes: number, target: URL): Promise<Buffer> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) {
+    await response.body?.cancel();
+    throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: ${declared} bytes is too large`);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      total += chunk.byteLength;
+      if (total > maxBytes) throw new Error(`more than ${maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: ${errorText(error)}`, {
+      cause: error,
+    });
+  }
+  return Buffer.concat(chunks);
+}
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));

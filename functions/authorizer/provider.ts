@@ -1,0 +1,149 @@
+// One configured OIDC provider at run time: its discovered metadata and its key set, each cached
+// across invocations, and the signature and standard-claim check of tokens it issued.
+import type { DecomposedJwt } from "aws-jwt-verify/jwt";
+import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import type { Jwk } from "aws-jwt-verify/jwk";
+import type { Clock } from "../shared/clock";
+import type { ProviderConfig } from "../shared/config-schema";
+import { AuthError } from "../shared/errors";
+import { parseDiscoveryDocument, type DiscoveredProvider } from "./discovery";
+import type { FetchPolicy, JsonFetcher } from "./http";
+import { parseJwks, selectJwk, SnapshotJwksCache } from "./key-set";
+import { RefreshingValue, type RefreshOptions } from "./refreshing-value";
+import { DecomposedJwtVerifier } from "./verifier";
+
+export interface ProviderCacheOptions {
+  readonly discovery: RefreshOptions;
+  readonly keys: RefreshOptions;
+  /** Signature verifications remembered per provider (0 turns the cache off). */
+  readonly verifiedTokens: number;
+}
+
+export const DEFAULT_PROVIDER_CACHE_OPTIONS: ProviderCacheOptions = {
+  discovery: { maxAgeMs: 60 * 60_000, minIntervalMs: 60_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000 },
+  // Keys are re-read every 10 minutes so a key the provider removed stops being trusted soon after;
+  // an unknown kid forces a re-read at most every 10 seconds.
+  keys: { maxAgeMs: 10 * 60_000, minIntervalMs: 10_000, backoffBaseMs: 1_000, backoffMaxMs: 5 * 60_000 },
+  verifiedTokens: 1_000,
+};
+
+interface KeySnapshot {
+  readonly cache: SnapshotJwksCache;
+  readonly verifier: DecomposedJwtVerifier;
+}
+
+export interface VerifiedToken {
+  readonly payload: JwtPayload;
+  readonly jwk: Jwk;
+}
+
+export class ProviderRuntime {
+  private readonly discovery: RefreshingValue<DiscoveredProvider>;
+  private keys: { issuer: string; jwksUri: string; value: RefreshingValue<KeySnapshot> } | undefined;
+  /**
+   * Tokens whose signature this provider verified, by the SHA-256 of the whole token, with the key-set
+   * snapshot that verified them. A client that reuses its ID token for many calls costs one signature
+   * check, not one per call. An entry counts only while that snapshot is current, so a key-set refresh
+   * (a removed key) or a config change (a new runtime) forgets it. Time-based claims are re-checked
+   * on every call by the caller; the replay write and user lookup are never cached.
+   */
+  private readonly verified = new Map<string, { snapshot: KeySnapshot; result: VerifiedToken }>();
+
+  constructor(
+    readonly config: ProviderConfig,
+    private readonly fetcher: JsonFetcher,
+    private readonly policy: Pick<FetchPolicy, "allowLoopbackHttp">,
+    private readonly clock: Clock,
+    private readonly options: ProviderCacheOptions = DEFAULT_PROVIDER_CACHE_OPTIONS,
+  ) {
+    this.discovery = new RefreshingValue(
+      async () => parseDiscoveryDocument(await this.fetcher.fetchJson(config.metadataUrl), this.policy),
+      clock,
+      options.discovery,
+    );
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** The issuer from the last good discovery, without I/O. */
+  knownIssuer(): string | undefined {
+    return this.discovery.current()?.issuer;
+  }
+
+  /** Discovers (or re-discovers when stale); rejects only if this provider has never been discovered. */
+  async discover(): Promise<DiscoveredProvider> {
+    try {
+      return await this.discovery.get();
+    } catch (error) {
+      throw new AuthError("provider_unavailable", `provider ${this.name}: discovery failed`, { cause: error });
+    }
+  }
+
+  discoveryFailure(): unknown {
+    return this.discovery.failure();
+  }
+
+  /**
+   * Finds the token's key (re-reading the key set once, rate-limited, for an unknown kid: key rotation
+   * needs no redeploy) and verifies signature, exp, nbf, iss and aud with aws-jwt-verify.
+   */
+  async verify(jwt: DecomposedJwt, tokenDigest: string): Promise<VerifiedToken> {
+    const discovered = await this.discover();
+    const keys = this.keySetFor(discovered);
+    let snapshot: KeySnapshot;
+    try {
+      snapshot = await keys.get();
+    } catch (error) {
+      throw new AuthError("jwks_unavailable", `provider ${this.name}: key set unavailable`, { cause: error });
+    }
+    const remembered = this.verified.get(tokenDigest);
+    if (remembered?.snapshot === snapshot) return remembered.result;
+    let jwk = selectJwk(snapshot.cache.jwks, jwt.header);
+    if (!jwk && jwt.header.kid !== undefined && (await keys.reload())) {
+      snapshot = keys.current() ?? snapshot;
+      jwk = selectJwk(snapshot.cache.jwks, jwt.header);
+    }
+    if (!jwk) {
+      throw jwt.header.kid === undefined
+        ? new AuthError("kid_missing", "no kid, and the key set has no single usable key")
+        : new AuthError("kid_unknown", `kid ${jwt.header.kid} is not in the key set`);
+    }
+    const result = { payload: snapshot.verifier.verifyDecomposed(jwt), jwk };
+    this.remember(tokenDigest, snapshot, result);
+    return result;
+  }
+
+  private remember(tokenDigest: string, snapshot: KeySnapshot, result: VerifiedToken): void {
+    if (this.options.verifiedTokens <= 0) return;
+    if (this.verified.size >= this.options.verifiedTokens) {
+      // Maps iterate in insertion order: drop the oldest.
+      const oldest = this.verified.keys().next();
+      if (!oldest.done) this.verified.delete(oldest.value);
+    }
+    this.verified.set(tokenDigest, { snapshot, result });
+  }
+
+  /** The key set follows the discovery document: a new issuer or jwks_uri gets a fresh cache. */
+  private keySetFor(discovered: DiscoveredProvider): RefreshingValue<KeySnapshot> {
+    const { issuer, jwksUri } = discovered;
+    if (this.keys?.issuer === issuer && this.keys.jwksUri === jwksUri) return this.keys.value;
+    const verifierConfig = {
+      issuer,
+      jwksUri,
+      audience: this.config.clientId,
+      graceSeconds: this.config.clockSkewSeconds,
+    };
+    const value = new RefreshingValue<KeySnapshot>(
+      async () => {
+        const cache = new SnapshotJwksCache(parseJwks(await this.fetcher.fetchJson(jwksUri)));
+        return { cache, verifier: new DecomposedJwtVerifier(verifierConfig, cache) };
+      },
+      this.clock,
+      this.options.keys,
+    );
+    this.keys = { issuer, jwksUri, value };
+    return value;
+  }
+}

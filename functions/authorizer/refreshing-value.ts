@@ -1,0 +1,81 @@
+// A value loaded from the network and kept across invocations: refreshed when stale, rate-limited,
+// backed off exponentially while the source fails, and served from the last good copy meanwhile.
+import type { Clock } from "../shared/clock";
+
+export interface RefreshOptions {
+  /** Older than this, the value is reloaded before use (falling back to it if the reload fails). */
+  readonly maxAgeMs: number;
+  /** After a successful load, no forced reload (unknown kid) sooner than this. */
+  readonly minIntervalMs: number;
+  /** First wait after a failure; doubles per consecutive failure up to backoffMaxMs. */
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+}
+
+export class RefreshingValue<T> {
+  private value: T | undefined;
+  private loadedAtMs = Number.NEGATIVE_INFINITY;
+  private nextLoadAllowedAtMs = Number.NEGATIVE_INFINITY;
+  private consecutiveFailures = 0;
+  private lastError: unknown;
+  private inflight: Promise<boolean> | undefined;
+
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly clock: Clock,
+    private readonly options: RefreshOptions,
+  ) {}
+
+  /** The last good value, without any I/O. */
+  current(): T | undefined {
+    return this.value;
+  }
+
+  /** The value, reloaded first when missing or stale. Throws only when there has never been a good value. */
+  async get(): Promise<T> {
+    if (this.value === undefined || this.clock.nowMs() - this.loadedAtMs >= this.options.maxAgeMs) {
+      await this.reload();
+    }
+    if (this.value === undefined) throw this.lastError ?? new Error("value not loaded");
+    return this.value;
+  }
+
+  /**
+   * Loads now unless a load happened within minIntervalMs or the source is in back-off.
+   * Concurrent callers share one load. Resolves true when a new value was loaded.
+   */
+  reload(): Promise<boolean> {
+    if (this.inflight) return this.inflight;
+    if (this.clock.nowMs() < this.nextLoadAllowedAtMs) return Promise.resolve(false);
+    this.inflight = this.load()
+      .then(
+        (value) => {
+          this.value = value;
+          this.loadedAtMs = this.clock.nowMs();
+          this.consecutiveFailures = 0;
+          this.lastError = undefined;
+          this.nextLoadAllowedAtMs = this.loadedAtMs + this.options.minIntervalMs;
+          return true;
+        },
+        (error: unknown) => {
+          this.lastError = error;
+          this.consecutiveFailures += 1;
+          const waitMs = Math.min(
+            this.options.backoffBaseMs * 2 ** (this.consecutiveFailures - 1),
+            this.options.backoffMaxMs,
+          );
+          this.nextLoadAllowedAtMs = this.clock.nowMs() + waitMs;
+          return false;
+        },
+      )
+      .finally(() => {
+        this.inflight = undefined;
+      });
+    return this.inflight;
+  }
+
+  /** Why the last load failed, while the source is failing. */
+  failure(): unknown {
+    return this.lastError;
+  }
+}
