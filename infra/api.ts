@@ -1,0 +1,130 @@
+// The REST API: TOKEN authorizer on every method, routes from ROUTES, ServiceNow-shaped gateway responses, logging.
+import type { Duration } from "aws-cdk-lib";
+import * as apigateway from "aws-cdk-lib/aws-apigateway";
+import type * as lambda from "aws-cdk-lib/aws-lambda";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import { UNAUTHENTICATED_BODY } from "../functions/shared/errors";
+import { ROUTES, type BackendName } from "../functions/shared/routes";
+
+export interface ApiProps {
+  readonly authorizerFunction: lambda.IFunction;
+  readonly backendFunctions: Readonly<Record<BackendName, lambda.IFunction>>;
+  readonly stageName: string;
+  /** Zero turns caching off: a cached Allow would let a one-time (jti) token be replayed. */
+  readonly authorizerCacheTtl: Duration;
+}
+
+// API Gateway response parameters take literal header values in single quotes.
+const JSON_CONTENT_TYPE = { "Content-Type": "'application/json'" };
+
+/** Same envelope for any other error; `messageString` is already a quoted JSON string. */
+const ERROR_ENVELOPE_TEMPLATE =
+  '{"error":{"message":$context.error.messageString,"detail":""},"status":"failure"}';
+
+const ACCESS_DENIED_BODY = {
+  error: { message: "Operation Failed", detail: "Access denied" },
+  status: "failure",
+} as const;
+
+export class Api extends Construct {
+  readonly restApi: apigateway.RestApi;
+  readonly authorizer: apigateway.TokenAuthorizer;
+  readonly accessLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.authorizer = new apigateway.TokenAuthorizer(this, "Authorizer", {
+      handler: props.authorizerFunction,
+      identitySource: apigateway.IdentitySource.header("Authorization"),
+      resultsCacheTtl: props.authorizerCacheTtl,
+    });
+
+    this.accessLogGroup = new logs.LogGroup(this, "AccessLogs", {
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
+
+    this.restApi = new apigateway.RestApi(this, "RestApi", {
+      description: "REST API authenticated with external OIDC ID tokens",
+      // Execution logging needs the account-level CloudWatch role; this creates and registers it.
+      cloudWatchRole: true,
+      deployOptions: {
+        stageName: props.stageName,
+        accessLogDestination: new apigateway.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: accessLogFormat(),
+        // ERROR only, and never data tracing: full request logs would contain the bearer token.
+        loggingLevel: apigateway.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+      },
+      // Secure by default: a method added without options still goes through the authorizer.
+      defaultMethodOptions: {
+        authorizer: this.authorizer,
+        authorizationType: apigateway.AuthorizationType.CUSTOM,
+      },
+    });
+
+    const integrations = new Map<BackendName, apigateway.LambdaIntegration>();
+    for (const route of ROUTES) {
+      let integration = integrations.get(route.backend);
+      if (integration === undefined) {
+        integration = new apigateway.LambdaIntegration(props.backendFunctions[route.backend]);
+        integrations.set(route.backend, integration);
+      }
+      this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration);
+    }
+
+    this.addGatewayResponses();
+  }
+
+  private addGatewayResponses(): void {
+    // Every authentication failure, whatever the reason, looks the same to the caller (RFC 6750 3).
+    this.restApi.addGatewayResponse("Unauthorized", {
+      type: apigateway.ResponseType.UNAUTHORIZED,
+      statusCode: "401",
+      responseHeaders: { ...JSON_CONTENT_TYPE, "WWW-Authenticate": "'Bearer'" },
+      templates: { "application/json": JSON.stringify(UNAUTHENTICATED_BODY) },
+    });
+    this.restApi.addGatewayResponse("AccessDenied", {
+      type: apigateway.ResponseType.ACCESS_DENIED,
+      statusCode: "403",
+      responseHeaders: JSON_CONTENT_TYPE,
+      templates: { "application/json": JSON.stringify(ACCESS_DENIED_BODY) },
+    });
+    this.restApi.addGatewayResponse("Default4xx", {
+      type: apigateway.ResponseType.DEFAULT_4XX,
+      responseHeaders: JSON_CONTENT_TYPE,
+      templates: { "application/json": ERROR_ENVELOPE_TEMPLATE },
+    });
+    this.restApi.addGatewayResponse("Default5xx", {
+      type: apigateway.ResponseType.DEFAULT_5XX,
+      responseHeaders: JSON_CONTENT_TYPE,
+      templates: { "application/json": ERROR_ENVELOPE_TEMPLATE },
+    });
+  }
+}
+
+/** One JSON line per request; the authorizer fields tell an outage from a denial. Never headers. */
+const accessLogFormat = (): apigateway.AccessLogFormat => {
+  const field = apigateway.AccessLogField;
+  return apigateway.AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: field.contextRequestId(),
+      requestTime: field.contextRequestTime(),
+      sourceIp: field.contextIdentitySourceIp(),
+      userAgent: field.contextIdentityUserAgent(),
+      httpMethod: field.contextHttpMethod(),
+      resourcePath: field.contextResourcePath(),
+      protocol: field.contextProtocol(),
+      status: field.contextStatus(),
+      responseLength: field.contextResponseLength(),
+      responseLatency: field.contextResponseLatency(),
+      errorResponseType: field.contextErrorResponseType(),
+      principalId: field.contextAuthorizerPrincipalId(),
+      authorizerStatus: field.contextAuthorizerIntegrationStatus(),
+      authorizerLatency: field.contextAuthorizerIntegrationLatency(),
+      authorizerError: field.contextAuthorizerError(),
+      integrationStatus: field.contextIntegrationStatus(),
+    }),
+  );
+};

@@ -1,0 +1,95 @@
+// The one Lambda factory: runtime, architecture, bundling, logging, environment and table grants for every function.
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Duration } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import { Construct } from "constructs";
+import type { FunctionDefinition, TableAccess } from "../functions/shared/routes";
+import { TABLES, type TableName } from "../functions/shared/tables";
+
+/** Entries in FunctionDefinition are relative to the project root, one level above infra/. */
+const PROJECT_ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+/** One service in the logs; Powertools adds the function name to each line. Matches the logger's default. */
+export const SERVICE_NAME = "oidc-auth";
+
+export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AppFunctionProps {
+  readonly definition: FunctionDefinition;
+  readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
+  readonly logLevel: LogLevel;
+  /** @default 256 */
+  readonly memorySize?: number;
+}
+
+const GRANTS: Record<TableAccess, (table: dynamodb.ITable, grantee: iam.IGrantable) => iam.Grant> = {
+  read: (table, grantee) => table.grantReadData(grantee),
+  readWrite: (table, grantee) => table.grantReadWriteData(grantee),
+};
+
+/** A Lambda function built from a FunctionDefinition; every function in the stack is one of these. */
+export class AppFunction extends Construct {
+  readonly function: nodejs.NodejsFunction;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: AppFunctionProps) {
+    super(scope, id);
+    const { definition, tables, logLevel, memorySize = 256 } = props;
+    const tableNames = Object.keys(definition.tables) as TableName[];
+
+    this.logGroup = new logs.LogGroup(this, "Logs", {
+      // The authorizer's decision lines are the record of who was let in; keep them a while, not forever.
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
+
+    // An own role instead of the default one, whose AWSLambdaBasicExecutionRole may write to any log
+    // group in the account: this role may write to its own log group and nothing else until granted.
+    const role = new iam.Role(this, "Role", {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `Execution role of ${definition.id}`,
+    });
+    this.logGroup.grantWrite(role);
+
+    this.function = new nodejs.NodejsFunction(this, "Function", {
+      entry: join(PROJECT_ROOT, definition.entry),
+      handler: "handler",
+      description: definition.description,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout: Duration.seconds(10),
+      role,
+      logGroup: this.logGroup,
+      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
+      projectRoot: PROJECT_ROOT,
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        // Stack traces only need the mappings; the sources would double the bundle for nothing.
+        sourcesContent: false,
+        // esbuild is a devDependency and there is no Docker engine in CI or on developer machines.
+        forceDockerBundling: false,
+      },
+      environment: {
+        NODE_OPTIONS: "--enable-source-maps",
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_LOG_LEVEL: logLevel,
+        // Only the tables the function declares: a handler cannot even name a table it may not touch.
+        ...Object.fromEntries(
+          tableNames.map((name) => [TABLES[name].envVar, tables[name].tableName]),
+        ),
+      },
+    });
+
+    for (const name of tableNames) {
+      const access = definition.tables[name];
+      if (access !== undefined) GRANTS[access](tables[name], this.function);
+    }
+  }
+}
