@@ -1,0 +1,161 @@
+// Benchmark (not a test): a warm authorizer call against aws-jwt-verify's own verifySync on the same token,
+// and proof that the replay write and the user lookup overlap. Run: npm run bench
+import { Console } from "node:console";
+import { Writable } from "node:stream";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { JwtVerifier } from "aws-jwt-verify";
+import { systemClock } from "../functions/shared/clock";
+import { providerSchema } from "../functions/shared/config-schema";
+import { CachedConfig } from "../functions/shared/config-store";
+import { DynamoUserStore, toUserItem, type UserRecord, type UserStore } from "../functions/shared/user-store";
+import { authorizeEvent } from "../functions/authorizer/authorize-event";
+import { noProvisioning, type AuthenticatorDeps } from "../functions/authorizer/authenticate";
+import { LoggerDecisionSink, type Decision, type DecisionSink } from "../functions/authorizer/decision-log";
+import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher } from "../functions/authorizer/http";
+import { DEFAULT_PROVIDER_CACHE_OPTIONS } from "../functions/authorizer/provider";
+import { ProviderRegistry } from "../functions/authorizer/provider-registry";
+import { DynamoReplayStore, type ReplayStore } from "../functions/authorizer/replay-store";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { startTestIssuer, type KeyAlg } from "../test/helpers/issuer";
+import { startDynamo } from "../test/helpers/dynamo";
+
+const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/api/GET/api/x_oidc/whoami";
+const ROUNDS = 21;
+const ITERATIONS = 1_000;
+
+// The real logger, writing its JSON lines to nowhere: serialization is measured, the terminal is not.
+const logger = new Logger({ serviceName: "bench", logLevel: "INFO" });
+const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+Object.assign(logger, { console: new Console({ stdout: sink, stderr: sink }) });
+
+const alice: UserRecord = { sys_id: "a".repeat(32), user_name: "alice", email: "alice@example.com", active: true, locked_out: false, roles: ["itil"] };
+
+function depsFor(
+  metadataUrl: string,
+  stores: { replayStore: ReplayStore; userStore: UserStore },
+  options: { jti: boolean; verifiedTokens: number; decisions?: DecisionSink },
+): AuthenticatorDeps {
+  const provider = providerSchema.parse({ name: "bench", metadataUrl, clientId: "client-1", enableJtiVerification: options.jti });
+  const config = new CachedConfig({ load: async () => ({ providers: [provider], properties: new Map() }) }, systemClock, logger);
+  const policy = { allowLoopbackHttp: true };
+  return {
+    registry: new ProviderRegistry(
+      config,
+      new PolicyJsonFetcher({ ...DEFAULT_FETCH_POLICY, ...policy }),
+      policy,
+      systemClock,
+      logger,
+      { ...DEFAULT_PROVIDER_CACHE_OPTIONS, verifiedTokens: options.verifiedTokens },
+    ),
+    ...stores,
+    provisioner: noProvisioning,
+    clock: systemClock,
+    logger,
+    decisions: options.decisions ?? new LoggerDecisionSink(logger),
+  };
+}
+
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
+
+async function timePerCall(fn: () => unknown | Promise<unknown>): Promise<number> {
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < ITERATIONS; i++) await fn();
+  return Number(process.hrtime.bigint() - started) / ITERATIONS / 1_000;
+}
+
+async function compareWithVerifySync(alg: KeyAlg): Promise<void> {
+  const issuer = await startTestIssuer({ algs: [alg] });
+  try {
+    const token = await issuer.mint({ email: "alice@example.com", exp: Math.floor(Date.now() / 1000) + 3_600 });
+    const memoryStores = {
+      replayStore: { consume: async () => undefined },
+      userStore: { findBy: async () => [alice] },
+    };
+    // The same token every call, as a client that reuses its ID token sends it; and the same with the
+    // verified-token cache off, which is what every call costs when each token is new (one-time use).
+    const cached = depsFor(issuer.metadataUrl, memoryStores, { jti: false, verifiedTokens: 1_000 });
+    const uncached = depsFor(issuer.metadataUrl, memoryStores, { jti: false, verifiedTokens: 0 });
+    const event = { type: "TOKEN" as const, authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN };
+    // Warm: discovery and keys fetched, key object cached.
+    await authorizeEvent(event, cached);
+    await authorizeEvent(event, uncached);
+
+    const verifier = JwtVerifier.create({ issuer: issuer.issuer, audience: "client-1", jwksUri: issuer.jwksUri });
+    verifier.cacheJwks(issuer.publicJwks() as never);
+    verifier.verifySync(token);
+
+    const samples = { baseline: [] as number[], cached: [] as number[], uncached: [] as number[] };
+    for (let round = 0; round < ROUNDS; round++) {
+      samples.baseline.push(await timePerCall(() => verifier.verifySync(token)));
+      samples.cached.push(await timePerCall(() => authorizeEvent(event, cached)));
+      samples.uncached.push(await timePerCall(() => authorizeEvent(event, uncached)));
+    }
+    const b = median(samples.baseline);
+    const c = median(samples.cached);
+    const u = median(samples.uncached);
+    console.log(
+      `${alg.padEnd(6)} verifySync ${b.toFixed(1).padStart(6)} µs | warm authorizer, same token ${c.toFixed(1).padStart(6)} µs` +
+        ` (ratio ${(c / b).toFixed(2)}, goal <= 1.15) | every token new ${u.toFixed(1).padStart(6)} µs (ratio ${(u / b).toFixed(2)})`,
+    );
+  } finally {
+    await issuer.close();
+  }
+}
+
+/** Stores that wait `ms` before each DynamoDB call, as a network round trip would. */
+function withLatency<T extends object>(store: T, ms: number): T {
+  return new Proxy(store, {
+    get: (target, key) => {
+      const value = Reflect.get(target, key);
+      return typeof value === "function"
+        ? async (...args: unknown[]) => {
+            await new Promise((resolve) => setTimeout(resolve, ms));
+            return value.apply(target, args);
+          }
+        : value;
+    },
+  });
+}
+
+async function overlap(): Promise<void> {
+  const [issuer, dynamo] = await Promise.all([startTestIssuer({ algs: ["RS256"] }), startDynamo()]);
+  try {
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.users, Item: toUserItem(alice) }));
+    let ddbCalls = 0;
+    dynamo.client.middlewareStack.add((next) => (args) => (ddbCalls++, next(args)), { step: "initialize" });
+    const latencyMs = 25;
+    const stores = {
+      replayStore: withLatency(new DynamoReplayStore(dynamo.doc, dynamo.tables.jti), latencyMs),
+      userStore: withLatency(new DynamoUserStore(dynamo.doc, dynamo.tables.users), latencyMs),
+    };
+    const decisions: Decision[] = [];
+    const deps = depsFor(issuer.metadataUrl, stores, {
+      jti: true,
+      verifiedTokens: 1_000,
+      decisions: { record: (d) => decisions.push(d) },
+    });
+    await authorizeEvent({ type: "TOKEN", authorizationToken: `Bearer ${await issuer.mint({ email: alice.email })}`, methodArn: METHOD_ARN }, deps);
+
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => issuer.mint({ email: alice.email })));
+    ddbCalls = 0;
+    decisions.length = 0;
+    for (const token of tokens) {
+      await authorizeEvent({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN }, deps);
+    }
+    const storesMs = median(decisions.map((d) => d.storesMs ?? Number.NaN));
+    console.log(
+      `stores: replay PutItem + user Query, each behind ${latencyMs} ms of simulated latency (dynalite behind it):` +
+        ` median ${storesMs.toFixed(1)} ms per request (one round trip ≈ ${latencyMs} ms, two sequential ≈ ${2 * latencyMs} ms);` +
+        ` DynamoDB calls per warm request: ${ddbCalls / tokens.length} (allowed: ${decisions.filter((d) => d.outcome === "allow").length}/${tokens.length})`,
+    );
+  } finally {
+    await Promise.all([issuer.close(), dynamo.stop()]);
+  }
+}
+
+console.log(`node ${process.version}, ${ROUNDS} rounds x ${ITERATIONS} calls, median per call`);
+for (const alg of ["RS256", "ES256", "EdDSA"] as const) await compareWithVerifySync(alg);
+await overlap();

@@ -1,0 +1,67 @@
+// Claim paths and the admin's claim rules (unit).
+import { describe, expect, it } from "vitest";
+import { checkClaimRules, claimAt } from "../../functions/authorizer/claims";
+import type { ClaimValidation } from "../../functions/shared/config-schema";
+
+const payload = {
+  name: "imran ali",
+  email_verified: true,
+  groups: ["staff", "admins"],
+  realm_access: { roles: ["offline_access", "api-user"] },
+  "https://example.com/tenant": "acme",
+  level: 3,
+};
+
+describe("claimAt", () => {
+  it.each([
+    ["name", "imran ali"],
+    ["realm_access.roles", ["offline_access", "api-user"]],
+    ["https://example.com/tenant", "acme"],
+    ["realm_access.missing", undefined],
+    ["name.length", undefined],
+    ["groups.0", undefined],
+    ["__proto__", undefined],
+    ["constructor", undefined],
+  ])("%s -> %j", (path, expected) => {
+    expect(claimAt(payload, path)).toEqual(expected);
+  });
+});
+
+describe("checkClaimRules", () => {
+  const passes = (rule: ClaimValidation): boolean => {
+    try {
+      checkClaimRules(payload, [rule]);
+      return true;
+    } catch (error) {
+      expect(error).toMatchObject({ code: "claim_mismatch" });
+      return false;
+    }
+  };
+
+  it.each<[ClaimValidation, boolean]>([
+    [{ claim: "name", operator: "equals", value: "imran ali" }, true],
+    [{ claim: "name", operator: "equals", value: "someone else" }, false],
+    [{ claim: "email_verified", operator: "equals", value: true }, true],
+    [{ claim: "email_verified", operator: "equals", value: "true" }, false],
+    [{ claim: "level", operator: "oneOf", values: [1, 2, 3] }, true],
+    [{ claim: "level", operator: "oneOf", values: ["3"] }, false],
+    [{ claim: "groups", operator: "contains", value: "admins" }, true],
+    [{ claim: "realm_access.roles", operator: "contains", value: "api-user" }, true],
+    [{ claim: "realm_access.roles", operator: "contains", value: "admin" }, false],
+    [{ claim: "name", operator: "contains", value: "imran" }, false],
+    [{ claim: "realm_access", operator: "exists" }, true],
+    [{ claim: "missing", operator: "exists" }, false],
+    [{ claim: "missing", operator: "equals", value: "x" }, false],
+  ])("%j -> %s", (rule, expected) => {
+    expect(passes(rule)).toBe(expected);
+  });
+
+  it("requires every rule to pass", () => {
+    const rules: ClaimValidation[] = [
+      { claim: "name", operator: "equals", value: "imran ali" },
+      { claim: "groups", operator: "contains", value: "nobody" },
+    ];
+    expect(() => checkClaimRules(payload, rules)).toThrow(expect.objectContaining({ code: "claim_mismatch" }));
+    expect(() => checkClaimRules(payload, rules.slice(0, 1))).not.toThrow();
+  });
+});

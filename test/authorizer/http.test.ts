@@ -1,0 +1,61 @@
+// Fetching provider documents: scheme policy, size and time bounds, no redirects.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertFetchableUrl, PolicyJsonFetcher } from "../../functions/authorizer/http";
+
+let server: Server;
+let origin: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === "/ok") return res.end(JSON.stringify({ issuer: "x" }));
+    if (req.url === "/big") return res.end(JSON.stringify({ pad: "x".repeat(10_000) }));
+    if (req.url === "/redirect") {
+      res.writeHead(302, { location: "/ok" });
+      return res.end();
+    }
+    if (req.url === "/slow") return void setTimeout(() => res.end("{}"), 1_000);
+    if (req.url === "/latin1") return res.end(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
+    res.writeHead(404);
+    return res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+const fetcher = new PolicyJsonFetcher({ allowLoopbackHttp: true, timeoutMs: 300, maxBytes: 1_000 });
+
+describe("assertFetchableUrl", () => {
+  it.each([
+    ["https://idp.example/.well-known/openid-configuration", false, true],
+    ["http://idp.example/.well-known/openid-configuration", true, false],
+    ["http://127.0.0.1:4000/x", true, true],
+    ["http://localhost:4000/x", true, true],
+    ["http://[::1]:4000/x", true, true],
+    ["http://127.0.0.1:4000/x", false, false],
+    ["http://127.0.0.1.nip.io/x", true, false],
+    ["https://user:pass@idp.example/x", false, false],
+    ["file:///etc/passwd", true, false],
+    ["not a url", true, false],
+  ])("%s (loopback http allowed: %s) -> fetchable %s", (url, allowLoopbackHttp, fetchable) => {
+    const attempt = () => assertFetchableUrl(url, { allowLoopbackHttp });
+    if (fetchable) expect(attempt).not.toThrow();
+    else expect(attempt).toThrow(expect.objectContaining({ code: "url_refused" }));
+  });
+});
+
+describe("PolicyJsonFetcher", () => {
+  it("returns the parsed JSON", async () => {
+    await expect(fetcher.fetchJson(`${origin}/ok`)).resolves.toEqual({ issuer: "x" });
+  });
+
+  it.each(["/big", "/redirect", "/slow", "/latin1", "/missing"])("fails with fetch_failed for %s", async (path) => {
+    await expect(fetcher.fetchJson(`${origin}${path}`)).rejects.toMatchObject({ code: "fetch_failed" });
+  });
+});

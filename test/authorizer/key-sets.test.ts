@@ -1,0 +1,189 @@
+// Discovery and key sets across invocations: rotation, rate-limited refetch, periodic refresh, outages.
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
+import type { ProviderCacheOptions } from "../../functions/authorizer/provider";
+
+let dynamo: TestDynamo;
+let issuer: TestIssuer;
+let fixture: AuthorizerFixture;
+const claims = { email: "alice@example.com" };
+
+// Short lifetimes so refresh and back-off happen within a test; the logic is the same at production values.
+const providerCache: ProviderCacheOptions = {
+  discovery: { maxAgeMs: 60_000, minIntervalMs: 100, backoffBaseMs: 300, backoffMaxMs: 1_000 },
+  keys: { maxAgeMs: 400, minIntervalMs: 150, backoffBaseMs: 300, backoffMaxMs: 1_000 },
+  verifiedTokens: 1_000,
+};
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  await putUser(dynamo, { user_name: "alice", email: "alice@example.com" });
+});
+
+afterAll(() => dynamo?.stop());
+
+beforeEach(async () => {
+  issuer = await startTestIssuer({ algs: ["RS256"] });
+  await putProvider(dynamo, { name: "local", metadataUrl: issuer.metadataUrl, clientId: "client-1" });
+  fixture = createAuthorizerFixture(dynamo, { providerCache, fetchPolicy: { allowLoopbackHttp: true, timeoutMs: 300 } });
+});
+
+afterEach(() => issuer.close());
+
+describe("caching", () => {
+  it("fetches discovery and keys once for many requests", async () => {
+    for (let i = 0; i < 5; i++) await fixture.authorize(await issuer.mint(claims));
+    expect(issuer.requests).toEqual({ discovery: 1, jwks: 1 });
+  });
+});
+
+describe("the verified-token cache", () => {
+  it("checks a reused token's signature once, and its expiry on every call", async () => {
+    let offsetMs = 0;
+    const clock = { nowMs: () => Date.now() + offsetMs };
+    const timed = createAuthorizerFixture(dynamo, { providerCache, clock });
+    const token = await issuer.mint({ ...claims, exp: Math.floor(Date.now() / 1000) + 120 });
+    await expect(timed.authorize(token)).resolves.toBeDefined();
+    await expect(timed.authorize(token)).resolves.toBeDefined();
+
+    offsetMs = 200_000; // past exp + skew by our clock
+    await expect(timed.authorize(token)).rejects.toThrow("Unauthorized");
+    expect(timed.lastDecision().reason).toBe("token_expired");
+  });
+
+  it("forgets a verification once the key set is refreshed without the key", async () => {
+    const token = await issuer.mint(claims);
+    await expect(fixture.authorize(token)).resolves.toBeDefined();
+    await issuer.rotate({ dropOld: true });
+    await sleep(450);
+
+    await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("kid_unknown");
+  });
+
+  it("never lets a tampered copy of a verified token ride on its cache entry", async () => {
+    const token = await issuer.mint(claims);
+    await fixture.authorize(token);
+    const tampered = `${token.slice(0, -2)}${token.endsWith("A") ? "BB" : "AA"}`;
+    await expect(fixture.authorize(tampered)).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("signature_invalid");
+  });
+});
+
+describe("key rotation", () => {
+  it("accepts a token from a newly rotated key without a redeploy (refetch on unknown kid)", async () => {
+    await fixture.authorize(await issuer.mint(claims));
+    await issuer.rotate();
+    await sleep(200); // past the minimum interval between key-set reads
+
+    await expect(fixture.authorize(await issuer.mint(claims))).resolves.toBeDefined();
+    expect(issuer.requests.jwks).toBe(2);
+  });
+
+  it("refetches for unknown kids at most once per interval, however many arrive", async () => {
+    await fixture.authorize(await issuer.mint(claims));
+    await sleep(200);
+    const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => issuer.mint(claims, { kid: `bogus-${i}` })));
+
+    await Promise.allSettled(tokens.map((token) => fixture.authorize(token)));
+
+    expect(issuer.requests.jwks).toBe(2);
+    expect(fixture.decisions.filter((d) => d.reason === "kid_unknown")).toHaveLength(20);
+  });
+
+  it("stops trusting a key the provider removed once the key set is refreshed", async () => {
+    await fixture.authorize(await issuer.mint(claims));
+    await issuer.rotate({ dropOld: true });
+    await sleep(450);
+
+    await expect(fixture.authorize(await issuer.mint(claims, { key: "retired" }))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("kid_unknown");
+  });
+
+  it("refuses a kid-less token when several published keys could verify it", async () => {
+    await issuer.rotate();
+    await expect(fixture.authorize(await issuer.mint(claims, { kid: null }))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("kid_missing");
+  });
+});
+
+describe("outages", () => {
+  it("keeps serving from the last good key set while the provider is down", async () => {
+    await fixture.authorize(await issuer.mint(claims));
+    issuer.setDown(true);
+    await sleep(450); // the key set is now stale: the refresh fails, the last good set still verifies
+
+    await expect(fixture.authorize(await issuer.mint(claims))).resolves.toBeDefined();
+    expect(issuer.requests.jwks).toBe(2);
+  });
+
+  it("backs off from a provider that is down instead of fetching on every request", async () => {
+    issuer.setDown(true);
+    for (let i = 0; i < 10; i++) {
+      await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    }
+    expect(fixture.lastDecision()).toMatchObject({ reason: "provider_unavailable", internal: true });
+    expect(issuer.requests.discovery).toBe(1);
+
+    issuer.setDown(false);
+    await sleep(350);
+    await expect(fixture.authorize(await issuer.mint(claims))).resolves.toBeDefined();
+  });
+
+  it("gives up on a slow provider within the fetch timeout", async () => {
+    issuer.setDelay(2_000);
+    const started = Date.now();
+    await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(fixture.lastDecision().reason).toBe("provider_unavailable");
+  });
+
+  it("denies with jwks_unavailable when discovery works but the key set does not", async () => {
+    issuer.setJwksOverride("{not json");
+    await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision()).toMatchObject({ reason: "jwks_unavailable", internal: true });
+  });
+});
+
+describe("issuers", () => {
+  it("uses a key set only for its own issuer", async () => {
+    const other = await startTestIssuer({ algs: ["RS256"], clientId: "client-2" });
+    try {
+      await putProvider(dynamo, { name: "other", metadataUrl: other.metadataUrl, clientId: "client-2" });
+      await fixture.authorize(await other.mint({ ...claims, aud: "client-2" }));
+      // Signed by the other provider's key, claiming to come from the first provider.
+      const token = await other.mint({ ...claims, iss: issuer.issuer, aud: "client-1" });
+
+      await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
+      expect(fixture.lastDecision()).toMatchObject({ reason: "kid_unknown", provider: "local" });
+    } finally {
+      await putProvider(dynamo, { name: "other", metadataUrl: other.metadataUrl, clientId: "client-2", active: false });
+      await other.close();
+    }
+  });
+
+  it("compares iss with the issuer the discovery document states, not the metadata URL", async () => {
+    const statedIssuer = `${issuer.issuer}/tenant`;
+    issuer.setDiscoveryOverride({ issuer: statedIssuer, jwks_uri: issuer.jwksUri });
+
+    await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).resolves.toBeDefined();
+    await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("unknown_issuer");
+  });
+
+  it("refuses plain-http providers unless loopback http is allowed (it never is in AWS)", async () => {
+    const strict = createAuthorizerFixture(dynamo, { providerCache, fetchPolicy: { allowLoopbackHttp: false } });
+    await expect(strict.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    expect(strict.lastDecision().reason).toBe("provider_unavailable");
+    expect(issuer.requests.discovery).toBe(0);
+  });
+
+  it("ignores an inactive provider", async () => {
+    await putProvider(dynamo, { name: "local", metadataUrl: issuer.metadataUrl, clientId: "client-1", active: false });
+    await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("unknown_issuer");
+  });
+});

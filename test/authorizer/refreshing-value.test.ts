@@ -1,0 +1,69 @@
+// The refresh, rate-limit and back-off rules of cached provider documents (unit, with a manual clock).
+import { describe, expect, it } from "vitest";
+import { RefreshingValue } from "../../functions/authorizer/refreshing-value";
+
+const options = { maxAgeMs: 1_000, minIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 400 };
+
+function setup() {
+  const clock = { t: 0, nowMs() { return this.t; } };
+  const source = { calls: 0, fail: false, value: "v1" };
+  const value = new RefreshingValue(
+    async () => {
+      source.calls++;
+      if (source.fail) throw new Error("down");
+      return source.value;
+    },
+    clock,
+    options,
+  );
+  return { clock, source, value };
+}
+
+describe("RefreshingValue", () => {
+  it("loads once, then serves from memory until maxAge", async () => {
+    const { clock, source, value } = setup();
+    await value.get();
+    clock.t = 999;
+    await value.get();
+    expect(source.calls).toBe(1);
+    source.value = "v2";
+    clock.t = 1_000;
+    await expect(value.get()).resolves.toBe("v2");
+  });
+
+  it("shares one load among concurrent callers", async () => {
+    const { source, value } = setup();
+    await Promise.all([value.get(), value.get(), value.get()]);
+    expect(source.calls).toBe(1);
+  });
+
+  it("rate-limits forced reloads to one per minIntervalMs", async () => {
+    const { clock, source, value } = setup();
+    await value.get();
+    expect(await value.reload()).toBe(false);
+    clock.t = 100;
+    expect(await value.reload()).toBe(true);
+    expect(source.calls).toBe(2);
+  });
+
+  it("serves the last good value while the source fails, backing off exponentially up to the cap", async () => {
+    const { clock, source, value } = setup();
+    await value.get();
+    source.fail = true;
+    const attemptsAt: number[] = [];
+    for (clock.t = 1_000; clock.t <= 3_000; clock.t += 10) {
+      const before = source.calls;
+      await expect(value.get()).resolves.toBe("v1");
+      if (source.calls > before) attemptsAt.push(clock.t);
+    }
+    const gaps = attemptsAt.slice(1).map((t, i) => t - (attemptsAt[i] as number));
+    expect(gaps.slice(0, 4)).toEqual([50, 100, 200, 400]);
+    expect(Math.max(...gaps)).toBe(400);
+  });
+
+  it("rejects with the cause when there has never been a good value", async () => {
+    const { source, value } = setup();
+    source.fail = true;
+    await expect(value.get()).rejects.toThrow("down");
+  });
+});

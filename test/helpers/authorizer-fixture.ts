@@ -1,0 +1,91 @@
+// The authorizer wired to real parts (dynalite, a loopback issuer) with its decisions captured for assertions.
+import { randomBytes } from "node:crypto";
+import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayAuthorizerResult } from "aws-lambda";
+import { providerKey, propertyKey, providerSchema, type ProviderInput } from "../../functions/shared/config-schema";
+import { toUserItem, type UserRecord } from "../../functions/shared/user-store";
+import type { AppLogger } from "../../functions/shared/logger";
+import type { AuthenticatorDeps } from "../../functions/authorizer/authenticate";
+import { authorizeEvent } from "../../functions/authorizer/authorize-event";
+import { createAuthenticatorDeps, type AuthenticatorOptions } from "../../functions/authorizer/create-authenticator";
+import type { Decision } from "../../functions/authorizer/decision-log";
+import type { TestDynamo } from "./dynamo";
+
+export const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/api/GET/api/x_oidc/whoami";
+
+export interface LogLine {
+  readonly level: "debug" | "info" | "warn" | "error";
+  readonly message: string;
+  readonly attributes: unknown[];
+}
+
+/** A logger that keeps its lines, so tests can assert on what would have been logged. */
+export function capturingLogger(): AppLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at =
+    (level: LogLine["level"]) =>
+    (message: unknown, ...attributes: unknown[]): void => {
+      lines.push({ level, message: String(message), attributes });
+    };
+  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") } as AppLogger & {
+    lines: LogLine[];
+  };
+}
+
+export interface AuthorizerFixture {
+  readonly deps: AuthenticatorDeps;
+  readonly decisions: Decision[];
+  readonly logger: ReturnType<typeof capturingLogger>;
+  /** Runs the TOKEN authorizer; resolves to the policy or rejects with Error("Unauthorized"). */
+  authorize(token: string, authorizationHeader?: string): Promise<APIGatewayAuthorizerResult>;
+  lastDecision(): Decision;
+}
+
+export function createAuthorizerFixture(
+  dynamo: TestDynamo,
+  overrides: Partial<AuthenticatorOptions> = {},
+): AuthorizerFixture {
+  const decisions: Decision[] = [];
+  const logger = capturingLogger();
+  const deps = createAuthenticatorDeps({
+    client: dynamo.doc,
+    tables: dynamo.tables,
+    logger,
+    fetchPolicy: { allowLoopbackHttp: true },
+    decisions: { record: (decision) => decisions.push(decision) },
+    configTtlMs: 0,
+    ...overrides,
+  });
+  return {
+    deps,
+    decisions,
+    logger,
+    authorize: (token, authorizationHeader = `Bearer ${token}`) =>
+      authorizeEvent({ type: "TOKEN", authorizationToken: authorizationHeader, methodArn: METHOD_ARN }, deps),
+    lastDecision: () => {
+      const last = decisions.at(-1);
+      if (!last) throw new Error("no decision recorded");
+      return last;
+    },
+  };
+}
+
+export async function putProvider(dynamo: TestDynamo, input: ProviderInput): Promise<void> {
+  await putItem(dynamo.doc, dynamo.tables.config, { pk: providerKey(input.name), ...providerSchema.parse(input) });
+}
+
+export async function putProperty(dynamo: TestDynamo, name: string, value: string): Promise<void> {
+  await putItem(dynamo.doc, dynamo.tables.config, { pk: propertyKey(name), name, value });
+}
+
+export const newSysId = (): string => randomBytes(16).toString("hex");
+
+export async function putUser(dynamo: TestDynamo, user: Partial<UserRecord> & { user_name: string }): Promise<UserRecord> {
+  const record: UserRecord = { sys_id: newSysId(), active: true, locked_out: false, roles: [], ...user };
+  await putItem(dynamo.doc, dynamo.tables.users, toUserItem(record));
+  return record;
+}
+
+async function putItem(doc: DynamoDBDocumentClient, table: string, item: Record<string, unknown>): Promise<void> {
+  await doc.send(new PutCommand({ TableName: table, Item: item }));
+}

@@ -1,0 +1,73 @@
+// Config items: a bad item disables only itself, with a log line that names the field.
+import { describe, expect, it } from "vitest";
+import { CachedConfig, isDebugEnabled, parseConfigItems, type ConfigSource } from "../../functions/shared/config-store";
+import { providerKey, propertyKey } from "../../functions/shared/config-schema";
+import { capturingLogger } from "../helpers/authorizer-fixture";
+
+const good = { pk: providerKey("okta"), name: "okta", metadataUrl: "https://okta.example/.well-known/openid-configuration", clientId: "c1" };
+
+describe("parseConfigItems", () => {
+  it("disables a malformed provider with a log line and keeps the others", () => {
+    const logger = capturingLogger();
+    const snapshot = parseConfigItems(
+      [
+        good,
+        { pk: providerKey("typo"), name: "typo", metadataUrl: "not a url", clientId: "c2" },
+        { pk: providerKey("extra"), name: "extra", metadataUrl: "https://x.example/", clientId: "c3", clientSecret: "oops" },
+        { pk: providerKey("renamed"), name: "other", metadataUrl: "https://x.example/", clientId: "c4" },
+      ],
+      logger,
+    );
+
+    expect(snapshot.providers.map((p) => p.name)).toEqual(["okta"]);
+    const problems = logger.lines.filter((l) => l.level === "error").map((l) => JSON.stringify(l.attributes));
+    expect(problems).toHaveLength(3);
+    expect(problems[0]).toContain("metadataUrl");
+    expect(problems[1]).toContain("clientSecret");
+    expect(problems[2]).toContain("name");
+    expect(problems.join()).not.toContain("oops");
+  });
+
+  it("applies defaults: email claim and field, 60 s skew, asymmetric algorithms only", () => {
+    const [provider] = parseConfigItems([good], capturingLogger()).providers;
+    expect(provider).toMatchObject({ userClaim: "email", userField: "email", clockSkewSeconds: 60, active: true });
+    expect(provider?.allowedAlgorithms).not.toContain("HS256");
+  });
+
+  it("reads the seed's debug switches", () => {
+    const on = parseConfigItems([{ pk: propertyKey("com.snc.platform.security.oauth.debug"), name: "com.snc.platform.security.oauth.debug", value: "TRUE" }], capturingLogger());
+    const off = parseConfigItems([{ pk: propertyKey("glide.auth.debug.enabled"), name: "glide.auth.debug.enabled", value: "false" }], capturingLogger());
+    expect(isDebugEnabled(on)).toBe(true);
+    expect(isDebugEnabled(off)).toBe(false);
+  });
+});
+
+describe("CachedConfig", () => {
+  const clock = { t: 0, nowMs() { return this.t; } };
+  const snapshot = { providers: [], properties: new Map() };
+
+  it("re-reads after the TTL and serves the last good copy while the table is unreadable", async () => {
+    let loads = 0;
+    let failing = false;
+    const source: ConfigSource = {
+      load: async () => {
+        loads++;
+        if (failing) throw new Error("table unreadable");
+        return snapshot;
+      },
+    };
+    const config = new CachedConfig(source, clock, capturingLogger(), 1_000, 10_000);
+
+    await config.get();
+    await config.get();
+    expect(loads).toBe(1);
+
+    failing = true;
+    clock.t = 5_000;
+    await expect(config.get()).resolves.toBe(snapshot);
+    expect(loads).toBe(2);
+
+    clock.t = 20_000;
+    await expect(config.get()).rejects.toThrow("table unreadable");
+  });
+});
