@@ -36,7 +36,7 @@ function depsFor(
   options: { jti: boolean; verifiedTokens: number; decisions?: DecisionSink },
 ): AuthenticatorDeps {
   const provider = providerSchema.parse({ name: "bench", metadataUrl, clientId: "client-1", enableJtiVerification: options.jti });
-  const config = new CachedConfig({ load: async () => ({ providers: [provider], properties: new Map() }) }, systemClock, logger);
+  const config = new CachedConfig({ load: async () => ({ providers: [provider], properties: new Map(), acls: new Map() }) }, systemClock, logger);
   const policy = { allowLoopbackHttp: true };
   return {
     registry: new ProviderRegistry(

@@ -30,6 +30,8 @@ export interface AuthenticatorDeps {
   readonly clock: Clock;
   readonly logger: AppLogger;
   readonly decisions: DecisionSink;
+  /** Step lines for every request (the admin CLI's explain); otherwise only when a debug switch is on. */
+  readonly trace?: Trace;
 }
 
 export interface AuthenticatedCaller {
@@ -59,11 +61,13 @@ export async function authenticate(
     facts.kid = jwt.header.kid;
 
     const config = await deps.registry.snapshot();
-    const trace = isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace;
+    const trace =
+      deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
     const { iss, aud } = jwt.payload;
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
     const provider = await deps.registry.forIssuer(config, iss, aud === undefined ? [] : [aud].flat());
     facts.provider = provider.name;
+    trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: iss });
     checkHeader(jwt, provider.config.allowedAlgorithms);
     trace.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
 
@@ -149,7 +153,13 @@ async function resolveUser(
   if (found.value.length > 1) {
     throw new AuthError("user_ambiguous", `several users have this ${provider.userField}`);
   }
-  const user = found.value[0] ?? (await deps.provisioner.provision(provider, payload));
+  const existing = found.value[0];
+  trace.step(
+    existing
+      ? `User lookup ${provider.userClaim} -> ${provider.userField}: found '${existing.user_name}'`
+      : `User lookup ${provider.userClaim} -> ${provider.userField}: no user`,
+  );
+  const user = existing ?? (await deps.provisioner.provision(provider, payload));
   if (!user) throw new AuthError("user_not_found", `no user with this ${provider.userField}`);
   if (!user.active) throw new AuthError("user_inactive", "user is not active");
   if (user.locked_out) throw new AuthError("user_locked_out", "user is locked out");

@@ -60,14 +60,32 @@ export const propertySchema = z.strictObject({
 });
 export type Property = z.infer<typeof propertySchema>;
 
+/** A role name as ServiceNow writes them (`itil`, `admin`, `x_acme.reader`). */
+export const roleName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "a role name: 1-100 of A-Za-z0-9_.-");
+
+export const ACL_OPERATIONS = ["read", "create", "write", "delete"] as const;
+export type AclOperation = (typeof ACL_OPERATIONS)[number];
+
+/** Which roles may do what on one table. A table without an item is closed to all but `admin`. */
+export const aclSchema = z.strictObject({
+  table: z.string().regex(/^[a-z][a-z0-9_]{0,79}$/, "a table name: lowercase letters, digits, '_'"),
+  read: z.array(roleName).max(100).default([]),
+  create: z.array(roleName).max(100).default([]),
+  write: z.array(roleName).max(100).default([]),
+  delete: z.array(roleName).max(100).default([]),
+});
+export type Acl = z.infer<typeof aclSchema>;
+export type AclInput = z.input<typeof aclSchema>;
+
 /** The seed's debug switches: either one turns on the step-by-step authentication log. */
 export const DEBUG_PROPERTIES = ["glide.auth.debug.enabled", "com.snc.platform.security.oauth.debug"] as const;
 
 /** Config items share one table; the partition key's prefix says what an item is. */
-export const CONFIG_KEY_PREFIX = { provider: "provider#", property: "property#" } as const;
+export const CONFIG_KEY_PREFIX = { provider: "provider#", property: "property#", acl: "acl#" } as const;
 
 export const providerKey = (name: string): string => `${CONFIG_KEY_PREFIX.provider}${name}`;
 export const propertyKey = (name: string): string => `${CONFIG_KEY_PREFIX.property}${name}`;
+export const aclKey = (table: string): string => `${CONFIG_KEY_PREFIX.acl}${table}`;
 
 /** A readable one-line summary of what is wrong, naming each field. */
 export function describeIssues(error: z.ZodError): string {

@@ -3,11 +3,13 @@
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "./clock";
 import {
+  aclSchema,
   CONFIG_KEY_PREFIX,
   DEBUG_PROPERTIES,
   describeIssues,
   propertySchema,
   providerSchema,
+  type Acl,
   type ProviderConfig,
 } from "./config-schema";
 import { StoreError } from "./errors";
@@ -17,6 +19,8 @@ export interface ConfigSnapshot {
   /** Valid provider items, active or not. */
   readonly providers: readonly ProviderConfig[];
   readonly properties: ReadonlyMap<string, string>;
+  /** Valid ACLs by table name. */
+  readonly acls: ReadonlyMap<string, Acl>;
 }
 
 export interface ConfigSource {
@@ -27,10 +31,11 @@ export interface ConfigSource {
 export const isDebugEnabled = (config: ConfigSnapshot): boolean =>
   DEBUG_PROPERTIES.some((name) => config.properties.get(name)?.toLowerCase() === "true");
 
-/** Splits raw config items into valid providers and properties; invalid items are logged and dropped. */
+/** Splits raw config items by kind; invalid items are logged and dropped, each on its own. */
 export function parseConfigItems(items: readonly Record<string, unknown>[], logger: AppLogger): ConfigSnapshot {
   const providers: ProviderConfig[] = [];
   const properties = new Map<string, string>();
+  const acls = new Map<string, Acl>();
   for (const item of items) {
     const { pk, ...fields } = item;
     if (typeof pk !== "string") continue;
@@ -48,9 +53,25 @@ export function parseConfigItems(items: readonly Record<string, unknown>[], logg
       const parsed = propertySchema.safeParse(fields);
       if (parsed.success) properties.set(parsed.data.name, parsed.data.value);
       else logger.error("property ignored: invalid config item", { pk, problems: describeIssues(parsed.error) });
+    } else if (pk.startsWith(CONFIG_KEY_PREFIX.acl)) {
+      const parsed = aclSchema.safeParse(fields);
+      const keyTable = pk.slice(CONFIG_KEY_PREFIX.acl.length);
+      if (!parsed.success) {
+        logger.error("ACL ignored (table closed to all but admin): invalid config item", {
+          pk,
+          problems: describeIssues(parsed.error),
+        });
+      } else if (parsed.data.table !== keyTable) {
+        logger.error("ACL ignored (table closed to all but admin): invalid config item", {
+          pk,
+          problems: `table: must be ${keyTable}`,
+        });
+      } else {
+        acls.set(parsed.data.table, parsed.data);
+      }
     }
   }
-  return { providers, properties };
+  return { providers, properties, acls };
 }
 
 /** The whole config table, read with a paginated Scan: it holds tens of items and is cached. */

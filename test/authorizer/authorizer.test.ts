@@ -94,10 +94,12 @@ describe("the decision log", () => {
       await fixture.authorize(await issuer.mint(aliceClaims));
       const steps = fixture.logger.lines.filter((line) => line.message.startsWith("Auth ")).map((line) => line.message);
       expect(steps).toEqual([
+        "Auth Provider local matched the token's issuer",
         expect.stringMatching(/^Auth JWT info\. key id:.+;algorithmName:RS256$/),
         "Auth JWT token successfully verified for algorithm=RS256",
         "Auth Going to verify claims:[]",
         "Auth All claims are successfully validated.",
+        "Auth User lookup email -> email: found 'alice'",
         "Auth HTTP authorization validated user 'alice'",
       ]);
     } finally {

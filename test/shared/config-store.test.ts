@@ -1,7 +1,7 @@
 // Config items: a bad item disables only itself, with a log line that names the field.
 import { describe, expect, it } from "vitest";
 import { CachedConfig, isDebugEnabled, parseConfigItems, type ConfigSource } from "../../functions/shared/config-store";
-import { providerKey, propertyKey } from "../../functions/shared/config-schema";
+import { aclKey, providerKey, propertyKey } from "../../functions/shared/config-schema";
 import { capturingLogger } from "../helpers/authorizer-fixture";
 
 const good = { pk: providerKey("okta"), name: "okta", metadataUrl: "https://okta.example/.well-known/openid-configuration", clientId: "c1" };
@@ -34,6 +34,20 @@ describe("parseConfigItems", () => {
     expect(provider?.allowedAlgorithms).not.toContain("HS256");
   });
 
+  it("keeps valid ACLs by table and drops an invalid one with a log line", () => {
+    const logger = capturingLogger();
+    const snapshot = parseConfigItems(
+      [
+        { pk: aclKey("incident"), table: "incident", read: ["itil"], write: ["itil"] },
+        { pk: aclKey("problem"), table: "problem", read: "itil" },
+      ],
+      logger,
+    );
+    expect([...snapshot.acls.keys()]).toEqual(["incident"]);
+    expect(snapshot.acls.get("incident")).toEqual({ table: "incident", read: ["itil"], create: [], write: ["itil"], delete: [] });
+    expect(JSON.stringify(logger.lines)).toContain("read");
+  });
+
   it("reads the seed's debug switches", () => {
     const on = parseConfigItems([{ pk: propertyKey("com.snc.platform.security.oauth.debug"), name: "com.snc.platform.security.oauth.debug", value: "TRUE" }], capturingLogger());
     const off = parseConfigItems([{ pk: propertyKey("glide.auth.debug.enabled"), name: "glide.auth.debug.enabled", value: "false" }], capturingLogger());
@@ -44,7 +58,7 @@ describe("parseConfigItems", () => {
 
 describe("CachedConfig", () => {
   const clock = { t: 0, nowMs() { return this.t; } };
-  const snapshot = { providers: [], properties: new Map() };
+  const snapshot = { providers: [], properties: new Map(), acls: new Map() };
 
   it("re-reads after the TTL and serves the last good copy while the table is unreadable", async () => {
     let loads = 0;
