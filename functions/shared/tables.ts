@@ -37,6 +37,12 @@ export const USER_LOOKUP_INDEXES = {
 } as const;
 
 export type IndexedUserField = keyof typeof USER_LOOKUP_INDEXES;
+
+/**
+ * Every user item carries `directory` = "sys_user", so the Table API can list users page by page with a
+ * Query on this index instead of a Scan; items without it (uniqueness guards) stay out of the listing.
+ */
+export const USER_LISTING_INDEX = { indexName: "all_users", partition: "directory", value: "sys_user" } as const;
 export type UserLookupField = "sys_id" | IndexedUserField;
 export const USER_LOOKUP_FIELDS = ["sys_id", ...Object.keys(USER_LOOKUP_INDEXES)] as [
   UserLookupField,
@@ -56,10 +62,13 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
   users: {
     envVar: "USERS_TABLE",
     partitionKey: s("sys_id"),
-    indexes: Object.values(USER_LOOKUP_INDEXES).map(({ indexName, attribute }) => ({
-      indexName,
-      partitionKey: s(attribute),
-    })),
+    indexes: [
+      ...Object.values(USER_LOOKUP_INDEXES).map(({ indexName, attribute }) => ({
+        indexName,
+        partitionKey: s(attribute),
+      })),
+      { indexName: USER_LISTING_INDEX.indexName, partitionKey: s(USER_LISTING_INDEX.partition), sortKey: s("sys_id") },
+    ],
     pointInTimeRecovery: true,
     retain: true,
   },

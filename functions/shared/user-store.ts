@@ -1,7 +1,7 @@
 // The users table (ServiceNow's sys_user): lookup by a configured field, one key read or one index query.
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { StoreError } from "./errors";
-import { USER_LOOKUP_INDEXES, type UserLookupField } from "./tables";
+import { USER_LISTING_INDEX, USER_LOOKUP_INDEXES, type UserLookupField } from "./tables";
 
 export interface UserRecord {
   readonly sys_id: string;
@@ -65,10 +65,11 @@ export function toUserRecord(item: Record<string, unknown>): UserRecord {
   };
 }
 
-/** The stored form of a user: the record plus the lookup attributes its indexes need. */
+/** The stored form of a user: the record plus the lookup and listing attributes its indexes need. */
 export function toUserItem(user: UserRecord): Record<string, unknown> {
   return {
     ...user,
+    [USER_LISTING_INDEX.partition]: USER_LISTING_INDEX.value,
     ...(typeof user.email === "string" && user.email.length > 0 && { email_lower: lookupValue("email", user.email) }),
   };
 }
