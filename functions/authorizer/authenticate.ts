@@ -15,12 +15,18 @@ import { replayKey, type ReplayStore } from "./replay-store";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
 import { toAuthError } from "./verifier";
 
-/** The seam for just-in-time provisioning: create the user the token describes, or decline. */
+/** The seam for just-in-time provisioning (functions/shared/provisioning.ts implements it). */
 export interface UserProvisioner {
-  provision(provider: ProviderConfig, claims: JwtPayload): Promise<UserRecord | undefined>;
+  /** Creates the user the verified token describes, or resolves undefined when the provider does not provision. */
+  provision(provider: ProviderConfig, claims: JwtPayload, lookupValue: string): Promise<UserRecord | undefined>;
+  /** After an existing user signs in: the user to authenticate (refreshed from the token if configured). */
+  onLogin(provider: ProviderConfig, user: UserRecord, claims: JwtPayload, lookupValue: string): Promise<UserRecord>;
 }
 
-export const noProvisioning: UserProvisioner = { provision: async () => undefined };
+export const noProvisioning: UserProvisioner = {
+  provision: async () => undefined,
+  onLogin: async (_provider, user) => user,
+};
 
 export interface AuthenticatorDeps {
   readonly registry: ProviderRegistry;
@@ -154,14 +160,23 @@ async function resolveUser(
     throw new AuthError("user_ambiguous", `several users have this ${provider.userField}`);
   }
   const existing = found.value[0];
-  trace.step(
-    existing
-      ? `User lookup ${provider.userClaim} -> ${provider.userField}: found '${existing.user_name}'`
-      : `User lookup ${provider.userClaim} -> ${provider.userField}: no user`,
-  );
-  const user = existing ?? (await deps.provisioner.provision(provider, payload));
-  if (!user) throw new AuthError("user_not_found", `no user with this ${provider.userField}`);
+  if (existing) {
+    trace.step(`User lookup ${provider.userClaim} -> ${provider.userField}: found '${existing.user_name}'`);
+    assertMaySignIn(existing);
+    return deps.provisioner.onLogin(provider, existing, payload, claimValue);
+  }
+  trace.step(`User lookup ${provider.userClaim} -> ${provider.userField}: no user`);
+  const created = await deps.provisioner.provision(provider, payload, claimValue);
+  if (!created) throw new AuthError("user_not_found", `no user with this ${provider.userField}, and no auto-provisioning`);
+  trace.step(`User provisioned with the transform map: '${created.user_name}'`, {
+    sys_id: created.sys_id,
+    roles: created.roles,
+  });
+  assertMaySignIn(created);
+  return created;
+}
+
+function assertMaySignIn(user: UserRecord): void {
   if (!user.active) throw new AuthError("user_inactive", "user is not active");
   if (user.locked_out) throw new AuthError("user_locked_out", "user is locked out");
-  return user;
 }

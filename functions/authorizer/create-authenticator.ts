@@ -3,8 +3,10 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../shared/clock";
 import { CachedConfig, DEFAULT_CONFIG_TTL_MS, DynamoConfigSource } from "../shared/config-store";
 import { DynamoUserStore } from "../shared/user-store";
+import { UserDirectory } from "../shared/user-directory";
+import { DirectoryProvisioner } from "../shared/provisioning";
 import type { AppLogger } from "../shared/logger";
-import { noProvisioning, type AuthenticatorDeps, type UserProvisioner } from "./authenticate";
+import type { AuthenticatorDeps, UserProvisioner } from "./authenticate";
 import { LoggerDecisionSink, type DecisionSink } from "./decision-log";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type FetchPolicy, type JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, type ProviderCacheOptions } from "./provider";
@@ -45,7 +47,7 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
     ),
     replayStore: new DynamoReplayStore(client, tables.jti),
     userStore: new DynamoUserStore(client, tables.users),
-    provisioner: options.provisioner ?? noProvisioning,
+    provisioner: options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger),
     clock,
     logger,
     decisions: options.decisions ?? new LoggerDecisionSink(logger),

@@ -1,6 +1,7 @@
 // The config table's items and their one schema, shared by the authorizer and the admin CLI.
 import { z } from "zod";
 import { USER_LOOKUP_FIELDS } from "./tables";
+import { isSettableUserField, USER_FIELDS } from "./user-fields";
 
 /** Asymmetric algorithms aws-jwt-verify verifies. HS* and `none` are never accepted (RFC 8725 3.1, 3.2). */
 export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
@@ -25,8 +26,54 @@ export const claimValidationSchema = z.discriminatedUnion("operator", [
 ]);
 export type ClaimValidation = z.infer<typeof claimValidationSchema>;
 
+/** A role name as ServiceNow writes them (`itil`, `admin`, `x_acme.reader`). */
+export const roleName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "a role name: 1-100 of A-Za-z0-9_.-");
+
+/** Where a provisioned user's field comes from: claims (first present wins), a literal, or a template. */
+const fieldSourceSchema = z.union([
+  claimPath,
+  z.strictObject({ claim: z.union([claimPath, z.array(claimPath).min(1).max(10)]), default: claimScalar.optional() }),
+  z.strictObject({ value: claimScalar }),
+  // `{given_name} {family_name}`; `{claim|fallback}` when a claim may be missing.
+  z.strictObject({ template: z.string().min(1).max(512).regex(/\{[^{}]+\}/, "has no {claim} placeholder"), default: z.string().max(255).optional() }),
+]);
+export type FieldSource = z.infer<typeof fieldSourceSchema>;
+
+
+export const DEFAULT_TRANSFORM_MAP: Readonly<Record<string, FieldSource>> = {
+  user_name: { claim: ["preferred_username", "email", "sub"] },
+  email: "email",
+  first_name: "given_name",
+  last_name: "family_name",
+};
+
+/** Just-in-time user creation (the seed's auto user-import with a transform map and roles). */
 export const autoProvisionSchema = z.strictObject({
   enabled: z.boolean().default(false),
+  transformMap: z
+    .record(z.string(), fieldSourceSchema)
+    .superRefine((map, context) => {
+      for (const target of Object.keys(map)) {
+        if (!isSettableUserField(target)) {
+          context.addIssue({
+            code: "custom",
+            path: [target],
+            message: `not a settable sys_user field; allowed: ${USER_FIELDS.join(", ")} or u_* custom fields`,
+          });
+        }
+      }
+    })
+    .default({ ...DEFAULT_TRANSFORM_MAP }),
+  defaultRoles: z.array(roleName).max(100).default([]),
+  /** Any value of `claim` (or the claim itself) equal to `value` grants `roles`. */
+  roleMappings: z
+    .array(z.strictObject({ claim: claimPath, value: claimScalar, roles: z.array(roleName).min(1).max(100) }))
+    .max(100)
+    .default([]),
+  /** With the user claim `email`, only a verified address may create a user. */
+  requireVerifiedEmail: z.boolean().default(true),
+  /** Refresh mapped fields and claim-derived roles from each new token (off: created once, then the admin's). */
+  updateOnLogin: z.boolean().default(false),
 });
 export type AutoProvision = z.infer<typeof autoProvisionSchema>;
 
@@ -43,7 +90,7 @@ export const providerSchema = z.strictObject({
   userField: z.enum(USER_LOOKUP_FIELDS).default("email"),
   enableJtiVerification: z.boolean().default(false),
   claimValidations: z.array(claimValidationSchema).max(50).default([]),
-  autoProvision: autoProvisionSchema.default({ enabled: false }),
+  autoProvision: autoProvisionSchema.prefault({}),
   active: z.boolean().default(true),
   allowedAlgorithms: z
     .array(z.enum(SUPPORTED_ALGORITHMS))
@@ -59,9 +106,6 @@ export const propertySchema = z.strictObject({
   value: z.string().max(4096),
 });
 export type Property = z.infer<typeof propertySchema>;
-
-/** A role name as ServiceNow writes them (`itil`, `admin`, `x_acme.reader`). */
-export const roleName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "a role name: 1-100 of A-Za-z0-9_.-");
 
 export const ACL_OPERATIONS = ["read", "create", "write", "delete"] as const;
 export type AclOperation = (typeof ACL_OPERATIONS)[number];

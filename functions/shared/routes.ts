@@ -26,7 +26,8 @@ export const AUTHORIZER: FunctionDefinition = {
   id: "Authorizer",
   entry: "functions/authorizer/handler.ts",
   description: "Verifies external OIDC ID tokens and maps them to users",
-  tables: { config: "read", users: "read", jti: "readWrite" },
+  // users: readWrite for just-in-time provisioning and last_login_time.
+  tables: { config: "read", users: "readWrite", jti: "readWrite" },
 };
 
 export const BACKENDS = {
