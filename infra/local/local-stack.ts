@@ -1,0 +1,175 @@
+// The whole system on one machine: dynalite with the stack's tables, the local OpenID provider, demo
+// data, and the local gateway running the real handlers. Loopback only.
+import { mkdirSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import dynalite from "dynalite";
+import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { systemClock } from "../../functions/shared/clock";
+import { providerKey, providerSchema, type ProviderInput } from "../../functions/shared/config-schema";
+import { createDocumentClient } from "../../functions/shared/dynamo";
+import type { AppLogger } from "../../functions/shared/logger";
+import { AUTHORIZER, BACKENDS, ROUTES, type BackendName } from "../../functions/shared/routes";
+import { TABLES, type TableDefinition, type TableName } from "../../functions/shared/tables";
+import { UserConflictError, UserDirectory } from "../../functions/shared/user-directory";
+import { createTableInput } from "./create-tables";
+import { createGateway, type AuthorizerHandler, type BackendHandler } from "./gateway";
+import { LOCAL_CLIENT_ID, startLocalOpenIdProvider } from "./openid-provider";
+import type { LocalState } from "./state";
+
+export interface LocalStackOptions {
+  readonly apiPort: number;
+  readonly oidcPort: number;
+  readonly dynamoPort: number;
+  /** Keep DynamoDB data and the provider's keys here; in memory when absent. */
+  readonly dataDir?: string;
+  readonly authorizerCacheTtlSeconds: number;
+  readonly logLevel: string;
+  readonly logger: AppLogger;
+}
+
+export interface LocalStack {
+  readonly state: LocalState;
+  close(): Promise<void>;
+}
+
+const REGION = "local";
+const TABLE_PREFIX = "local-";
+
+/** The bundled provider, pointing at the local OpenID provider; one token, one call. */
+export const localProvider = (metadataUrl: string): ProviderInput => ({
+  name: "local",
+  metadataUrl,
+  clientId: LOCAL_CLIENT_ID,
+  userClaim: "email",
+  userField: "email",
+  enableJtiVerification: true,
+});
+
+export const DEMO_USERS = [
+  { user_name: "alice", email: "alice@example.com", first_name: "Alice", last_name: "Example", roles: ["itil"] },
+  { user_name: "admin", email: "admin@example.com", first_name: "Admin", last_name: "Example", roles: ["admin"] },
+] as const;
+
+const listen = (server: Server, port: number): Promise<number> =>
+  new Promise((resolvePort, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolvePort((server.address() as AddressInfo).port));
+  });
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolveClose) => {
+    server.closeAllConnections();
+    server.close(() => resolveClose());
+  });
+
+async function ensureTables(client: DynamoDBClient): Promise<Record<TableName, string>> {
+  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
+  const names = {} as Record<TableName, string>;
+  for (const [table, definition] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
+    names[table] = `${TABLE_PREFIX}${table}`;
+    if (!existing.has(names[table])) await client.send(new CreateTableCommand(createTableInput(names[table], definition)));
+  }
+  return names;
+}
+
+async function seed(doc: DynamoDBDocumentClient, tables: Record<TableName, string>, metadataUrl: string): Promise<void> {
+  const provider = providerSchema.parse(localProvider(metadataUrl));
+  await doc.send(new PutCommand({ TableName: tables.config, Item: { pk: providerKey(provider.name), ...provider } }));
+  const directory = new UserDirectory(doc, tables.users, systemClock);
+  for (const user of DEMO_USERS) {
+    try {
+      await directory.create({ ...user, roles: [...user.roles] }, { by: "system" });
+    } catch (error) {
+      if (!(error instanceof UserConflictError)) throw error; // already there from an earlier run
+    }
+  }
+}
+
+async function importHandler<T>(entry: string): Promise<T> {
+  const module = (await import(pathToFileURL(resolve(entry)).href)) as { handler: T };
+  return module.handler;
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch(() => undefined);
+  };
+  try {
+    if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+    const dynamo: Server = dynalite({
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+      ...(options.dataDir && { path: join(options.dataDir, "dynamodb") }),
+    });
+    const dynamoPort = await listen(dynamo, options.dynamoPort);
+    closers.push(() => closeServer(dynamo));
+    const dynamoEndpoint = `http://127.0.0.1:${dynamoPort}`;
+
+    const client = new DynamoDBClient({
+      endpoint: dynamoEndpoint,
+      region: REGION,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    closers.push(async () => client.destroy());
+    const tables = await ensureTables(client);
+
+    const openId = await startLocalOpenIdProvider({
+      port: options.oidcPort,
+      ...(options.dataDir && { keysFile: join(options.dataDir, "oidc-keys.json") }),
+    });
+    closers.push(() => openId.close());
+    await seed(createDocumentClient(client), tables, openId.metadataUrl);
+
+    // The handlers learn everything from the environment, exactly as in Lambda.
+    Object.assign(process.env, {
+      AWS_REGION: REGION,
+      AWS_ACCESS_KEY_ID: "local",
+      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      OIDC_ALLOW_LOOPBACK_HTTP: "true",
+      POWERTOOLS_SERVICE_NAME: "oidc-auth-local",
+      POWERTOOLS_LOG_LEVEL: options.logLevel,
+      ...Object.fromEntries((Object.keys(TABLES) as TableName[]).map((name) => [TABLES[name].envVar, tables[name]])),
+    });
+    const authorizer = await importHandler<AuthorizerHandler>(AUTHORIZER.entry);
+    const backends = {} as Record<BackendName, BackendHandler>;
+    for (const [name, definition] of Object.entries(BACKENDS) as [BackendName, (typeof BACKENDS)[BackendName]][]) {
+      backends[name] = await importHandler<BackendHandler>(definition.entry);
+    }
+
+    const api = createServer(
+      createGateway({
+        routes: ROUTES,
+        authorizer,
+        backends,
+        authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
+        logger: options.logger,
+      }),
+    );
+    const apiPort = await listen(api, options.apiPort);
+    closers.push(() => closeServer(api));
+
+    return {
+      state: {
+        pid: process.pid,
+        apiUrl: `http://127.0.0.1:${apiPort}/`,
+        issuer: openId.issuer,
+        metadataUrl: openId.metadataUrl,
+        dynamoEndpoint,
+        region: REGION,
+        tables,
+        startedAt: new Date().toISOString(),
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,111 @@
+// The README quickstart, for real: `npm start` as a child process, a token through the real code + PKCE
+// flow, calls through the local gateway to the real handlers.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UNAUTHENTICATED_BODY } from "../../functions/shared/errors";
+import type { LocalState } from "../../infra/local/state";
+import { fetchIdToken } from "../../infra/local/token-flow";
+
+const ROOT = new URL("../..", import.meta.url).pathname;
+const stateFile = join(mkdtempSync(join(tmpdir(), "oidc-local-")), "state.json");
+const env = { ...process.env, PORT: "0", OIDC_PORT: "0", LOCAL_STATE_FILE: stateFile, LOG_LEVEL: "WARN" };
+
+let stack: ChildProcess;
+let output = "";
+let state: LocalState;
+
+function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  // Its own process group, so a signal reaches npm, tsx and node together, as Ctrl-C in a terminal does.
+  stack = spawn("npm", ["start", "--silent"], { cwd: ROOT, env, detached: true });
+  stack.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  stack.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  for (let waited = 0; !existsSync(stateFile); waited += 200) {
+    if (waited > 45_000 || stack.exitCode !== null) throw new Error(`local stack did not start:\n${output}`);
+    await sleep(200);
+  }
+  state = JSON.parse(readFileSync(stateFile, "utf8")) as LocalState;
+}, 60_000);
+
+const pressCtrlC = (): Promise<unknown> => {
+  const exited = new Promise((resolve) => stack.once("exit", resolve));
+  process.kill(-(stack.pid as number), "SIGINT");
+  return exited;
+};
+
+afterAll(async () => {
+  if (stack && stack.exitCode === null) await pressCtrlC();
+});
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const call = (token: string, path = "api/x_oidc/whoami") =>
+  fetch(`${state.apiUrl}${path}`, { headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
+
+describe("npm start, then the README's commands", () => {
+  it("prints the API URL, the provider's metadata URL and the next command", () => {
+    expect(output).toContain(state.apiUrl);
+    expect(output).toContain(state.metadataUrl);
+    expect(output).toContain("TOKEN=$(npm run -s token -- alice)");
+  });
+
+  it("`npm run -s token -- alice` prints only a token, and the API answers 200 for alice", async () => {
+    const { code, stdout } = await run("npm", ["run", "-s", "token", "--", "alice"]);
+    expect(code).toBe(0);
+    expect(stdout.trim()).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    const response = await call(stdout.trim());
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ result: { user_name: "alice", roles: ["itil"], provider: "local" } });
+  });
+
+  it("refuses the same token a second time with the seed's 401 (one-time use is on)", async () => {
+    const token = await fetchIdToken(state.issuer, "admin");
+    expect((await call(token)).status).toBe(200);
+
+    const replay = await call(token);
+    expect(replay.status).toBe(401);
+    expect(replay.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await replay.json()).toEqual(UNAUTHENTICATED_BODY);
+  });
+
+  it("refuses a person the users table does not know (no auto-provisioning for the bundled provider)", async () => {
+    const response = await call(await fetchIdToken(state.issuer, "mallory"));
+    expect(response.status).toBe(401);
+  });
+
+  it("refuses a second `npm start` with a clear message, not a stack trace", async () => {
+    const { code, stderr } = await run("npm", ["start", "--silent"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain("a local stack is already running");
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("stops cleanly on Ctrl-C: the server process exits and removes its state file", async () => {
+    await pressCtrlC();
+    for (let waited = 0; isAlive(state.pid) && waited < 10_000; waited += 100) await sleep(100);
+    expect(isAlive(state.pid)).toBe(false);
+    expect(existsSync(stateFile)).toBe(false);
+  });
+});
