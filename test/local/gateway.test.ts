@@ -70,7 +70,7 @@ describe("the local gateway", () => {
     const { base } = await start(async () => {
       throw new Error("Unauthorized");
     });
-    for (const headers of [{ Authorization: "Bearer bad" }, {}]) {
+    for (const headers of [{ Authorization: "Bearer bad" }, {}] as Record<string, string>[]) {
       const response = await fetch(`${base}/api/now/table/incident`, { headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("www-authenticate")).toBe("Bearer");

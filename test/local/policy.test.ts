@@ -1,12 +1,12 @@
 // The local gateway's IAM policy evaluation (unit): wildcards, Deny wins, resource mismatch.
 import { describe, expect, it } from "vitest";
-import type { PolicyDocument } from "aws-lambda";
+import type { PolicyDocument, Statement } from "aws-lambda";
 import { evaluatePolicy, iamGlobMatches } from "../../infra/local/policy";
 
 const ARN = "arn:aws:execute-api:local:000000000000:localapi/local/GET/api/now/table/incident";
 const policy = (...Statement: PolicyDocument["Statement"]): PolicyDocument => ({ Version: "2012-10-17", Statement });
-const allow = (Resource: string | string[], Action: string | string[] = "execute-api:Invoke") => ({ Effect: "Allow", Action, Resource });
-const deny = (Resource: string | string[]) => ({ Effect: "Deny", Action: "execute-api:Invoke", Resource });
+const allow = (Resource: string | string[], Action: string | string[] = "execute-api:Invoke"): Statement => ({ Effect: "Allow", Action, Resource });
+const deny = (Resource: string | string[]): Statement => ({ Effect: "Deny", Action: "execute-api:Invoke", Resource });
 
 describe("iamGlobMatches", () => {
   it.each([
