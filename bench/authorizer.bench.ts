@@ -9,7 +9,9 @@ import { providerSchema } from "../functions/shared/config-schema";
 import { CachedConfig } from "../functions/shared/config-store";
 import { DynamoUserStore, toUserItem, type UserRecord, type UserStore } from "../functions/shared/user-store";
 import { authorizeEvent } from "../functions/authorizer/authorize-event";
-import { noProvisioning, type AuthenticatorDeps } from "../functions/authorizer/authenticate";
+import { noProvisioning, type AuthenticatorDeps, type UserProvisioner } from "../functions/authorizer/authenticate";
+import { DirectoryProvisioner } from "../functions/shared/provisioning";
+import { UserDirectory } from "../functions/shared/user-directory";
 import { LoggerDecisionSink, type Decision, type DecisionSink } from "../functions/authorizer/decision-log";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher } from "../functions/authorizer/http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS } from "../functions/authorizer/provider";
@@ -33,7 +35,7 @@ const alice: UserRecord = { sys_id: "a".repeat(32), user_name: "alice", email: "
 function depsFor(
   metadataUrl: string,
   stores: { replayStore: ReplayStore; userStore: UserStore },
-  options: { jti: boolean; verifiedTokens: number; decisions?: DecisionSink },
+  options: { jti: boolean; verifiedTokens: number; decisions?: DecisionSink; provisioner?: UserProvisioner },
 ): AuthenticatorDeps {
   const provider = providerSchema.parse({ name: "bench", metadataUrl, clientId: "client-1", enableJtiVerification: options.jti });
   const config = new CachedConfig({ load: async () => ({ providers: [provider], properties: new Map(), acls: new Map() }) }, systemClock, logger);
@@ -48,7 +50,7 @@ function depsFor(
       { ...DEFAULT_PROVIDER_CACHE_OPTIONS, verifiedTokens: options.verifiedTokens },
     ),
     ...stores,
-    provisioner: noProvisioning,
+    provisioner: options.provisioner ?? noProvisioning,
     clock: systemClock,
     logger,
     decisions: options.decisions ?? new LoggerDecisionSink(logger),
@@ -136,6 +138,8 @@ async function overlap(): Promise<void> {
       jti: true,
       verifiedTokens: 1_000,
       decisions: { record: (d) => decisions.push(d) },
+      // As deployed: last_login_time is kept, at most one write per user per hour.
+      provisioner: new DirectoryProvisioner(new UserDirectory(dynamo.doc, dynamo.tables.users, systemClock), logger),
     });
     await authorizeEvent({ type: "TOKEN", authorizationToken: `Bearer ${await issuer.mint({ email: alice.email })}`, methodArn: METHOD_ARN }, deps);
 

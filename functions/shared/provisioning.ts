@@ -166,7 +166,7 @@ export class DirectoryProvisioner {
   /** At most one write per user per interval; a failure here never denies a login. */
   private async recordLogin(user: UserRecord): Promise<void> {
     try {
-      await this.directory.touchLastLogin(user.sys_id, this.lastLoginIntervalMs);
+      await this.directory.touchLastLogin(user, this.lastLoginIntervalMs);
     } catch (error) {
       this.logger.warn("last_login_time not updated", { sys_id: user.sys_id, error });
     }

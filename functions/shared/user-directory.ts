@@ -213,18 +213,25 @@ export class UserDirectory {
     }
   }
 
-  /** Records the last login at most once per `intervalMs`, with one conditional update. */
-  async touchLastLogin(sysId: string, intervalMs: number): Promise<boolean> {
+  /**
+   * Records the last login at most once per `intervalMs`. The user as just read says whether it is due,
+   * so most logins cost no DynamoDB call at all; a due one is one conditional update, which concurrent
+   * logins cannot repeat.
+   */
+  async touchLastLogin(user: UserRecord, intervalMs: number): Promise<boolean> {
     const nowMs = this.clock.nowMs();
+    const threshold = glideDateTime(nowMs - intervalMs);
+    const last = user["last_login_time"];
+    if (typeof last === "string" && last >= threshold) return false;
     try {
       await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { sys_id: sysId },
+          Key: { sys_id: user.sys_id },
           UpdateExpression: "SET #last = :now",
           ConditionExpression: "attribute_exists(#sys_id) AND (attribute_not_exists(#last) OR #last < :threshold)",
           ExpressionAttributeNames: { "#last": "last_login_time", "#sys_id": "sys_id" },
-          ExpressionAttributeValues: { ":now": glideDateTime(nowMs), ":threshold": glideDateTime(nowMs - intervalMs) },
+          ExpressionAttributeValues: { ":now": glideDateTime(nowMs), ":threshold": threshold },
         }),
       );
       return true;

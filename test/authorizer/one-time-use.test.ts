@@ -6,6 +6,8 @@ import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
 import { DynamoReplayStore } from "../../functions/authorizer/replay-store";
 import type { UserStore } from "../../functions/shared/user-store";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { createDocumentClient } from "../../functions/shared/dynamo";
 
 let dynamo: TestDynamo;
 let issuer: TestIssuer;
@@ -132,6 +134,23 @@ describe("when a store fails", () => {
     const broken = createAuthorizerFixture(dynamo, { tables: { ...dynamo.tables, config: "no-such-table" } });
     await expect(broken.authorize(await issuer.mint(claims))).rejects.toThrow(/^Unauthorized$/);
     expect(broken.lastDecision()).toMatchObject({ reason: "config_store_error", internal: true });
+  });
+});
+
+describe("DynamoDB calls on the warm path", () => {
+  it("are two per request: the replay write and the user lookup (config cached, last login recent)", async () => {
+    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const calls: string[] = [];
+    client.middlewareStack.add((next, context) => (args) => (calls.push(String(context.commandName)), next(args)), { step: "initialize" });
+    const counted = createAuthorizerFixture(dynamo, { client: createDocumentClient(client), configTtlMs: 30_000 });
+    try {
+      await counted.authorize(await issuer.mint(claims)); // cold: config scan, first last_login_time
+      calls.length = 0;
+      for (let i = 0; i < 5; i++) await counted.authorize(await issuer.mint(claims));
+      expect(calls.sort()).toEqual([...Array(5).fill("PutItemCommand"), ...Array(5).fill("QueryCommand")]);
+    } finally {
+      client.destroy();
+    }
   });
 });
 

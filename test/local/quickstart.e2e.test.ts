@@ -9,6 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UNAUTHENTICATED_BODY } from "../../functions/shared/errors";
 import type { LocalState } from "../../infra/local/state";
 import { fetchIdToken } from "../../infra/local/token-flow";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { systemClock } from "../../functions/shared/clock";
+import { providerKey, providerSchema } from "../../functions/shared/config-schema";
+import { createDocumentClient } from "../../functions/shared/dynamo";
+import { UserDirectory } from "../../functions/shared/user-directory";
+import { startTestIssuer } from "../helpers/issuer";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 const stateFile = join(mkdtempSync(join(tmpdir(), "oidc-local-")), "state.json");
@@ -94,6 +101,35 @@ describe("npm start, then the README's commands", () => {
     const response = await call(await fetchIdToken(state.issuer, "mallory"));
     expect(response.status).toBe(401);
   });
+
+  it("uses any provider an operator registers, for example one on another loopback port", async () => {
+    const other = await startTestIssuer({ clientId: "partner-app" });
+    const client = new DynamoDBClient({
+      endpoint: state.dynamoEndpoint,
+      region: state.region,
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
+    try {
+      const doc = createDocumentClient(client);
+      const provider = providerSchema.parse({ name: "partner", metadataUrl: other.metadataUrl, clientId: "partner-app" });
+      await doc.send(new PutCommand({ TableName: state.tables.config, Item: { pk: providerKey("partner"), ...provider } }));
+      await new UserDirectory(doc, state.tables.users, systemClock).create(
+        { user_name: "pat", email: "pat@partner.example", roles: ["itil"] },
+        { by: "test" },
+      );
+      // The authorizer re-reads the config table within 30 s; poll rather than sleep the whole time.
+      const token = await other.mint({ email: "pat@partner.example" });
+      let status = 0;
+      for (let waited = 0; status !== 200 && waited < 40_000; waited += 1_000) {
+        status = (await call(token)).status;
+        if (status !== 200) await sleep(1_000);
+      }
+      expect(status).toBe(200);
+    } finally {
+      client.destroy();
+      await other.close();
+    }
+  }, 60_000);
 
   it("refuses a second `npm start` with a clear message, not a stack trace", async () => {
     const { code, stderr } = await run("npm", ["start", "--silent"]);

@@ -122,13 +122,16 @@ describe("update and delete", () => {
 });
 
 describe("touchLastLogin", () => {
-  it("writes at most once per interval", async () => {
+  it("writes at most once per interval, and makes no call when the record read says it is not due", async () => {
     const user = await directory.create({ user_name: "login" }, { by: "admin" });
-    expect(await directory.touchLastLogin(user.sys_id, 3_600_000)).toBe(true);
+    expect(await directory.touchLastLogin(user, 3_600_000)).toBe(true);
+    const fresh = await directory.get(user.sys_id);
     clock.t += 30 * 60_000;
-    expect(await directory.touchLastLogin(user.sys_id, 3_600_000)).toBe(false);
+    expect(await directory.touchLastLogin(fresh!, 3_600_000)).toBe(false);
+    // A stale copy (read before the last write) still cannot write twice: the condition decides.
+    expect(await directory.touchLastLogin(user, 3_600_000)).toBe(false);
     clock.t += 31 * 60_000;
-    expect(await directory.touchLastLogin(user.sys_id, 3_600_000)).toBe(true);
+    expect(await directory.touchLastLogin(fresh!, 3_600_000)).toBe(true);
     expect((await item(user.sys_id))?.["last_login_time"]).toBe(new Date(clock.t).toISOString().slice(0, 19).replace("T", " "));
   });
 });
