@@ -1,17 +1,17 @@
 // Wires the authenticator from its real parts; the Lambda handler, the local stack and the tests share it.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../shared/clock";
-import { CachedConfig, DEFAULT_CONFIG_TTL_MS, DynamoConfigSource } from "../shared/config-store";
+import { CachedConfig, DEFAULT_CONFIG_TTL_MS, DynamoConfigSource, type ConfigSource } from "../shared/config-store";
 import { DynamoUserStore } from "../shared/user-store";
 import { UserDirectory } from "../shared/user-directory";
 import { DirectoryProvisioner } from "../shared/provisioning";
 import type { AppLogger } from "../shared/logger";
 import type { AuthenticatorDeps, UserProvisioner } from "./authenticate";
-import { LoggerDecisionSink, type DecisionSink } from "./decision-log";
+import { LoggerDecisionSink, type DecisionSink, type Trace } from "./decision-log";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type FetchPolicy, type JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, type ProviderCacheOptions } from "./provider";
 import { ProviderRegistry } from "./provider-registry";
-import { DynamoReplayStore } from "./replay-store";
+import { DynamoReplayStore, type ReplayStore } from "./replay-store";
 
 export interface AuthenticatorOptions {
   readonly client: DynamoDBDocumentClient;
@@ -24,6 +24,11 @@ export interface AuthenticatorOptions {
   readonly provisioner?: UserProvisioner;
   readonly configTtlMs?: number;
   readonly providerCache?: ProviderCacheOptions;
+  /** Replaces the config table (the admin CLI's explain passes the config it has just read). */
+  readonly configSource?: ConfigSource;
+  /** Replaces the one-time-use store (explain reads markers, never writes them). */
+  readonly replayStore?: ReplayStore;
+  readonly trace?: Trace;
 }
 
 export function createAuthenticatorDeps(options: AuthenticatorOptions): AuthenticatorDeps {
@@ -31,7 +36,7 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
   const clock = options.clock ?? systemClock;
   const fetchPolicy = { ...DEFAULT_FETCH_POLICY, ...options.fetchPolicy };
   const config = new CachedConfig(
-    new DynamoConfigSource(client, tables.config, logger),
+    options.configSource ?? new DynamoConfigSource(client, tables.config, logger),
     clock,
     logger,
     options.configTtlMs ?? DEFAULT_CONFIG_TTL_MS,
@@ -45,11 +50,12 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
       logger,
       options.providerCache ?? DEFAULT_PROVIDER_CACHE_OPTIONS,
     ),
-    replayStore: new DynamoReplayStore(client, tables.jti),
+    replayStore: options.replayStore ?? new DynamoReplayStore(client, tables.jti),
     userStore: new DynamoUserStore(client, tables.users),
     provisioner: options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger),
     clock,
     logger,
     decisions: options.decisions ?? new LoggerDecisionSink(logger),
+    ...(options.trace && { trace: options.trace }),
   };
 }

@@ -155,7 +155,7 @@ export class DirectoryProvisioner {
           });
         } catch (error) {
           // The user was found and may sign in as they are; a refresh that cannot apply is logged, not fatal.
-          this.logger.warn("user not refreshed from token", { sys_id: user.sys_id, error: asAuthError(error, provider) });
+          this.logger.warn("user not refreshed from claims", { sys_id: user.sys_id, error: asAuthError(error, provider) });
         }
       }
     }

@@ -1,0 +1,132 @@
+// provider test: discovery and key set fetched now, against loopback issuers (good and broken) and the saved Okta documents.
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { ProviderTestReport } from "../../cli/commands/provider-test";
+import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { useCliHarness } from "./cli-fixture";
+
+const OKTA_DOCUMENTS = fileURLToPath(new URL("../../../shared/fixtures/okta-2018/", import.meta.url));
+
+const cli = useCliHarness();
+let idp: TestIssuer;
+beforeAll(async () => {
+  idp = await startTestIssuer({ algs: ["RS256", "ES256"] });
+});
+afterAll(() => idp?.close());
+beforeEach(() => {
+  idp.setDown(false);
+  idp.setJwksOverride(null);
+  idp.setDiscoveryOverride(null);
+});
+
+const addProvider = (name: string, metadataUrl: string, ...flags: string[]) =>
+  cli.run(["provider", "add", name, "--metadata-url", metadataUrl, "--client-id", "client-1", ...flags]);
+const errorsOf = (report: ProviderTestReport) => report.problems.filter((p) => p.level === "error").map((p) => p.message);
+
+describe("provider test", () => {
+  it("reports issuer, jwks_uri, every key and the usable algorithms of a working provider", async () => {
+    await addProvider("local", idp.metadataUrl);
+
+    const result = await cli.run(["provider", "test", "local", "--json"]);
+
+    expect(result.code).toBe(0);
+    const report = result.json<ProviderTestReport>();
+    expect(report).toMatchObject({ issuer: idp.issuer, jwksUri: idp.jwksUri, idTokenSigningAlgs: ["RS256", "ES256"] });
+    expect(report.keys.map((key) => key.kid)).toEqual(idp.publicJwks().keys.map((key) => key["kid"]));
+    expect(report.keys.map((key) => key.verifies)).toEqual([["RS256"], ["ES256"]]);
+    expect(report.usableAlgorithms).toEqual(["RS256", "ES256"]);
+    expect(report.problems).toEqual([]);
+  });
+
+  it("prints a readable report ending in the result", async () => {
+    await addProvider("local", idp.metadataUrl);
+
+    const result = await cli.run(["provider", "test", "local"]);
+
+    expect(result.stdout).toMatch(/issuer\s+http:\/\/127\.0\.0\.1/);
+    expect(result.stdout).toMatch(/usable algs\s+RS256, ES256/);
+    expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("result: OK");
+  });
+
+  it("fails when the provider is down", async () => {
+    await addProvider("local", idp.metadataUrl);
+    idp.setDown(true);
+
+    const result = await cli.run(["provider", "test", "local", "--json"]);
+
+    expect(result.code).toBe(1);
+    expect(errorsOf(result.json())).toEqual([expect.stringMatching(/^discovery: .*status 503/)]);
+  });
+
+  it("fails when the key set has no keys", async () => {
+    await addProvider("local", idp.metadataUrl);
+    idp.setJwksOverride({ keys: [] });
+
+    const result = await cli.run(["provider", "test", "local"]);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain("error: the key set has no keys");
+    expect(result.stdout).toContain("result: FAILED (1 error)");
+  });
+
+  it("warns when the provider signs with none of the allowed algorithms, and fails for want of a usable key", async () => {
+    await addProvider("local", idp.metadataUrl, "--algorithms", "ES512");
+
+    const result = await cli.run(["provider", "test", "local", "--json"]);
+
+    const report = result.json<ProviderTestReport>();
+    expect(result.code).toBe(1);
+    expect(report.problems).toEqual([
+      { level: "warning", message: expect.stringContaining("none of the allowed algorithms (ES512)") },
+      { level: "error", message: expect.stringContaining("no signing key") },
+    ]);
+  });
+
+  it("refuses http outside loopback without fetching anything", async () => {
+    await addProvider("plain", "http://idp.example/.well-known/openid-configuration");
+    const fetched: string[] = [];
+
+    const result = await cli.run(["provider", "test", "plain", "--json"], {
+      fetcher: { fetchJson: async (url) => { fetched.push(url); return {}; } },
+    });
+
+    expect(result.code).toBe(1);
+    expect(errorsOf(result.json())).toEqual([expect.stringContaining("only https URLs are allowed")]);
+    expect(fetched).toEqual([]);
+  });
+
+  it("refuses a discovery document whose issuer is http outside loopback", async () => {
+    await addProvider("local", idp.metadataUrl);
+    idp.setDiscoveryOverride({ issuer: "http://idp.example", jwks_uri: idp.jwksUri });
+
+    const result = await cli.run(["provider", "test", "local", "--json"]);
+
+    expect(result.code).toBe(1);
+    expect(errorsOf(result.json())).toEqual([expect.stringMatching(/^discovery: only https URLs are allowed/)]);
+  });
+
+  it("notes, without failing, the Okta metadata URL whose host differs from the issuer (saved documents)", async () => {
+    await cli.run([
+      "provider", "add", "okta", "--metadata-url", "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration",
+      "--client-id", "0oagd8o97kiBOwpwB0h7",
+    ]);
+
+    const result = await cli.run(["provider", "test", "okta", "--documents", OKTA_DOCUMENTS, "--json"]);
+
+    expect(result.code).toBe(0);
+    const report = result.json<ProviderTestReport>();
+    expect(report.issuer).toBe("https://dev-934121.oktapreview.com");
+    expect(report.keys.map((key) => [key.kid, key.verifies])).toEqual([
+      ["c56me9WSLOVv7PS0q88C9uoIs61Pa7fPn2dUE9oQ5H8", ["RS256"]],
+      ["37MlHqZbKAYCLHmsEuPsYQhBIQjDhjEa8yH9MFhJC8U", ["RS256"]],
+    ]);
+    expect(report.problems).toEqual([{ level: "note", message: expect.stringContaining("differs from the issuer's") }]);
+  });
+
+  it("fails for an unknown provider", async () => {
+    const result = await cli.run(["provider", "test", "nobody"]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no provider named nobody");
+  });
+});
