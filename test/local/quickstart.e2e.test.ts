@@ -48,14 +48,17 @@ beforeAll(async () => {
   state = JSON.parse(readFileSync(stateFile, "utf8")) as LocalState;
 }, 60_000);
 
-const pressCtrlC = (): Promise<unknown> => {
+const hasExited = (): boolean => stack.exitCode !== null || stack.signalCode !== null;
+
+const pressCtrlC = async (): Promise<void> => {
+  if (hasExited()) return;
   const exited = new Promise((resolve) => stack.once("exit", resolve));
   process.kill(-(stack.pid as number), "SIGINT");
-  return exited;
+  await exited;
 };
 
 afterAll(async () => {
-  if (stack && stack.exitCode === null) await pressCtrlC();
+  if (stack) await pressCtrlC();
 });
 
 const isAlive = (pid: number): boolean => {
