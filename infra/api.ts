@@ -4,7 +4,7 @@ import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { UNAUTHENTICATED_BODY } from "../functions/shared/errors";
+import { GATEWAY_RESPONSES } from "../functions/shared/gateway-responses";
 import { ROUTES, type BackendName } from "../functions/shared/routes";
 
 export interface ApiProps {
@@ -21,11 +21,6 @@ const JSON_CONTENT_TYPE = { "Content-Type": "'application/json'" };
 /** Same envelope for any other error; `messageString` is already a quoted JSON string. */
 const ERROR_ENVELOPE_TEMPLATE =
   '{"error":{"message":$context.error.messageString,"detail":""},"status":"failure"}';
-
-const ACCESS_DENIED_BODY = {
-  error: { message: "Operation Failed", detail: "Access denied" },
-  status: "failure",
-} as const;
 
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
@@ -68,7 +63,11 @@ export class Api extends Construct {
     for (const route of ROUTES) {
       let integration = integrations.get(route.backend);
       if (integration === undefined) {
-        integration = new apigateway.LambdaIntegration(props.backendFunctions[route.backend]);
+        integration = new apigateway.LambdaIntegration(props.backendFunctions[route.backend], {
+          // One invoke permission per method, none for the console's test-invoke (which skips the
+          // authorizer): the Table API's 18 methods stay well inside Lambda's 20 KB resource policy.
+          allowTestInvoke: false,
+        });
         integrations.set(route.backend, integration);
       }
       this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration);
@@ -79,18 +78,20 @@ export class Api extends Construct {
 
   private addGatewayResponses(): void {
     // Every authentication failure, whatever the reason, looks the same to the caller (RFC 6750 3).
-    this.restApi.addGatewayResponse("Unauthorized", {
-      type: apigateway.ResponseType.UNAUTHORIZED,
-      statusCode: "401",
-      responseHeaders: { ...JSON_CONTENT_TYPE, "WWW-Authenticate": "'Bearer'" },
-      templates: { "application/json": JSON.stringify(UNAUTHENTICATED_BODY) },
-    });
-    this.restApi.addGatewayResponse("AccessDenied", {
-      type: apigateway.ResponseType.ACCESS_DENIED,
-      statusCode: "403",
-      responseHeaders: JSON_CONTENT_TYPE,
-      templates: { "application/json": JSON.stringify(ACCESS_DENIED_BODY) },
-    });
+    // Defined once in functions/shared/gateway-responses.ts; the local gateway answers with the same.
+    const fixed = [
+      ["Unauthorized", apigateway.ResponseType.UNAUTHORIZED, GATEWAY_RESPONSES.UNAUTHORIZED],
+      ["AccessDenied", apigateway.ResponseType.ACCESS_DENIED, GATEWAY_RESPONSES.ACCESS_DENIED],
+    ] as const;
+    for (const [id, type, response] of fixed) {
+      this.restApi.addGatewayResponse(id, {
+        type,
+        statusCode: String(response.statusCode),
+        // Header values are literals in single quotes in API Gateway response parameters.
+        responseHeaders: Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, `'${value}'`])),
+        templates: { "application/json": response.body },
+      });
+    }
     this.restApi.addGatewayResponse("Default4xx", {
       type: apigateway.ResponseType.DEFAULT_4XX,
       responseHeaders: JSON_CONTENT_TYPE,

@@ -43,6 +43,18 @@ export function suppressAcknowledgedFindings(stack: OidcAuthStack): void {
       "grantReadData covers the users table's own indexes as <table>/index/*: the authorizer looks users up by " +
       "the user_name, email and employee_number indexes (USER_LOOKUP_INDEXES). No other table is matched.",
   });
+  acknowledge(stack.backends.tableApi, {
+    id: `AwsSolutions-IAM5[Resource::<${usersTableLogicalId}.Arn>/index/*]`,
+    reason:
+      "The table grant covers the users table's own indexes as <table>/index/*: the Table API lists sys_user page " +
+      "by page with Queries on the all_users index (USER_LISTING_INDEX) instead of a Scan. No other table is matched.",
+  });
+  acknowledge(stack.backends.scriptedAuth, {
+    id: `AwsSolutions-IAM5[Resource::<${usersTableLogicalId}.Arn>/index/*]`,
+    reason:
+      "grantReadData always includes the users table's own indexes as <table>/index/*; the x_oidc/auth API reads " +
+      "one user by key. Read-only, and no other table is matched.",
+  });
 
   acknowledge(stack.tables.jti, {
     id: "AwsSolutions-DDB3",

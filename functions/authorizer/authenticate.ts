@@ -7,6 +7,7 @@ import { SUPPORTED_ALGORITHMS, type ProviderConfig } from "../shared/config-sche
 import { isDebugEnabled } from "../shared/config-store";
 import { AuthError, StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
+import { SYS_ID_PATTERN } from "../shared/sys-id";
 import type { UserRecord, UserStore } from "../shared/user-store";
 import { checkClaimRules, checkIdTokenClaims, claimAt } from "./claims";
 import { isInternalReason, loggerTrace, silentTrace, type DecisionSink, type Trace } from "./decision-log";
@@ -47,7 +48,6 @@ export interface AuthenticatedCaller {
 }
 
 const MAX_USER_CLAIM_LENGTH = 512;
-const SYS_ID = /^[0-9a-f]{32}$/;
 
 /** Authenticates the bearer ID token in `authorizationHeader`, recording one decision line either way. */
 export async function authenticate(
@@ -140,7 +140,7 @@ async function resolveUser(
       )
     : Promise.resolve();
   const lookup =
-    provider.userField === "sys_id" && !SYS_ID.test(claimValue)
+    provider.userField === "sys_id" && !SYS_ID_PATTERN.test(claimValue)
       ? Promise.resolve([])
       : deps.userStore.findBy(provider.userField, claimValue);
   const [replayed, found] = await Promise.allSettled([replay, lookup]);

@@ -1,4 +1,5 @@
 // The API's functions and routes, defined once: the CDK stack and the local stack both build from this.
+import { SCRIPTED_BACKENDS, SCRIPTED_ROUTES } from "../scripted/apis";
 import type { TableName } from "./tables";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -17,7 +18,7 @@ export interface FunctionDefinition {
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
-  /** API Gateway resource path; `{name}` is a path parameter. */
+  /** API Gateway resource path; `{name}` is a path parameter, `{name+}` a greedy one (the rest of the path). */
   readonly path: string;
   readonly backend: BackendName;
 }
@@ -31,16 +32,30 @@ export const AUTHORIZER: FunctionDefinition = {
 };
 
 export const BACKENDS = {
-  whoami: {
-    id: "WhoAmI",
-    entry: "functions/whoami/handler.ts",
-    description: "Returns the authenticated caller as the authorizer saw them",
-    tables: {},
+  tableApi: {
+    id: "TableApi",
+    entry: "functions/table-api/handler.ts",
+    description: "ServiceNow Table API over DynamoDB, with role-based ACLs",
+    // config: ACLs; users: sys_user is served (and, by admins, written) from the users table.
+    tables: { config: "read", records: "readWrite", users: "readWrite" },
   },
+  // One per scripted REST API module (functions/scripted/apis.ts).
+  ...SCRIPTED_BACKENDS,
+  // Placeholder, superseded by GET /api/x_oidc/auth/me; kept while the local stack's quickstart uses it.
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type BackendName = keyof typeof BACKENDS;
 
+/** The Table API answers under ServiceNow's three prefixes: unversioned, v1 and v2. */
+const TABLE_API_PREFIXES = ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"] as const;
+
 export const ROUTES: readonly RouteDefinition[] = [
-  { method: "GET", path: "/api/x_oidc/whoami", backend: "whoami" },
+  ...TABLE_API_PREFIXES.flatMap((prefix): RouteDefinition[] => [
+    { method: "GET", path: `${prefix}/{table}`, backend: "tableApi" },
+    { method: "POST", path: `${prefix}/{table}`, backend: "tableApi" },
+    ...(["GET", "PUT", "PATCH", "DELETE"] as const).map(
+      (method): RouteDefinition => ({ method, path: `${prefix}/{table}/{sys_id}`, backend: "tableApi" }),
+    ),
+  ]),
+  ...SCRIPTED_ROUTES,
 ];

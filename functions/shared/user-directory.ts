@@ -2,7 +2,6 @@
 // guard items claimed by conditional writes, since DynamoDB indexes cannot enforce uniqueness and the
 // embedded DynamoDB has no transactions. Every step is idempotent, so a half-finished change is
 // completed (or taken over) by the next attempt.
-import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import {
   DeleteCommand,
@@ -16,11 +15,10 @@ import { describeIssues, roleName } from "./config-schema";
 import { isConditionalCheckFailed } from "./dynamo";
 import { DomainError, StoreError } from "./errors";
 import { glideDateTime } from "./glide-time";
+import { newSysId, SYS_ID_PATTERN } from "./sys-id";
 import { CUSTOM_USER_FIELD, USER_FIELDS } from "./user-fields";
 import { lookupValue, toUserItem, toUserRecord, type UserRecord } from "./user-store";
 
-export const SYS_ID_PATTERN = /^[0-9a-f]{32}$/;
-export const newSysId = (): string => randomBytes(16).toString("hex");
 
 const text = z.string().max(255);
 
@@ -106,7 +104,7 @@ export class UserDirectory {
     options: { by: string; sysId?: string; system?: SystemFields; loggedIn?: boolean },
   ): Promise<UserRecord> {
     const fields = parseUserInput(input);
-    const sysId = options.sysId ?? newSysId();
+    const sysId = options.sysId ?? newSysId(this.clock);
     const nowMs = this.clock.nowMs();
     for (const field of UNIQUE_FIELDS) {
       const value = fields[field];

@@ -330,6 +330,16 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
         expect(referencedIds(uri)).toContain(logicalId(stack.backends[route.backend].function));
       },
     );
+
+    it("lets API Gateway invoke each backend once per route, and never through test-invoke (no authorizer)", () => {
+      const permissions = Object.values(template.findResources("AWS::Lambda::Permission")) as CfnResource[];
+      for (const name of BACKEND_NAMES) {
+        const target = logicalId(stack.backends[name].function);
+        const own = permissions.filter((p) => referencedIds(p.Properties?.["FunctionName"]).has(target));
+        expect(own, name).toHaveLength(ROUTES.filter((route) => route.backend === name).length);
+        expect(JSON.stringify(own), name).not.toContain("test-invoke-stage");
+      }
+    });
   });
 
   describe("gateway responses", () => {

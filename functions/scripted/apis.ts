@@ -1,0 +1,34 @@
+// Every scripted API with its Lambda and the tables it may touch; routes.ts mounts each one from here.
+import type { FunctionDefinition, HttpMethod } from "../shared/routes";
+import { mountRoutes } from "./framework";
+import { authApi } from "./x_oidc_auth/api";
+import { incidentOpsApi } from "./x_oidc_incident_ops/api";
+
+/** One Lambda per API, so each has its own role with only the tables its resources need. */
+export const SCRIPTED_BACKENDS = {
+  scriptedAuth: {
+    id: "ScriptedAuth",
+    entry: "functions/scripted/x_oidc_auth/handler.ts",
+    description: "Scripted API x_oidc/auth: the authenticated caller",
+    tables: { users: "read" },
+  },
+  scriptedIncidentOps: {
+    id: "ScriptedIncidentOps",
+    entry: "functions/scripted/x_oidc_incident_ops/handler.ts",
+    description: "Scripted API x_oidc/incident_ops: comments and work notes on incidents",
+    tables: { records: "readWrite" },
+  },
+} as const satisfies Record<string, FunctionDefinition>;
+
+export type ScriptedBackendName = keyof typeof SCRIPTED_BACKENDS;
+
+/** The API module each scripted backend serves. */
+export const SCRIPTED_APIS = {
+  scriptedAuth: authApi,
+  scriptedIncidentOps: incidentOpsApi,
+} as const satisfies Record<ScriptedBackendName, unknown>;
+
+/** Both mount paths of every API, for each method its resources use. */
+export const SCRIPTED_ROUTES: readonly { method: HttpMethod; path: string; backend: ScriptedBackendName }[] = (
+  Object.keys(SCRIPTED_APIS) as ScriptedBackendName[]
+).flatMap((backend) => mountRoutes(SCRIPTED_APIS[backend]).map((route) => ({ ...route, backend })));

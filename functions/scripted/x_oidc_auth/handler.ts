@@ -1,0 +1,16 @@
+// Lambda for the x_oidc/auth scripted API (/api/x_oidc/auth/me, /api/x_oidc/v1/auth/me).
+import { systemClock } from "../../shared/clock";
+import { createDocumentClient } from "../../shared/dynamo";
+import { tableNames } from "../../shared/env";
+import { logger } from "../../shared/logger";
+import { UserDirectory } from "../../shared/user-directory";
+import { serveApi } from "../framework";
+import { authApi } from "./api";
+
+const tables = tableNames(["users"]);
+
+export const handler = serveApi(
+  authApi,
+  { users: new UserDirectory(createDocumentClient(), tables.users, systemClock) },
+  logger,
+);

@@ -1,0 +1,243 @@
+// The records table: Table API rows (incident, ...) keyed by table name and sys_id, with ServiceNow's
+// system fields kept by this store alone. Values are strings; only sys_mod_count is stored as a number.
+import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { Clock } from "./clock";
+import { isConditionalCheckFailed } from "./dynamo";
+import { batchGetAll, queryPages } from "./dynamo-paging";
+import { DomainError, StoreError } from "./errors";
+import { glideDateTime } from "./glide-time";
+import type { FieldValues } from "./query-match";
+import { newSysId, SYS_ID_PATTERN } from "./sys-id";
+
+export class RecordNotFoundError extends DomainError<"record_not_found"> {
+  readonly code = "record_not_found" as const;
+}
+/** The record kept changing under a read-modify-write (or a new sys_id collided): the caller may retry. */
+export class RecordConflictError extends DomainError<"record_conflict"> {
+  readonly code = "record_conflict" as const;
+}
+export class RecordTooLargeError extends DomainError<"record_too_large"> {
+  readonly code = "record_too_large" as const;
+}
+
+/** The partition key attribute: a record cannot have a field of this name. */
+export const TABLE_ATTRIBUTE = "table";
+const MOD_COUNT = "sys_mod_count";
+
+/** DynamoDB's item size limit: attribute names plus values, in UTF-8 bytes. */
+export const MAX_ITEM_BYTES = 400 * 1024;
+
+/** An item's size as DynamoDB counts it, for the string and number attributes records hold. */
+export function itemSizeBytes(item: Record<string, unknown>): number {
+  let bytes = 0;
+  for (const [name, value] of Object.entries(item)) {
+    bytes += Buffer.byteLength(name, "utf8");
+    if (typeof value === "string") bytes += Buffer.byteLength(value, "utf8");
+    // A number takes about one byte per two significant digits, plus one.
+    else if (typeof value === "number") bytes += Math.ceil(String(value).length / 2) + 1;
+    else bytes += Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+  }
+  return bytes;
+}
+
+/** A stored item as the API shows it: without the partition key, every value a string. */
+export function toRecordView(item: Record<string, unknown>): FieldValues {
+  // fromEntries defines own properties, so even an attribute named __proto__ stays plain data.
+  return Object.fromEntries(
+    Object.entries(item)
+      .filter(([name, value]) => name !== TABLE_ATTRIBUTE && value !== undefined && value !== null)
+      .map(([name, value]) => [
+        name,
+        typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value),
+      ]),
+  );
+}
+
+/** How many times a read-modify-write is retried when another writer got in between. */
+const UPDATE_ATTEMPTS = 3;
+
+export class RecordsStore {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly clock: Clock,
+  ) {}
+
+  async get(table: string, sysId: string): Promise<FieldValues | undefined> {
+    const item = await this.read(table, sysId);
+    return item && toRecordView(item);
+  }
+
+  /** The records with these sys_ids that exist, by sys_id. */
+  async getMany(table: string, sysIds: readonly string[]): Promise<Map<string, FieldValues>> {
+    const keys = sysIds.filter((id) => SYS_ID_PATTERN.test(id)).map((sys_id) => ({ [TABLE_ATTRIBUTE]: table, sys_id }));
+    const items = await batchGetAll(this.client, this.tableName, keys);
+    return new Map(items.map((item) => [String(item["sys_id"]), toRecordView(item)]));
+  }
+
+  /** All records of a table in sys_id order, one DynamoDB page at a time: never the whole table in memory. */
+  async *pages(table: string): AsyncGenerator<FieldValues[]> {
+    for await (const items of queryPages(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: "#table = :table",
+      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE },
+      ExpressionAttributeValues: { ":table": table },
+      // Strong consistency: a client that lists right after a write sees it, as on ServiceNow.
+      ConsistentRead: true,
+    })) {
+      yield items.map(toRecordView);
+    }
+  }
+
+  /**
+   * The first record whose `field` equals `value` exactly. There is no index on arbitrary fields, so this
+   * reads the table's partition with a filter (transferring only matches) and stops at the first.
+   */
+  async findFirst(table: string, field: string, value: string): Promise<FieldValues | undefined> {
+    for await (const items of queryPages(this.client, {
+      TableName: this.tableName,
+      KeyConditionExpression: "#table = :table",
+      FilterExpression: "#field = :value",
+      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE, "#field": field },
+      ExpressionAttributeValues: { ":table": table, ":value": value },
+      ConsistentRead: true,
+    })) {
+      const [first] = items;
+      if (first) return toRecordView(first);
+    }
+    return undefined;
+  }
+
+  /** A new record with a new sys_id and the system fields; `sys_*` and `table` in `fields` are ignored. */
+  async create(table: string, fields: FieldValues, by: string): Promise<FieldValues> {
+    const stamp = glideDateTime(this.clock.nowMs());
+    const item = {
+      ...withoutSystemFields(fields),
+      [TABLE_ATTRIBUTE]: table,
+      sys_id: newSysId(this.clock),
+      sys_created_on: stamp,
+      sys_created_by: by,
+      sys_updated_on: stamp,
+      sys_updated_by: by,
+      [MOD_COUNT]: 0,
+    };
+    assertFits(item);
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: "attribute_not_exists(#sys_id)",
+          ExpressionAttributeNames: { "#sys_id": "sys_id" },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RecordConflictError("sys_id collision", { cause: error });
+      throw storeError("record write failed", error);
+    }
+    return toRecordView(item);
+  }
+
+  /**
+   * Applies the changes `change` computes from the current record, optimistically: the write only succeeds
+   * if nobody wrote in between (sys_mod_count unchanged), else it is recomputed from the newer record, so
+   * concurrent updates (two comments on one incident) are never silently lost: each lands, or after
+   * UPDATE_ATTEMPTS tries reports a conflict. A change that alters nothing writes nothing.
+   */
+  async update(
+    table: string,
+    sysId: string,
+    change: (current: FieldValues) => FieldValues,
+    by: string,
+  ): Promise<FieldValues> {
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt += 1) {
+      const current = await this.read(table, sysId);
+      if (!current) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+      const view = toRecordView(current);
+      const changes = withoutSystemFields(change(view));
+      if (Object.entries(changes).every(([name, value]) => view[name] === value)) return view;
+      const modCount = current[MOD_COUNT];
+      const item = {
+        ...current,
+        ...changes,
+        [TABLE_ATTRIBUTE]: table,
+        sys_id: sysId,
+        sys_updated_on: glideDateTime(this.clock.nowMs()),
+        sys_updated_by: by,
+        [MOD_COUNT]: (typeof modCount === "number" ? modCount : Number(modCount ?? 0) || 0) + 1,
+      };
+      assertFits(item);
+      try {
+        await this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: item,
+            ...(modCount === undefined
+              ? { ConditionExpression: "attribute_exists(#sys_id) AND attribute_not_exists(#mod)" }
+              : { ConditionExpression: "#mod = :mod", ExpressionAttributeValues: { ":mod": modCount } }),
+            ExpressionAttributeNames:
+              modCount === undefined ? { "#sys_id": "sys_id", "#mod": MOD_COUNT } : { "#mod": MOD_COUNT },
+          }),
+        );
+        return toRecordView(item);
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw storeError("record write failed", error);
+      }
+    }
+    throw new RecordConflictError(`${table} record ${sysId} kept changing`);
+  }
+
+  async delete(table: string, sysId: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_ATTRIBUTE]: table, sys_id: sysId },
+          ConditionExpression: "attribute_exists(#sys_id)",
+          ExpressionAttributeNames: { "#sys_id": "sys_id" },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+      throw storeError("record delete failed", error);
+    }
+  }
+
+  private async read(table: string, sysId: string): Promise<Record<string, unknown> | undefined> {
+    if (!SYS_ID_PATTERN.test(sysId)) return undefined;
+    try {
+      const { Item } = await this.client.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_ATTRIBUTE]: table, sys_id: sysId },
+          ConsistentRead: true,
+        }),
+      );
+      return Item;
+    } catch (error) {
+      throw storeError("record read failed", error);
+    }
+  }
+}
+
+/** System fields are this store's to set; a caller's values for them are dropped. */
+function withoutSystemFields(fields: FieldValues): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(fields)) {
+    if (name !== TABLE_ATTRIBUTE && !name.startsWith("sys_")) kept[name] = value;
+  }
+  return kept;
+}
+
+function assertFits(item: Record<string, unknown>): void {
+  const bytes = itemSizeBytes(item);
+  if (bytes > MAX_ITEM_BYTES) throw new RecordTooLargeError(`record of ${bytes} bytes`);
+}
+
+/** DynamoDB's own size check is the backstop for our estimate: still a too-large record, not an outage. */
+function storeError(message: string, error: unknown): Error {
+  if (error instanceof Error && error.name === "ValidationException" && /size/i.test(error.message)) {
+    return new RecordTooLargeError(message, { cause: error });
+  }
+  return new StoreError(message, { cause: error });
+}

@@ -1,0 +1,88 @@
+// Wires the Table API from its parts; the Lambda handler, the local stack and the tests share it.
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { BadRequestError, errorResponse } from "../shared/api-errors";
+import { callerOf } from "../shared/caller";
+import { systemClock, type Clock } from "../shared/clock";
+import type { AclOperation } from "../shared/config-schema";
+import { CachedConfig, DynamoConfigSource } from "../shared/config-store";
+import type { AppLogger } from "../shared/logger";
+import { RecordsStore } from "../shared/records-store";
+import { UserDirectory } from "../shared/user-directory";
+import { TableAccess } from "./access";
+import { toApiError } from "./errors";
+import { operationOf, perform, type TableRequest } from "./operations";
+import { recordsTable, SYS_USER, usersTable, type TableSource } from "./table-source";
+
+export interface TableApiOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tables: { readonly config: string; readonly records: string; readonly users: string };
+  readonly logger: AppLogger;
+  readonly clock?: Clock;
+  /** How long ACLs are cached; a changed ACL applies within this time. */
+  readonly configTtlMs?: number;
+}
+
+/** ACL changes should apply quickly; the config table is tiny and one Scan per 10 s per container is cheap. */
+export const TABLE_API_CONFIG_TTL_MS = 10_000;
+
+export type TableApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export function createTableApi(options: TableApiOptions): TableApiHandler {
+  const { client, tables, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const config = new CachedConfig(
+    new DynamoConfigSource(client, tables.config, logger),
+    clock,
+    logger,
+    options.configTtlMs ?? TABLE_API_CONFIG_TTL_MS,
+  );
+  const access = new TableAccess(config);
+  const records = new RecordsStore(client, tables.records, clock);
+  const users = usersTable({
+    client,
+    tableName: tables.users,
+    directory: new UserDirectory(client, tables.users, clock),
+  });
+  const sourceFor = (table: string): TableSource => (table === SYS_USER ? users : recordsTable(records, table));
+
+  return async (event) => {
+    const startedMs = clock.nowMs();
+    let operation: AclOperation = "read";
+    let response: APIGatewayProxyResult;
+    try {
+      const request = parseRequest(event);
+      operation = request.operation;
+      await access.check(request.table, request.caller, operation);
+      response = await perform(sourceFor(request.table), request);
+    } catch (thrown) {
+      response = errorResponse(toApiError(thrown, operation), logger);
+    }
+    // One line per request; never the body or the query's values, which may hold personal data.
+    logger.info("table api request", {
+      method: event.httpMethod,
+      resource: event.resource,
+      table: event.pathParameters?.["table"],
+      status: response.statusCode,
+      userSysId: event.requestContext?.authorizer?.["sys_id"],
+      durationMs: clock.nowMs() - startedMs,
+    });
+    return response;
+  };
+}
+
+function parseRequest(event: APIGatewayProxyEvent): TableRequest {
+  const table = event.pathParameters?.["table"];
+  if (table === undefined || table === "") throw new BadRequestError("Invalid table");
+  const sysId = event.pathParameters?.["sys_id"] || undefined;
+  const method = event.httpMethod.toUpperCase();
+  return {
+    event,
+    method,
+    table,
+    sysId,
+    operation: operationOf(method, sysId !== undefined),
+    caller: callerOf(event),
+    params: event.queryStringParameters ?? {},
+  };
+}

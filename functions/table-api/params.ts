@@ -1,0 +1,117 @@
+// The Table API's query parameters (sysparm_*) and plain name=value filters, read as ServiceNow reads
+// them: an empty value means the default, booleans ignore case (pysnow sends `False`).
+import { BadRequestError } from "../shared/api-errors";
+import {
+  andAll,
+  equals,
+  FIELD_NAME,
+  parseEncodedQuery,
+  type Condition,
+  type EncodedQuery,
+} from "../shared/encoded-query";
+
+export type QueryParams = Readonly<Record<string, string | undefined>>;
+
+export type DisplayValue = "false" | "true" | "all";
+
+export interface ReadOptions {
+  /** Only these fields, in this order; undefined = every field of the record. */
+  readonly fields: readonly string[] | undefined;
+  readonly displayValue: DisplayValue;
+}
+
+export interface ListParams extends ReadOptions {
+  readonly query: EncodedQuery;
+  readonly limit: number;
+  readonly offset: number;
+  readonly suppressPaginationHeader: boolean;
+}
+
+/** ServiceNow's default page size. */
+export const DEFAULT_LIMIT = 10_000;
+
+const INVALID_PARAMETER = "Invalid query parameter";
+
+/** The parameter's value, or undefined when it is absent or empty (which means: the default). */
+const valueOf = (params: QueryParams, name: string): string | undefined => {
+  const value = params[name];
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
+};
+
+function parseBoolean(params: QueryParams, name: string, fallback: boolean): boolean {
+  const value = valueOf(params, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === "true") return true;
+  if (value === "false") return false;
+  throw new BadRequestError(INVALID_PARAMETER, `${name} must be true or false`);
+}
+
+function parseCount(params: QueryParams, name: string, fallback: number, min: number): number {
+  const value = valueOf(params, name);
+  if (value === undefined) return fallback;
+  // Nine digits keep offset + limit far inside the safe integers.
+  if (!/^\d{1,9}$/.test(value) || Number(value) < min) {
+    throw new BadRequestError(INVALID_PARAMETER, `${name} must be an integer of at least ${min}`);
+  }
+  return Number(value);
+}
+
+/** `sysparm_fields` and `sysparm_display_value`: what every read (and write) answer shows. */
+export function readOptions(params: QueryParams): ReadOptions {
+  const rawFields = valueOf(params, "sysparm_fields");
+  let fields: string[] | undefined;
+  if (rawFields !== undefined) {
+    fields = [...new Set(rawFields.split(",").map((field) => field.trim()).filter((field) => field !== ""))];
+    const invalid = fields.find((field) => !FIELD_NAME.test(field));
+    if (invalid !== undefined) {
+      const shown = JSON.stringify(invalid.slice(0, 100));
+      throw new BadRequestError(INVALID_PARAMETER, `sysparm_fields: ${shown} is not a field name`);
+    }
+    if (fields.length === 0) fields = undefined;
+  }
+  const display = valueOf(params, "sysparm_display_value")?.toLowerCase() ?? "false";
+  if (display !== "true" && display !== "false" && display !== "all") {
+    throw new BadRequestError(INVALID_PARAMETER, "sysparm_display_value must be true, false or all");
+  }
+  // sysparm_exclude_reference_link is accepted: values are stored as text, so there are no links to exclude.
+  parseBoolean(params, "sysparm_exclude_reference_link", false);
+  return { fields, displayValue: display };
+}
+
+/**
+ * A listing's parameters. Parameters not named `sysparm_*` are equality filters ANDed to sysparm_query
+ * (`?user_name=bob`, as Ansible's servicenow.itsm sends them); other sysparm_* are accepted and ignored,
+ * as ServiceNow ignores the ones it does not know.
+ */
+export function listParams(params: QueryParams): ListParams {
+  const parsed = parseEncodedQuery(valueOf(params, "sysparm_query") ?? "");
+  if (!parsed.ok) throw new BadRequestError("Invalid query", `sysparm_query: ${parsed.reason}`);
+  const filters: Condition[] = [];
+  for (const [name, value] of Object.entries(params)) {
+    if (name.startsWith("sysparm_") || value === undefined) continue;
+    if (!FIELD_NAME.test(name)) {
+      const shown = JSON.stringify(name.slice(0, 100));
+      throw new BadRequestError(INVALID_PARAMETER, `${shown} is neither a sysparm_ parameter nor a field name`);
+    }
+    filters.push(equals(name, value));
+  }
+  return {
+    ...readOptions(params),
+    query: andAll(parsed.query, filters),
+    limit: parseCount(params, "sysparm_limit", DEFAULT_LIMIT, 1),
+    offset: parseCount(params, "sysparm_offset", 0, 0),
+    suppressPaginationHeader: parseBoolean(params, "sysparm_suppress_pagination_header", false),
+  };
+}
+
+/** A record as the caller asked to see it: the chosen fields (absent ones empty, as ServiceNow's empty columns). */
+export function project(record: Readonly<Record<string, string>>, options: ReadOptions): Record<string, unknown> {
+  const names = options.fields ?? Object.keys(record);
+  return Object.fromEntries(
+    names.map((name) => {
+      const value = Object.hasOwn(record, name) ? (record[name] ?? "") : "";
+      // Values are stored as display text, so the display value and the value are the same string.
+      return [name, options.displayValue === "all" ? { display_value: value, value } : value];
+    }),
+  );
+}

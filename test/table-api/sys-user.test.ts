@@ -1,0 +1,152 @@
+// sys_user through the Table API: served from the users table, shown as strings, written by admins only
+// and only through UserDirectory (uniqueness of user_name and email).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { UserDirectory } from "../../functions/shared/user-directory";
+import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { caller, resultOf } from "./api-event";
+import { createTableApiFixture, putAcl, type TableApiFixture } from "./fixture";
+
+let dynamo: TestDynamo;
+let api: TableApiFixture;
+let directory: UserDirectory;
+
+const admin = caller("admin", ["admin"]);
+const itil = caller("beth.anglin", ["itil"]);
+
+beforeAll(async () => {
+  dynamo = await startDynamo();
+  api = createTableApiFixture(dynamo);
+  directory = new UserDirectory(dynamo.doc, dynamo.tables.users, api.clock);
+  // Through UserDirectory, so the uniqueness guard items exist beside the users, as in production.
+  for (const [user_name, email, roles] of [
+    ["fred.luddy", "Fred.Luddy@example.com", ["itil", "knowledge"]],
+    ["bob", "bob@example.com", []],
+    ["carol", "carol@example.com", ["itil"]],
+  ] as const) {
+    await directory.create({ user_name, email, roles: [...roles], first_name: user_name.split(".")[0] }, { by: "setup" });
+  }
+});
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+describe("reading sys_user", () => {
+  it("lists users only (never uniqueness guards), every value a string, no index attributes", async () => {
+    const reply = await api.call({ method: "GET", path: "/api/now/table/sys_user", caller: admin });
+    expect(reply.status).toBe(200);
+    expect(reply.headers["X-Total-Count"]).toBe("3");
+    const fred = resultOf<Record<string, string>[]>(reply).find((u) => u["user_name"] === "fred.luddy");
+    expect(fred).toEqual({
+      sys_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      user_name: "fred.luddy",
+      email: "Fred.Luddy@example.com",
+      first_name: "fred",
+      active: "true",
+      locked_out: "false",
+      roles: "itil,knowledge",
+      sys_created_on: "2024-05-01 09:30:00",
+      sys_created_by: "setup",
+      sys_updated_on: "2024-05-01 09:30:00",
+      sys_updated_by: "setup",
+      sys_mod_count: "0",
+    });
+  });
+
+  it("finds a user the way Ansible's find_user does (?user_name=...)", async () => {
+    const reply = await api.call({
+      method: "GET",
+      path: "/api/now/table/sys_user?user_name=carol&sysparm_exclude_reference_link=true&sysparm_limit=1000&sysparm_offset=0",
+      caller: admin,
+    });
+    expect(resultOf<Record<string, string>[]>(reply).map((u) => u["email"])).toEqual(["carol@example.com"]);
+  });
+
+  it("filters on roles with an encoded query", async () => {
+    const reply = await api.call({ method: "GET", path: "/api/now/table/sys_user?sysparm_query=rolesLIKEitil^ORDERBYuser_name", caller: admin });
+    expect(resultOf<Record<string, string>[]>(reply).map((u) => u["user_name"])).toEqual(["carol", "fred.luddy"]);
+  });
+
+  it("is closed to non-admins without a sys_user ACL, and open to the roles its ACL lists", async () => {
+    expect((await api.call({ method: "GET", path: "/api/now/table/sys_user", caller: itil })).status).toBe(403);
+    await putAcl(dynamo, { table: "sys_user", read: ["itil"], create: ["itil"], write: ["itil"], delete: ["itil"] });
+    expect((await api.call({ method: "GET", path: "/api/now/table/sys_user", caller: itil })).status).toBe(200);
+  });
+
+  it("reads one user by sys_id; an unknown one is 404", async () => {
+    const bob2 = await directory.create({ user_name: "bob2" }, { by: "setup" });
+    const reply = await api.call({ method: "GET", path: `/api/now/table/sys_user/${bob2.sys_id}`, caller: admin });
+    expect(resultOf(reply)["user_name"]).toBe("bob2");
+    await directory.delete(bob2.sys_id);
+    expect((await api.call({ method: "GET", path: `/api/now/table/sys_user/${"a".repeat(32)}`, caller: admin })).status).toBe(404);
+  });
+});
+
+describe("writing sys_user", () => {
+  it("lets only admins write, whatever a sys_user ACL says", async () => {
+    await putAcl(dynamo, { table: "sys_user", read: ["itil"], create: ["itil"], write: ["itil"], delete: ["itil"] });
+    const reply = await api.call({ method: "POST", path: "/api/now/table/sys_user", body: { user_name: "eve" }, caller: itil });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({ error: { detail: "ACL Exception Insert Failed due to security constraints" } });
+    const anyUser = resultOf<Record<string, string>[]>(await api.call({ method: "GET", path: "/api/now/table/sys_user?sysparm_limit=1", caller: itil }))[0];
+    const path = `/api/now/table/sys_user/${anyUser?.["sys_id"]}`;
+    expect((await api.call({ method: "PATCH", path, body: { roles: "admin" }, caller: itil })).status).toBe(403);
+    expect((await api.call({ method: "DELETE", path, caller: itil })).status).toBe(403);
+  });
+
+  it("creates, changes and deletes a user as admin, taking ServiceNow's string values", async () => {
+    const created = await api.call({
+      method: "POST",
+      path: "/api/now/v2/table/sys_user",
+      body: { user_name: "dave", email: "dave@example.com", active: "True", roles: "itil, knowledge", title: "Engineer", sys_id: "ignored" },
+      caller: admin,
+    });
+    expect(created.status, created.raw).toBe(201);
+    const dave = resultOf(created);
+    expect(dave).toMatchObject({ user_name: "dave", active: "true", roles: "itil,knowledge", title: "Engineer", sys_created_by: "admin" });
+    expect(created.headers["Location"]).toBe(`https://snow.example.com/api/now/v2/table/sys_user/${dave["sys_id"]}`);
+    const stored = await directory.get(dave["sys_id"] ?? "");
+    expect(stored).toMatchObject({ active: true, roles: ["itil", "knowledge"] });
+
+    const path = `/api/now/table/sys_user/${dave["sys_id"]}`;
+    const changed = await api.call({ method: "PATCH", path, body: { locked_out: false, email: "d@example.com" }, caller: admin });
+    expect(resultOf(changed)).toMatchObject({ email: "d@example.com", locked_out: "false", sys_mod_count: "1" });
+
+    expect((await api.call({ method: "DELETE", path, caller: admin })).status).toBe(204);
+    expect((await api.call({ method: "GET", path, caller: admin })).status).toBe(404);
+    expect((await api.call({ method: "DELETE", path, caller: admin })).status).toBe(404);
+  });
+
+  it("answers 409 when user_name or email is taken (case-insensitively for email)", async () => {
+    const taken = await api.call({ method: "POST", path: "/api/now/table/sys_user", body: { user_name: "bob" }, caller: admin });
+    expect(taken.status).toBe(409);
+    expect(taken.body).toEqual({
+      error: { message: "Operation Failed", detail: "Another user already has this user_name" },
+      status: "failure",
+    });
+    const email = await api.call({
+      method: "POST",
+      path: "/api/now/table/sys_user",
+      body: { user_name: "bobby", email: "BOB@example.com" },
+      caller: admin,
+    });
+    expect(email.status).toBe(409);
+  });
+
+  it.each([
+    ["an unknown sys_user field", { user_name: "x1", nickname: "x" }, "nickname"],
+    ["a bad boolean", { user_name: "x2", active: "yes" }, "active must be true or false"],
+    ["an invalid email", { user_name: "x3", email: "not-an-email" }, "email"],
+    ["no user_name", { email: "x4@example.com" }, "user_name"],
+  ])("answers 400 for %s", async (_label, body, detail) => {
+    const reply = await api.call({ method: "POST", path: "/api/now/table/sys_user", body, caller: admin });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({ error: { message: "Exception while reading request", detail: expect.stringContaining(detail) } });
+  });
+
+  it("answers 404 for a change to a user that does not exist", async () => {
+    const reply = await api.call({ method: "PUT", path: `/api/now/table/sys_user/${"b".repeat(32)}`, body: { title: "x" }, caller: admin });
+    expect(reply.status).toBe(404);
+    expect(reply.body).toMatchObject({ error: { message: "No Record found" } });
+  });
+});
