@@ -21,7 +21,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { startTestIssuer, type KeyAlg } from "../test/helpers/issuer";
 import { startDynamo } from "../test/helpers/dynamo";
 
-const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/api/GET/api/x_oidc/whoami";
+const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/api/now/table/incident";
 const ROUNDS = 21;
 const ITERATIONS = 1_000;
 

@@ -14,14 +14,14 @@ const describeAcl = (acl: Acl): string =>
 const list: Command = {
   name: "acl list",
   args: "",
-  summary: "every table's ACL (a table without one is closed to all but admin)",
+  summary: "every table's ACL (a table without one does not exist for the Table API)",
   positionals: [0, 0],
   async run(ctx) {
     const { snapshot, invalid } = await (await ctx.configTable()).load();
     const acls = [...snapshot.acls.values()].sort(byName(ACL.nameOf));
     const broken = invalid.filter((item) => item.pk.startsWith(ACL.prefix));
     ctx.out.result({ acls, invalid: broken }, () => {
-      if (acls.length === 0 && broken.length === 0) return "no ACLs: every table is closed to all but admin";
+      if (acls.length === 0 && broken.length === 0) return "no ACLs: the Table API serves no table but sys_user";
       const rows = acls.map((acl) => [acl.table, ...ACL_OPERATIONS.map((operation) => formatValue(acl[operation]))]);
       const bad = broken.map((item) => [item.pk.slice(ACL.prefix.length), "INVALID", item.problems]);
       return columns([["TABLE", ...ACL_OPERATIONS.map((operation) => operation.toUpperCase())], ...rows, ...bad]);
@@ -37,11 +37,11 @@ const get: Command = {
   async run(ctx, input) {
     const table = positional(input, 0, "<table>", get);
     const stored = await (await ctx.configTable()).get(ACL.key(table));
-    if (!stored) throw new CliError("not_found", `no ACL for table ${table}: it is closed to all but admin`);
+    if (!stored) throw new CliError("not_found", `no ACL for table ${table}: the Table API answers 'Invalid table'`);
     const { snapshot, invalid } = inspectConfigItems([stored]);
     const acl = snapshot.acls.get(table);
     if (!acl) {
-      throw new CliError("invalid", `the ACL of ${table} is invalid: the table is closed to all but admin`, {
+      throw new CliError("invalid", `the ACL of ${table} is invalid: the Table API answers 'Invalid table'`, {
         problems: invalid.map((item) => item.problems),
       });
     }
@@ -80,14 +80,14 @@ const set: Command = {
 const remove: Command = {
   name: "acl remove",
   args: "<table>",
-  summary: "delete a table's ACL (the table becomes closed to all but admin)",
+  summary: "delete a table's ACL (the Table API then answers 'Invalid table')",
   positionals: [1, 1],
   async run(ctx, input) {
     const table = positional(input, 0, "<table>", remove);
     if (!(await (await ctx.configTable()).delete(ACL.key(table), "existing"))) {
       throw new CliError("not_found", `no ACL for table ${table}`);
     }
-    ctx.out.result({ removed: table }, () => `ACL of ${table} removed: the table is closed to all but admin`);
+    ctx.out.result({ removed: table }, () => `ACL of ${table} removed: the Table API now answers 'Invalid table'`);
   },
 };
 

@@ -57,12 +57,12 @@ export function parseConfigItems(items: readonly Record<string, unknown>[], logg
       const parsed = aclSchema.safeParse(fields);
       const keyTable = pk.slice(CONFIG_KEY_PREFIX.acl.length);
       if (!parsed.success) {
-        logger.error("ACL ignored (table closed to all but admin): invalid config item", {
+        logger.error("ACL ignored (the table is unavailable to the Table API until fixed): invalid config item", {
           pk,
           problems: describeIssues(parsed.error),
         });
       } else if (parsed.data.table !== keyTable) {
-        logger.error("ACL ignored (table closed to all but admin): invalid config item", {
+        logger.error("ACL ignored (the table is unavailable to the Table API until fixed): invalid config item", {
           pk,
           problems: `table: must be ${keyTable}`,
         });

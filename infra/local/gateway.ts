@@ -164,7 +164,8 @@ function proxyEvent(input: {
       protocol: "HTTP/1.1",
       httpMethod: method,
       identity: { sourceIp: request.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["User-Agent"] ?? null } as never,
-      path: `/${stage}${url.pathname}`,
+      // In AWS this includes the stage because the URL does; the local URL has no stage segment.
+      path: url.pathname,
       stage,
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),

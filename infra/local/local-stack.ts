@@ -16,6 +16,7 @@ import { AUTHORIZER, BACKENDS, ROUTES, type BackendName } from "../../functions/
 import { TABLES, type TableDefinition, type TableName } from "../../functions/shared/tables";
 import { UserConflictError, UserDirectory } from "../../functions/shared/user-directory";
 import { createTableInput } from "./create-tables";
+import { seedDemo } from "./demo-records";
 import { createGateway, type AuthorizerHandler, type BackendHandler } from "./gateway";
 import { LOCAL_CLIENT_ID, startLocalOpenIdProvider } from "./openid-provider";
 import type { LocalState } from "./state";
@@ -87,6 +88,7 @@ async function seed(doc: DynamoDBDocumentClient, tables: Record<TableName, strin
       if (!(error instanceof UserConflictError)) throw error; // already there from an earlier run
     }
   }
+  await seedDemo(doc, tables, systemClock);
 }
 
 async function importHandler<T>(entry: string): Promise<T> {

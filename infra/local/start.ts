@@ -54,7 +54,9 @@ process.stdout.write(
     "",
     "Next, in another terminal:",
     "  TOKEN=$(npm run -s token -- alice)",
-    `  curl -H "Accept: application/json" -H "Authorization: Bearer $TOKEN" ${apiUrl}api/x_oidc/whoami`,
+    `  curl -H "Accept: application/json" -H "Authorization: Bearer $TOKEN" ${apiUrl}api/x_oidc/auth/me`,
+    "  TOKEN=$(npm run -s token -- alice)   # one token, one call: get a fresh one",
+    `  curl -H "Accept: application/json" -H "Authorization: Bearer $TOKEN" ${apiUrl}api/now/table/incident/897b04f2dbd4a300a135364e9d961952`,
     "",
   ].join("\n") + "\n",
 );

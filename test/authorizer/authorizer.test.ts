@@ -50,7 +50,7 @@ describe("a valid ID token of a known, active user", () => {
       {
         Action: "execute-api:Invoke",
         Effect: "Allow",
-        Resource: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/api/*/*",
+        Resource: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/*/*",
       },
     ]);
     expect(result.context).toEqual({

@@ -32,7 +32,7 @@ describe("acl", () => {
     expect(human.stdout).toMatch(/^TABLE\s+READ\s+CREATE\s+WRITE\s+DELETE\nincident/);
     expect(removed.code).toBe(0);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toContain("closed to all but admin");
+    expect(gone.stderr).toContain("Invalid table");
   });
 
   it("refuses an invalid table or role, naming it, and writes nothing", async () => {

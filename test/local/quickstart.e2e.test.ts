@@ -70,7 +70,7 @@ const isAlive = (pid: number): boolean => {
   }
 };
 
-const call = (token: string, path = "api/x_oidc/whoami") =>
+const call = (token: string, path = "api/x_oidc/auth/me") =>
   fetch(`${state.apiUrl}${path}`, { headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
 
 describe("npm start, then the README's commands", () => {
@@ -87,7 +87,15 @@ describe("npm start, then the README's commands", () => {
 
     const response = await call(stdout.trim());
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ result: { user_name: "alice", roles: ["itil"], provider: "local" } });
+    expect(await response.json()).toMatchObject({
+      result: { user: { user_name: "alice", email: "alice@example.com" }, roles: ["itil"], provider: "local" },
+    });
+  });
+
+  it("serves the seed's incident to alice (role itil) through the Table API", async () => {
+    const response = await call(await fetchIdToken(state.issuer, "alice"), "api/now/table/incident/897b04f2dbd4a300a135364e9d961952");
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ result: { sys_id: "897b04f2dbd4a300a135364e9d961952" } });
   });
 
   it("refuses the same token a second time with the seed's 401 (one-time use is on)", async () => {
