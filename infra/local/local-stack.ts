@@ -18,7 +18,8 @@ import { UserConflictError, UserDirectory } from "../../functions/shared/user-di
 import { createTableInput } from "./create-tables";
 import { seedDemo } from "./demo-records";
 import { createGateway, type AuthorizerHandler, type BackendHandler } from "./gateway";
-import { LOCAL_CLIENT_ID, startLocalOpenIdProvider } from "./openid-provider";
+import { LOCAL_CLIENT_ID } from "./local-client";
+import { startLocalOpenIdProvider } from "./openid-provider";
 import type { LocalState } from "./state";
 
 export interface LocalStackOptions {

@@ -7,10 +7,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair } from "jose";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
+import { LOCAL_CLIENT_ID, LOCAL_REDIRECT_URI } from "./local-client";
 
-export const LOCAL_CLIENT_ID = "local-cli";
-/** Never served: the token script reads the code from the redirect's Location header. */
-export const LOCAL_REDIRECT_URI = "http://127.0.0.1/callback";
 
 const LOGIN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 

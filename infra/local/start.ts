@@ -4,6 +4,9 @@ import { logger } from "../../functions/shared/logger";
 import { startLocalStack } from "./local-stack";
 import { LOCAL_STATE_FILE, readLocalState, removeLocalState, writeLocalState } from "./state";
 
+// Node 20 runs the local stack as well as Node 22; the AWS SDK's notice about future versions is not news here.
+process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+
 const fail = (message: string): never => {
   process.stderr.write(`npm start: ${message}\n`);
   process.exit(1);

@@ -1,7 +1,7 @@
 // Gets a real ID token from an OpenID provider through authorization code + PKCE, headless: follows the
 // redirects, signs in at the local provider's login form, and redeems the code.
 import { createHash, randomBytes } from "node:crypto";
-import { LOCAL_CLIENT_ID, LOCAL_REDIRECT_URI } from "./openid-provider";
+import { LOCAL_CLIENT_ID, LOCAL_REDIRECT_URI } from "./local-client";
 
 const MAX_REDIRECTS = 10;
 
