@@ -5,7 +5,7 @@ import type { Clock } from "./clock";
 import { isConditionalCheckFailed } from "./dynamo";
 import { batchGetAll, queryPages } from "./dynamo-paging";
 import { DomainError, StoreError } from "./errors";
-import { glideDateTime } from "./glide-time";
+import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "./system-fields";
 import type { FieldValues } from "./query-match";
 import { newSysId, SYS_ID_PATTERN } from "./sys-id";
 
@@ -22,7 +22,6 @@ export class RecordTooLargeError extends DomainError<"record_too_large"> {
 
 /** The partition key attribute: a record cannot have a field of this name. */
 export const TABLE_ATTRIBUTE = "table";
-const MOD_COUNT = "sys_mod_count";
 
 /** DynamoDB's item size limit: attribute names plus values, in UTF-8 bytes. */
 export const MAX_ITEM_BYTES = 400 * 1024;
@@ -110,16 +109,11 @@ export class RecordsStore {
 
   /** A new record with a new sys_id and the system fields; `sys_*` and `table` in `fields` are ignored. */
   async create(table: string, fields: FieldValues, by: string): Promise<FieldValues> {
-    const stamp = glideDateTime(this.clock.nowMs());
     const item = {
       ...withoutSystemFields(fields),
       [TABLE_ATTRIBUTE]: table,
       sys_id: newSysId(this.clock),
-      sys_created_on: stamp,
-      sys_created_by: by,
-      sys_updated_on: stamp,
-      sys_updated_by: by,
-      [MOD_COUNT]: 0,
+      ...createdFields(by, this.clock.nowMs()),
     };
     assertFits(item);
     try {
@@ -162,9 +156,7 @@ export class RecordsStore {
         ...changes,
         [TABLE_ATTRIBUTE]: table,
         sys_id: sysId,
-        sys_updated_on: glideDateTime(this.clock.nowMs()),
-        sys_updated_by: by,
-        [MOD_COUNT]: (typeof modCount === "number" ? modCount : Number(modCount ?? 0) || 0) + 1,
+        ...updatedFields(by, this.clock.nowMs(), modCount),
       };
       assertFits(item);
       try {
@@ -172,11 +164,7 @@ export class RecordsStore {
           new PutCommand({
             TableName: this.tableName,
             Item: item,
-            ...(modCount === undefined
-              ? { ConditionExpression: "attribute_exists(#sys_id) AND attribute_not_exists(#mod)" }
-              : { ConditionExpression: "#mod = :mod", ExpressionAttributeValues: { ":mod": modCount } }),
-            ExpressionAttributeNames:
-              modCount === undefined ? { "#sys_id": "sys_id", "#mod": MOD_COUNT } : { "#mod": MOD_COUNT },
+            ...unchangedSince(modCount),
           }),
         );
         return toRecordView(item);

@@ -15,6 +15,7 @@ import { describeIssues, roleName } from "./config-schema";
 import { isConditionalCheckFailed } from "./dynamo";
 import { DomainError, StoreError } from "./errors";
 import { glideDateTime } from "./glide-time";
+import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "./system-fields";
 import { newSysId, SYS_ID_PATTERN } from "./sys-id";
 import { CUSTOM_USER_FIELD, USER_FIELDS } from "./user-fields";
 import { lookupValue, toUserItem, toUserRecord, type UserRecord } from "./user-store";
@@ -110,7 +111,6 @@ export class UserDirectory {
       const value = fields[field];
       if (typeof value === "string") await this.claimGuard(field, value, sysId, nowMs);
     }
-    const stamp = glideDateTime(nowMs);
     const user: UserRecord = {
       active: true,
       locked_out: false,
@@ -118,12 +118,8 @@ export class UserDirectory {
       ...fields,
       ...options.system,
       sys_id: sysId,
-      sys_created_on: stamp,
-      sys_created_by: options.by,
-      sys_updated_on: stamp,
-      sys_updated_by: options.by,
-      sys_mod_count: 0,
-      ...(options.loggedIn && { last_login_time: stamp }),
+      ...createdFields(options.by, nowMs),
+      ...(options.loggedIn && { last_login_time: glideDateTime(nowMs) }),
     } as UserRecord;
     try {
       await this.client.send(
@@ -166,9 +162,7 @@ export class UserDirectory {
       ...current,
       ...next,
       ...options.system,
-      sys_updated_on: glideDateTime(nowMs),
-      sys_updated_by: options.by,
-      sys_mod_count: Number(current["sys_mod_count"] ?? 0) + 1,
+      ...updatedFields(options.by, nowMs, current[MOD_COUNT]),
     } as UserRecord;
     for (const field of UNIQUE_FIELDS) if (next[field] === undefined) delete (updated as Record<string, unknown>)[field];
     try {
@@ -177,9 +171,7 @@ export class UserDirectory {
         new PutCommand({
           TableName: this.tableName,
           Item: toUserItem(updated),
-          ConditionExpression: "#mod = :mod",
-          ExpressionAttributeNames: { "#mod": "sys_mod_count" },
-          ExpressionAttributeValues: { ":mod": current["sys_mod_count"] ?? 0 },
+          ...unchangedSince(current[MOD_COUNT]),
         }),
       );
     } catch (error) {

@@ -105,6 +105,14 @@ describe("update and delete", () => {
     await expect(directory.create({ user_name: "moved" }, { by: "admin" })).rejects.toMatchObject({ field: "user_name" });
   });
 
+  it("updates a user written by hand without sys_mod_count (optimistic on its absence)", async () => {
+    const sysId = "a1".repeat(16);
+    await dynamo.doc.send(
+      new PutCommand({ TableName: dynamo.tables.users, Item: { sys_id: sysId, user_name: "handmade", active: true, directory: "sys_user" } }),
+    );
+    await expect(directory.update(sysId, { title: "Engineer" }, { by: "admin" })).resolves.toMatchObject({ title: "Engineer", sys_mod_count: 1 });
+  });
+
   it("refuses to take another user's email and leaves both users unchanged", async () => {
     const a = await directory.create({ user_name: "ua", email: "ua@example.com" }, { by: "admin" });
     await directory.create({ user_name: "ub", email: "ub@example.com" }, { by: "admin" });
