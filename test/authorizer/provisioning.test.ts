@@ -7,6 +7,7 @@ import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture }
 import type { ProviderInput } from "../../functions/shared/config-schema";
 import { provisionedSysId } from "../../functions/shared/provisioning";
 import { USER_LISTING_INDEX } from "../../functions/shared/tables";
+import { createTableApiFixture } from "../table-api/fixture";
 
 let dynamo: TestDynamo;
 let issuer: TestIssuer;
@@ -237,6 +238,22 @@ describe("later logins", () => {
     offsetMs = 61 * 60_000;
     await fixture.authorize(await issuer.mint(person(14), { nowSec: Math.floor(clock.nowMs() / 1000) }));
     expect((await userItem(sysId))?.["last_login_time"]).not.toBe(first);
+  });
+
+  it("are ordinary users: listed by the Table API's sys_user, with the token's authorizer context", async () => {
+    const authorized = await fixture.authorize(await issuer.mint(person(16)));
+    const api = createTableApiFixture(dynamo);
+
+    const listing = await api.call({
+      method: "GET",
+      path: "/api/now/table/sys_user?sysparm_query=email=person16@example.com",
+      caller: { sys_id: "f".repeat(32), user_name: "admin", roles: ["admin"] },
+    });
+    expect(listing.status).toBe(200);
+    expect(listing.body).toMatchObject({ result: [{ sys_id: authorized.principalId, user_name: "person16", source: "oidc:jit" }] });
+
+    const me = await api.call({ method: "GET", path: "/api/now/table/sys_user", authorizerResult: authorized });
+    expect(me.status).toBe(403); // roles come from the context: snc_external may not read sys_user
   });
 
   it("lock out a provisioned user once an admin deactivates them", async () => {

@@ -1,9 +1,7 @@
 // The README quickstart, for real: `npm start` as a child process, a token through the real code + PKCE
 // flow, calls through the local gateway to the real handlers.
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UNAUTHENTICATED_BODY } from "../../functions/shared/errors";
@@ -16,18 +14,14 @@ import { providerKey, providerSchema } from "../../functions/shared/config-schem
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { UserDirectory } from "../../functions/shared/user-directory";
 import { startTestIssuer } from "../helpers/issuer";
+import { isAlive, PROJECT_ROOT, startLocalStackProcess, waitForExit, type LocalStackProcess } from "../helpers/local-stack-process";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const stateFile = join(mkdtempSync(join(tmpdir(), "oidc-local-")), "state.json");
-const env = { ...process.env, PORT: "0", OIDC_PORT: "0", LOCAL_STATE_FILE: stateFile, LOG_LEVEL: "WARN" };
-
-let stack: ChildProcess;
-let output = "";
+let stack: LocalStackProcess;
 let state: LocalState;
 
 function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, env });
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, env: stack.env });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
@@ -37,47 +31,22 @@ function run(command: string, args: string[]): Promise<{ code: number | null; st
 }
 
 beforeAll(async () => {
-  // Its own process group, so a signal reaches npm, tsx and node together, as Ctrl-C in a terminal does.
-  stack = spawn("npm", ["start", "--silent"], { cwd: ROOT, env, detached: true });
-  stack.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  stack.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  for (let waited = 0; !existsSync(stateFile); waited += 200) {
-    if (waited > 45_000 || stack.exitCode !== null) throw new Error(`local stack did not start:\n${output}`);
-    await sleep(200);
-  }
-  state = JSON.parse(readFileSync(stateFile, "utf8")) as LocalState;
+  stack = await startLocalStackProcess();
+  state = stack.state;
 }, 60_000);
 
-const hasExited = (): boolean => stack.exitCode !== null || stack.signalCode !== null;
-
-const pressCtrlC = async (): Promise<void> => {
-  if (hasExited()) return;
-  const exited = new Promise((resolve) => stack.once("exit", resolve));
-  process.kill(-(stack.pid as number), "SIGINT");
-  await exited;
-};
-
 afterAll(async () => {
-  if (stack) await pressCtrlC();
+  await stack?.pressCtrlC();
 });
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const call = (token: string, path = "api/x_oidc/auth/me") =>
   fetch(`${state.apiUrl}${path}`, { headers: { Accept: "application/json", Authorization: `Bearer ${token}` } });
 
 describe("npm start, then the README's commands", () => {
   it("prints the API URL, the provider's metadata URL and the next command", () => {
-    expect(output).toContain(state.apiUrl);
-    expect(output).toContain(state.metadataUrl);
-    expect(output).toContain("TOKEN=$(npm run -s token -- alice)");
+    expect(stack.output()).toContain(state.apiUrl);
+    expect(stack.output()).toContain(state.metadataUrl);
+    expect(stack.output()).toContain("TOKEN=$(npm run -s token -- alice)");
   });
 
   it("`npm run -s token -- alice` prints only a token, and the API answers 200 for alice", async () => {
@@ -150,9 +119,9 @@ describe("npm start, then the README's commands", () => {
   });
 
   it("stops cleanly on Ctrl-C: the server process exits and removes its state file", async () => {
-    await pressCtrlC();
-    for (let waited = 0; isAlive(state.pid) && waited < 10_000; waited += 100) await sleep(100);
+    await stack.pressCtrlC();
+    await waitForExit(state.pid);
     expect(isAlive(state.pid)).toBe(false);
-    expect(existsSync(stateFile)).toBe(false);
+    expect(existsSync(stack.stateFile)).toBe(false);
   });
 });
