@@ -15,7 +15,6 @@ import {
   type ProviderConfig,
 } from "../functions/shared/config-schema";
 import { parseConfigItems, type ConfigSnapshot } from "../functions/shared/config-store";
-import type { AppLogger } from "../functions/shared/logger";
 import { CliError } from "./errors";
 
 export interface ConfigKind<T> {
@@ -112,18 +111,8 @@ export interface InspectedConfig {
  */
 export function inspectConfigItems(items: readonly Record<string, unknown>[]): InspectedConfig {
   const invalid: InvalidItem[] = [];
-  const snapshot = parseConfigItems(items, collectingInvalid(invalid));
+  const snapshot = parseConfigItems(items, ({ pk, problems }) => invalid.push({ pk, problems }));
   return { snapshot, invalid };
-}
-
-/** A logger that keeps the config store's "invalid config item" lines ({ pk, problems }) and drops the rest. */
-export function collectingInvalid(invalid: InvalidItem[]): AppLogger {
-  const ignore = (): void => undefined;
-  const error = (_message: unknown, ...attributes: unknown[]): void => {
-    const [fields] = attributes as [{ pk?: unknown; problems?: unknown } | undefined];
-    if (typeof fields?.pk === "string") invalid.push({ pk: fields.pk, problems: String(fields.problems) });
-  };
-  return { debug: ignore, info: ignore, warn: ignore, error } as unknown as AppLogger;
 }
 
 /** Sorts by name, the order of every listing and of the export document. */

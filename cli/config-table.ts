@@ -2,7 +2,7 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { DynamoConfigSource } from "../functions/shared/config-store";
 import { isConditionalCheckFailed } from "../functions/shared/dynamo";
-import { collectingInvalid, type ConfigItem, type InspectedConfig, type InvalidItem } from "./config-items";
+import type { ConfigItem, InspectedConfig, InvalidItem } from "./config-items";
 
 /** `new`: only if absent; `existing`: only if present; `any`: unconditionally. */
 export type WriteCondition = "new" | "existing" | "any";
@@ -28,7 +28,7 @@ export class ConfigTable {
   /** Every item, through the authorizer's own reader: valid ones parsed, invalid ones with their problems. */
   async load(): Promise<InspectedConfig> {
     const invalid: InvalidItem[] = [];
-    const snapshot = await new DynamoConfigSource(this.doc, this.name, collectingInvalid(invalid)).load();
+    const snapshot = await new DynamoConfigSource(this.doc, this.name, ({ pk, problems }) => invalid.push({ pk, problems })).load();
     return { snapshot, invalid };
   }
 

@@ -1,7 +1,13 @@
 // Wires the authenticator from its real parts; the Lambda handler, the local stack and the tests share it.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock, type Clock } from "../shared/clock";
-import { CachedConfig, DEFAULT_CONFIG_TTL_MS, DynamoConfigSource, type ConfigSource } from "../shared/config-store";
+import {
+  CachedConfig,
+  DEFAULT_CONFIG_TTL_MS,
+  DynamoConfigSource,
+  logInvalidItems,
+  type ConfigSource,
+} from "../shared/config-store";
 import { DynamoUserStore } from "../shared/user-store";
 import { UserDirectory } from "../shared/user-directory";
 import { DirectoryProvisioner } from "../shared/provisioning";
@@ -36,7 +42,7 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
   const clock = options.clock ?? systemClock;
   const fetchPolicy = { ...DEFAULT_FETCH_POLICY, ...options.fetchPolicy };
   const config = new CachedConfig(
-    options.configSource ?? new DynamoConfigSource(client, tables.config, logger),
+    options.configSource ?? new DynamoConfigSource(client, tables.config, logInvalidItems(logger)),
     clock,
     logger,
     options.configTtlMs ?? DEFAULT_CONFIG_TTL_MS,

@@ -1,6 +1,7 @@
 // Reads the config table (providers and properties), validating every item: a bad item is logged and
 // skipped, never fatal. Cached in memory for a short time so a change applies within seconds.
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { z } from "zod";
 import type { Clock } from "./clock";
 import {
   aclSchema,
@@ -31,8 +32,43 @@ export interface ConfigSource {
 export const isDebugEnabled = (config: ConfigSnapshot): boolean =>
   DEBUG_PROPERTIES.some((name) => config.properties.get(name)?.toLowerCase() === "true");
 
-/** Splits raw config items by kind; invalid items are logged and dropped, each on its own. */
-export function parseConfigItems(items: readonly Record<string, unknown>[], logger: AppLogger): ConfigSnapshot {
+/** A config item the authorizer ignores, and why (each problem names its field). */
+export interface InvalidConfigItem {
+  readonly pk: string;
+  readonly kind: keyof typeof CONFIG_KEY_PREFIX;
+  readonly problems: string;
+}
+
+export type InvalidItemSink = (item: InvalidConfigItem) => void;
+
+const CONSEQUENCE: Readonly<Record<InvalidConfigItem["kind"], string>> = {
+  provider: "provider disabled",
+  property: "property ignored",
+  acl: "ACL ignored (the table is unavailable to the Table API until fixed)",
+};
+
+/** Logs each invalid item on its own line: what it disables, its key, and what is wrong. */
+export const logInvalidItems =
+  (logger: AppLogger): InvalidItemSink =>
+  ({ pk, kind, problems }) =>
+    logger.error(`${CONSEQUENCE[kind]}: invalid config item`, { pk, problems });
+
+/** Validates one item against its schema; its name field must repeat the key's suffix. */
+function validItem<T extends Record<string, unknown>>(
+  schema: z.ZodType<T>,
+  fields: Record<string, unknown>,
+  key: { pk: string; kind: InvalidConfigItem["kind"]; nameField: keyof T & string },
+  onInvalid: InvalidItemSink,
+): T | undefined {
+  const parsed = schema.safeParse(fields);
+  if (!parsed.success) return void onInvalid({ ...key, problems: describeIssues(parsed.error) });
+  const keyName = key.pk.slice(CONFIG_KEY_PREFIX[key.kind].length);
+  if (parsed.data[key.nameField] !== keyName) return void onInvalid({ ...key, problems: `${key.nameField}: must be ${keyName}` });
+  return parsed.data;
+}
+
+/** Splits raw config items by kind; an invalid item goes to `onInvalid` and is dropped on its own. */
+export function parseConfigItems(items: readonly Record<string, unknown>[], onInvalid: InvalidItemSink): ConfigSnapshot {
   const providers: ProviderConfig[] = [];
   const properties = new Map<string, string>();
   const acls = new Map<string, Acl>();
@@ -40,35 +76,14 @@ export function parseConfigItems(items: readonly Record<string, unknown>[], logg
     const { pk, ...fields } = item;
     if (typeof pk !== "string") continue;
     if (pk.startsWith(CONFIG_KEY_PREFIX.provider)) {
-      const parsed = providerSchema.safeParse(fields);
-      const keyName = pk.slice(CONFIG_KEY_PREFIX.provider.length);
-      if (!parsed.success) {
-        logger.error("provider disabled: invalid config item", { pk, problems: describeIssues(parsed.error) });
-      } else if (parsed.data.name !== keyName) {
-        logger.error("provider disabled: invalid config item", { pk, problems: `name: must be ${keyName}` });
-      } else {
-        providers.push(parsed.data);
-      }
+      const provider = validItem(providerSchema, fields, { pk, kind: "provider", nameField: "name" }, onInvalid);
+      if (provider) providers.push(provider);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.property)) {
-      const parsed = propertySchema.safeParse(fields);
-      if (parsed.success) properties.set(parsed.data.name, parsed.data.value);
-      else logger.error("property ignored: invalid config item", { pk, problems: describeIssues(parsed.error) });
+      const property = validItem(propertySchema, fields, { pk, kind: "property", nameField: "name" }, onInvalid);
+      if (property) properties.set(property.name, property.value);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.acl)) {
-      const parsed = aclSchema.safeParse(fields);
-      const keyTable = pk.slice(CONFIG_KEY_PREFIX.acl.length);
-      if (!parsed.success) {
-        logger.error("ACL ignored (the table is unavailable to the Table API until fixed): invalid config item", {
-          pk,
-          problems: describeIssues(parsed.error),
-        });
-      } else if (parsed.data.table !== keyTable) {
-        logger.error("ACL ignored (the table is unavailable to the Table API until fixed): invalid config item", {
-          pk,
-          problems: `table: must be ${keyTable}`,
-        });
-      } else {
-        acls.set(parsed.data.table, parsed.data);
-      }
+      const acl = validItem(aclSchema, fields, { pk, kind: "acl", nameField: "table" }, onInvalid);
+      if (acl) acls.set(acl.table, acl);
     }
   }
   return { providers, properties, acls };
@@ -79,7 +94,7 @@ export class DynamoConfigSource implements ConfigSource {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
-    private readonly logger: AppLogger,
+    private readonly onInvalid: InvalidItemSink,
   ) {}
 
   async load(): Promise<ConfigSnapshot> {
@@ -96,7 +111,7 @@ export class DynamoConfigSource implements ConfigSource {
     } catch (error) {
       throw new StoreError("config table could not be read", { cause: error });
     }
-    return parseConfigItems(items, this.logger);
+    return parseConfigItems(items, this.onInvalid);
   }
 }
 

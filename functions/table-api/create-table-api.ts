@@ -5,7 +5,7 @@ import { BadRequestError, errorResponse } from "../shared/api-errors";
 import { callerOf } from "../shared/caller";
 import { systemClock, type Clock } from "../shared/clock";
 import type { AclOperation } from "../shared/config-schema";
-import { CachedConfig, DynamoConfigSource } from "../shared/config-store";
+import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../shared/config-store";
 import type { AppLogger } from "../shared/logger";
 import { RecordsStore } from "../shared/records-store";
 import { UserDirectory } from "../shared/user-directory";
@@ -32,7 +32,7 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
   const { client, tables, logger } = options;
   const clock = options.clock ?? systemClock;
   const config = new CachedConfig(
-    new DynamoConfigSource(client, tables.config, logger),
+    new DynamoConfigSource(client, tables.config, logInvalidItems(logger)),
     clock,
     logger,
     options.configTtlMs ?? TABLE_API_CONFIG_TTL_MS,

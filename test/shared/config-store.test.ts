@@ -1,6 +1,6 @@
 // Config items: a bad item disables only itself, with a log line that names the field.
 import { describe, expect, it } from "vitest";
-import { CachedConfig, isDebugEnabled, parseConfigItems, type ConfigSource } from "../../functions/shared/config-store";
+import { CachedConfig, isDebugEnabled, logInvalidItems, parseConfigItems, type ConfigSource } from "../../functions/shared/config-store";
 import { aclKey, providerKey, propertyKey } from "../../functions/shared/config-schema";
 import { capturingLogger } from "../helpers/authorizer-fixture";
 
@@ -16,7 +16,7 @@ describe("parseConfigItems", () => {
         { pk: providerKey("extra"), name: "extra", metadataUrl: "https://x.example/", clientId: "c3", clientSecret: "oops" },
         { pk: providerKey("renamed"), name: "other", metadataUrl: "https://x.example/", clientId: "c4" },
       ],
-      logger,
+      logInvalidItems(logger),
     );
 
     expect(snapshot.providers.map((p) => p.name)).toEqual(["okta"]);
@@ -29,7 +29,7 @@ describe("parseConfigItems", () => {
   });
 
   it("applies defaults: email claim and field, 60 s skew, asymmetric algorithms only", () => {
-    const [provider] = parseConfigItems([good], capturingLogger()).providers;
+    const [provider] = parseConfigItems([good], logInvalidItems(capturingLogger())).providers;
     expect(provider).toMatchObject({ userClaim: "email", userField: "email", clockSkewSeconds: 60, active: true });
     expect(provider?.allowedAlgorithms).not.toContain("HS256");
   });
@@ -41,7 +41,7 @@ describe("parseConfigItems", () => {
         { pk: aclKey("incident"), table: "incident", read: ["itil"], write: ["itil"] },
         { pk: aclKey("problem"), table: "problem", read: "itil" },
       ],
-      logger,
+      logInvalidItems(logger),
     );
     expect([...snapshot.acls.keys()]).toEqual(["incident"]);
     expect(snapshot.acls.get("incident")).toEqual({ table: "incident", read: ["itil"], create: [], write: ["itil"], delete: [] });
@@ -49,8 +49,8 @@ describe("parseConfigItems", () => {
   });
 
   it("reads the seed's debug switches", () => {
-    const on = parseConfigItems([{ pk: propertyKey("com.snc.platform.security.oauth.debug"), name: "com.snc.platform.security.oauth.debug", value: "TRUE" }], capturingLogger());
-    const off = parseConfigItems([{ pk: propertyKey("glide.auth.debug.enabled"), name: "glide.auth.debug.enabled", value: "false" }], capturingLogger());
+    const on = parseConfigItems([{ pk: propertyKey("com.snc.platform.security.oauth.debug"), name: "com.snc.platform.security.oauth.debug", value: "TRUE" }], logInvalidItems(capturingLogger()));
+    const off = parseConfigItems([{ pk: propertyKey("glide.auth.debug.enabled"), name: "glide.auth.debug.enabled", value: "false" }], logInvalidItems(capturingLogger()));
     expect(isDebugEnabled(on)).toBe(true);
     expect(isDebugEnabled(off)).toBe(false);
   });
