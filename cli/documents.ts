@@ -5,7 +5,7 @@ import { FetchFailedError, type JsonFetcher } from "../functions/authorizer/http
 import type { CommandContext } from "./context";
 import { CliError } from "./errors";
 
-/** The file names of a saved provider, as in shared/fixtures/okta-2018/. */
+/** The file names of a saved provider, as in test/fixtures/okta-2018/. */
 export const DOCUMENT_FILES = { discovery: "openid-configuration.json", jwks: "jwks.json" } as const;
 
 export class SavedDocuments implements JsonFetcher {

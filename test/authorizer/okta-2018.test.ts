@@ -1,4 +1,4 @@
-// The real Okta ID tokens of 2018 (shared/fixtures/okta-2018), with the provider's own discovery document and keys.
+// The real Okta ID tokens of 2018 (test/fixtures/okta-2018, copied from the seed material), with the provider's own discovery document and keys.
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
@@ -8,7 +8,7 @@ import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture }
 import { FetchFailedError, type JsonFetcher } from "../../functions/authorizer/http";
 import type { ProviderInput } from "../../functions/shared/config-schema";
 
-const FIXTURES = fileURLToPath(new URL("../../../shared/fixtures/okta-2018/", import.meta.url));
+const FIXTURES = fileURLToPath(new URL("../fixtures/okta-2018/", import.meta.url));
 const read = (name: string): string => readFileSync(`${FIXTURES}${name}`, "utf8").trim();
 
 const METADATA_URL = "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration";

@@ -11,7 +11,7 @@ import { putUser } from "../helpers/authorizer-fixture";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { useCliHarness, writeTemp } from "./cli-fixture";
 
-const OKTA_DOCUMENTS = fileURLToPath(new URL("../../../shared/fixtures/okta-2018/", import.meta.url));
+const OKTA_DOCUMENTS = fileURLToPath(new URL("../fixtures/okta-2018/", import.meta.url));
 const read = (name: string): string => readFileSync(join(OKTA_DOCUMENTS, name), "utf8").trim();
 const token1 = read("id-token-1.jwt");
 const token2 = read("id-token-2.jwt");

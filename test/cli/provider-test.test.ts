@@ -5,7 +5,7 @@ import type { ProviderTestReport } from "../../cli/commands/provider-test";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { useCliHarness } from "./cli-fixture";
 
-const OKTA_DOCUMENTS = fileURLToPath(new URL("../../../shared/fixtures/okta-2018/", import.meta.url));
+const OKTA_DOCUMENTS = fileURLToPath(new URL("../fixtures/okta-2018/", import.meta.url));
 
 const cli = useCliHarness();
 let idp: TestIssuer;
