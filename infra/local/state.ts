@@ -21,7 +21,8 @@ export interface LocalState {
   readonly startedAt: string;
 }
 
-const isAlive = (pid: number): boolean => {
+/** Whether a process exists (EPERM: it does, but belongs to someone else). */
+export const isAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
     return true;

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { LocalState } from "../../infra/local/state";
+import { isAlive, type LocalState } from "../../infra/local/state";
 
 export const PROJECT_ROOT = new URL("../..", import.meta.url).pathname;
 
@@ -46,14 +46,7 @@ export async function startLocalStackProcess(args: string[] = [], stateFile = jo
   };
 }
 
-export const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+export { isAlive };
 
 /** Waits for the server process itself (not npm) to finish its shutdown. */
 export async function waitForExit(pid: number, timeoutMs = 10_000): Promise<void> {

@@ -1,7 +1,7 @@
 // API Gateway proxy events for backend tests, routed through ROUTES the way API Gateway (and the local
 // gateway) route them, with the authorizer's context as it passes it on.
-import { randomBytes } from "node:crypto";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
+import { newSysId } from "../helpers/authorizer-fixture";
 import { ROUTES, type BackendName, type HttpMethod, type RouteDefinition } from "../../functions/shared/routes";
 
 export interface TestCaller {
@@ -25,7 +25,7 @@ export interface EventInput {
   readonly authorizerResult?: { readonly principalId: string; readonly context?: Readonly<Record<string, unknown>> | null };
 }
 
-export const newSysId = (): string => randomBytes(16).toString("hex");
+export { newSysId };
 
 export const caller = (user_name: string, roles: readonly string[], sys_id = newSysId()): TestCaller => ({
   sys_id,
