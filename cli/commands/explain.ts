@@ -102,14 +102,15 @@ interface ProvisioningSeen {
 /** Records what the authenticator asked of the provisioner, so the report can say what provisioning would do. */
 function recording(inner: UserProvisioner, seen: ProvisioningSeen): UserProvisioner {
   return {
-    provision: async (provider, claims, lookupValue) => {
+    provision: async (provider, claims, lookupValue, identity) => {
       seen.called = true;
-      seen.user = await inner.provision(provider, claims, lookupValue);
+      seen.user = await inner.provision(provider, claims, lookupValue, identity);
       return seen.user;
     },
-    onLogin: async (provider, user, claims, lookupValue) => {
+    bind: (provider, user, identity) => inner.bind(provider, user, identity),
+    onLogin: async (provider, user, claims, lookupValue, identity) => {
       seen.found = true;
-      return inner.onLogin(provider, user, claims, lookupValue);
+      return inner.onLogin(provider, user, claims, lookupValue, identity);
     },
   };
 }

@@ -1,5 +1,6 @@
-// The authorizer's decision, top to bottom: header -> provider by iss -> key -> signature and claims ->
-// claim rules -> (one-time use || user lookup) -> user, or a deny with a reason code.
+// The authorizer's decision, top to bottom: header -> provider by iss and aud -> key -> signature and
+// claims -> claim rules -> (one-time use || user by identity) -> user by claim, bound -> user, or a deny
+// with a reason code.
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { DecomposedJwt } from "aws-jwt-verify/jwt";
 import { epochSec, type Clock } from "../shared/clock";
@@ -8,26 +9,26 @@ import { isDebugEnabled } from "../shared/config-store";
 import { AuthError, StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
-import type { UserRecord, UserStore } from "../shared/user-store";
-import { checkClaimRules, checkIdTokenClaims, claimAt } from "./claims";
+import type { Identity, UserRecord, UserStore } from "../shared/user-store";
+import { checkClaimRules, checkIdTokenClaims, userClaimValue } from "./claims";
 import { isInternalReason, loggerTrace, silentTrace, type DecisionSink, type Trace } from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
 import { replayKey, type ReplayStore } from "./replay-store";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
 import { toAuthError } from "./verifier";
 
-/** The seam for just-in-time provisioning (functions/shared/provisioning.ts implements it). */
+/** The seam for the users table's writes at sign-in (functions/shared/provisioning.ts implements it). */
 export interface UserProvisioner {
   /** Creates the user the verified token describes, or resolves undefined when the provider does not provision. */
-  provision(provider: ProviderConfig, claims: JwtPayload, lookupValue: string): Promise<UserRecord | undefined>;
+  provision(provider: ProviderConfig, claims: JwtPayload, lookupValue: string, identity: Identity): Promise<UserRecord | undefined>;
+  /**
+   * The user the user claim found, bound to the token's identity (or linked to it); rejects with
+   * identity_conflict when the user belongs to another identity.
+   */
+  bind(provider: ProviderConfig, user: UserRecord, identity: Identity): Promise<UserRecord>;
   /** After an existing user signs in: the user to authenticate (refreshed from the token if configured). */
-  onLogin(provider: ProviderConfig, user: UserRecord, claims: JwtPayload, lookupValue: string): Promise<UserRecord>;
+  onLogin(provider: ProviderConfig, user: UserRecord, claims: JwtPayload, lookupValue: string, identity: Identity): Promise<UserRecord>;
 }
-
-export const noProvisioning: UserProvisioner = {
-  provision: async () => undefined,
-  onLogin: async (_provider, user) => user,
-};
 
 export interface AuthenticatorDeps {
   readonly registry: ProviderRegistry;
@@ -46,8 +47,6 @@ export interface AuthenticatedCaller {
   readonly provider: string;
   readonly claims: JwtPayload;
 }
-
-const MAX_USER_CLAIM_LENGTH = 512;
 
 /** Authenticates the bearer ID token in `authorizationHeader`, recording one decision line either way. */
 export async function authenticate(
@@ -69,9 +68,9 @@ export async function authenticate(
     const config = await deps.registry.snapshot();
     const trace =
       deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
-    const { iss, aud } = jwt.payload;
+    const { iss, aud, azp } = jwt.payload;
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
-    const provider = await deps.registry.forIssuer(config, iss, aud === undefined ? [] : [aud].flat());
+    const provider = await deps.registry.forToken(config, { iss, aud: aud === undefined ? [] : [aud].flat(), azp });
     facts.provider = provider.name;
     trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: iss });
     checkHeader(jwt, provider.config.allowedAlgorithms);
@@ -117,8 +116,11 @@ export async function authenticate(
 }
 
 /**
- * One-time use and user lookup run concurrently (one DynamoDB round trip of latency, not two). Both must
- * succeed; any store failure denies, with a reason that tells an outage from a bad token.
+ * Who the caller is (OIDC Core 5.7: iss + sub, never an email alone). One-time use and the lookup by
+ * bound identity run concurrently (one DynamoDB round trip of latency, not two); both must succeed.
+ * Only without a bound user: a link (providers that link), then the user claim -> user field match
+ * (the seed's lookup) to a user that the identity then binds, then provisioning. Any store failure
+ * denies, with a reason that tells an outage from a bad token.
  */
 async function resolveUser(
   jwt: DecomposedJwt,
@@ -127,23 +129,13 @@ async function resolveUser(
   deps: AuthenticatorDeps,
   trace: Trace,
 ): Promise<UserRecord> {
-  const claimValue = claimAt(payload, provider.userClaim);
-  if (typeof claimValue !== "string" || claimValue.length === 0 || claimValue.length > MAX_USER_CLAIM_LENGTH) {
-    throw new AuthError("user_claim_missing", `user claim ${provider.userClaim} is not a usable string`);
-  }
+  const claimValue = userClaimValue(payload, provider);
+  const identity: Identity = { issuer: payload.iss as string, subject: payload.sub as string, provider: provider.name };
   const nowSec = epochSec(deps.clock);
   const replay = provider.enableJtiVerification
-    ? deps.replayStore.consume(
-        replayKey(payload.iss as string, jwt),
-        (payload.exp as number) + provider.clockSkewSeconds,
-        nowSec,
-      )
+    ? deps.replayStore.consume(replayKey(identity.issuer, jwt), (payload.exp as number) + provider.clockSkewSeconds, nowSec)
     : Promise.resolve();
-  const lookup =
-    provider.userField === "sys_id" && !SYS_ID_PATTERN.test(claimValue)
-      ? Promise.resolve([])
-      : deps.userStore.findBy(provider.userField, claimValue);
-  const [replayed, found] = await Promise.allSettled([replay, lookup]);
+  const [replayed, bound] = await Promise.allSettled([replay, deps.userStore.findBound(identity)]);
 
   if (replayed.status === "rejected") {
     if (replayed.reason instanceof StoreError) {
@@ -152,21 +144,34 @@ async function resolveUser(
     throw replayed.reason;
   }
   if (provider.enableJtiVerification) trace.step("jti claim verified: first use of this token");
-  if (found.status === "rejected") {
-    const cause = found.reason instanceof StoreError ? found.reason.cause : found.reason;
-    throw new AuthError("user_store_error", "user lookup failed", { cause });
+  let user = single(await lookedUp(bound), "several users are bound to this identity");
+  if (user) trace.step(`User found by the token's identity (iss + sub): '${user.user_name}'`);
+  if (!user) {
+    const linked = provider.linkToProviders.length > 0 ? await lookedUp(deps.userStore.findLinked(identity)) : undefined;
+    const found =
+      linked ??
+      single(
+        provider.userField === "sys_id" && !SYS_ID_PATTERN.test(claimValue)
+          ? []
+          : await lookedUp(deps.userStore.findBy(provider.userField, claimValue)),
+        `several users have this ${provider.userField}`,
+      );
+    if (found) {
+      trace.step(
+        linked
+          ? `User linked to the token's identity: '${found.user_name}'`
+          : `User lookup ${provider.userClaim} -> ${provider.userField}: found '${found.user_name}'`,
+      );
+      user = await deps.provisioner.bind(provider, found, identity);
+      trace.step("User bound to the token's identity", { sys_id: user.sys_id });
+    }
   }
-  if (found.value.length > 1) {
-    throw new AuthError("user_ambiguous", `several users have this ${provider.userField}`);
-  }
-  const existing = found.value[0];
-  if (existing) {
-    trace.step(`User lookup ${provider.userClaim} -> ${provider.userField}: found '${existing.user_name}'`);
-    assertMaySignIn(existing);
-    return deps.provisioner.onLogin(provider, existing, payload, claimValue);
+  if (user) {
+    assertMaySignIn(user);
+    return deps.provisioner.onLogin(provider, user, payload, claimValue, identity);
   }
   trace.step(`User lookup ${provider.userClaim} -> ${provider.userField}: no user`);
-  const created = await deps.provisioner.provision(provider, payload, claimValue);
+  const created = await deps.provisioner.provision(provider, payload, claimValue, identity);
   if (!created) throw new AuthError("user_not_found", `no user with this ${provider.userField}, and no auto-provisioning`);
   trace.step(`User provisioned with the transform map: '${created.user_name}'`, {
     sys_id: created.sys_id,
@@ -174,6 +179,22 @@ async function resolveUser(
   });
   assertMaySignIn(created);
   return created;
+}
+
+/** A lookup's result, or user_store_error: the store failed, which is never a reason to let anyone in. */
+async function lookedUp<T>(lookup: Promise<T> | PromiseSettledResult<T>): Promise<T> {
+  try {
+    if (lookup instanceof Promise) return await lookup;
+    if (lookup.status === "fulfilled") return lookup.value;
+    throw lookup.reason;
+  } catch (error) {
+    throw new AuthError("user_store_error", "user lookup failed", { cause: error instanceof StoreError ? error.cause : error });
+  }
+}
+
+function single(users: readonly UserRecord[], ambiguity: string): UserRecord | undefined {
+  if (users.length > 1) throw new AuthError("user_ambiguous", ambiguity);
+  return users[0];
 }
 
 function assertMaySignIn(user: UserRecord): void {

@@ -2,7 +2,9 @@
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { ClaimValidation, ProviderConfig } from "../shared/config-schema";
 import { AuthError } from "../shared/errors";
+import { isEmailAddress } from "../shared/user-fields";
 
+const MAX_USER_CLAIM_LENGTH = 512;
 const MAX_SUB_LENGTH = 255; // OIDC Core 2: "It MUST NOT exceed 255 ASCII characters in length"
 const MAX_JTI_LENGTH = 512;
 
@@ -73,4 +75,36 @@ export function checkClaimRules(payload: Readonly<Record<string, unknown>>, rule
       throw new AuthError("claim_mismatch", `claim rule failed: ${rule.claim} ${rule.operator}`);
     }
   }
+}
+
+/** Whether the token vouches for its email: `email_verified` true, or absent where the provider never sends it. */
+export function emailVerified(provider: Pick<ProviderConfig, "acceptMissingEmailVerified">, claims: JwtPayload): boolean {
+  const verified = claims["email_verified"];
+  return verified === true || (verified === undefined && provider.acceptMissingEmailVerified);
+}
+
+/** Whether the provider finds users by email (as the user claim or the user field). */
+export const identifiesByEmail = (provider: Pick<ProviderConfig, "userClaim" | "userField">): boolean =>
+  provider.userClaim === "email" || provider.userField === "email";
+
+/**
+ * The user claim's value, fit to look a user up with. An email used as an identifier must be verified
+ * at every sign-in (an unverified address proves nothing: "nOAuth") and have the syntax of stored
+ * addresses, which are ASCII, so no Unicode look-alike folds onto one.
+ */
+export function userClaimValue(payload: JwtPayload, provider: ProviderConfig): string {
+  const value = claimAt(payload, provider.userClaim);
+  if (typeof value !== "string" || value.length === 0) {
+    throw new AuthError("user_claim_missing", `user claim ${provider.userClaim} is not a usable string`);
+  }
+  if (value.length > MAX_USER_CLAIM_LENGTH) {
+    throw new AuthError("user_claim_invalid", `user claim ${provider.userClaim} is over ${MAX_USER_CLAIM_LENGTH} characters`);
+  }
+  if (identifiesByEmail(provider)) {
+    if (!emailVerified(provider, payload)) throw new AuthError("email_unverified", "email_verified is not true");
+    if (provider.userField === "email" && !isEmailAddress(value)) {
+      throw new AuthError("user_claim_invalid", `user claim ${provider.userClaim} is not a valid email address`);
+    }
+  }
+  return value;
 }

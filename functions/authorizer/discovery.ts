@@ -1,5 +1,7 @@
 // Reads a provider's discovery document (OpenID Connect Discovery 1.0, section 3) for its issuer and key-set URL.
 import { isJsonObject, type Json } from "aws-jwt-verify/safe-json-parse";
+import { acceptedIssuers, type ProviderConfig } from "../shared/config-schema";
+import { DomainError } from "../shared/errors";
 import { assertFetchableUrl, FetchFailedError, type FetchPolicy } from "./http";
 
 export interface DiscoveredProvider {
@@ -10,8 +12,8 @@ export interface DiscoveredProvider {
 }
 
 /**
- * Validates a discovery document. The metadata URL's host may differ from the issuer (Okta's
- * `-admin` host in the fixtures); what counts is the issuer the document states.
+ * Validates a discovery document's shape. Whether its issuer may be believed is `assertStatedIssuer`'s
+ * question: a document alone proves nothing about whose issuer it speaks for.
  */
 export function parseDiscoveryDocument(
   document: Json,
@@ -31,3 +33,31 @@ export function parseDiscoveryDocument(
 }
 
 const invalid = (why: string): FetchFailedError => new FetchFailedError("fetch_failed", `discovery document: ${why}`);
+
+/** A discovery document states an issuer other than the one it was fetched for (OIDC Discovery 4.3). */
+export class IssuerMismatchError extends DomainError<"issuer_mismatch"> {
+  readonly code = "issuer_mismatch" as const;
+  constructor(
+    readonly expected: readonly string[],
+    readonly stated: string,
+  ) {
+    super(`discovery document states issuer ${boundedText(stated)}, expected ${expected.join(" or ") || "(none)"}`);
+  }
+}
+
+/**
+ * OpenID Connect Discovery 4.3 / RFC 8414 3.3: the stated `issuer` must be identical to the issuer the
+ * document was fetched for (the metadata URL's prefix, or the provider's pinned `issuer`), or the
+ * document must not be used. Otherwise any provider could speak for another's issuer.
+ */
+export function assertStatedIssuer(
+  provider: Pick<ProviderConfig, "issuer" | "metadataUrl">,
+  discovered: DiscoveredProvider,
+): DiscoveredProvider {
+  const expected = acceptedIssuers(provider);
+  if (!expected.includes(discovered.issuer)) throw new IssuerMismatchError(expected, discovered.issuer);
+  return discovered;
+}
+
+/** Text from a document or token, cut to a length fit for a log line. */
+export const boundedText = (text: string, max = 256): string => (text.length > max ? `${text.slice(0, max)}...` : text);

@@ -1,11 +1,20 @@
 // The active providers, rebuilt from the config when it changes, and the choice of provider for a token
-// by its (unverified) `iss`: a key set is only ever used for its own issuer.
+// by its (unverified) `iss` and `aud`, from the config alone: a key set is only ever used for its own
+// issuer, and choosing costs no fetch, so a slow provider never delays another's requests.
 import type { Clock } from "../shared/clock";
+import { acceptedIssuers, type ProviderConfig } from "../shared/config-schema";
 import type { CachedConfig, ConfigSnapshot } from "../shared/config-store";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import type { FetchPolicy, JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, ProviderRuntime, type ProviderCacheOptions } from "./provider";
+
+/** What the registry needs of a token to choose its provider; none of it is verified yet. */
+export interface TokenAddress {
+  readonly iss: string;
+  readonly aud: readonly string[];
+  readonly azp: unknown;
+}
 
 export class ProviderRegistry {
   /** Runtimes by name, with the config they were built from: an unchanged provider keeps its caches. */
@@ -27,37 +36,28 @@ export class ProviderRegistry {
   }
 
   /**
-   * The provider whose discovered issuer equals `iss` exactly (OIDC Core 3.1.3.7 step 2). Several
-   * providers may share an issuer (one per client id): then the one whose client id is in `aud`.
+   * The provider a token is addressed to: its issuer is the token's `iss` exactly (OIDC Core 3.1.3.7
+   * step 2), and its client id is in `aud` (step 3) and equals `azp` when `aud` has several values
+   * (steps 4-5). Several providers may share an issuer (one per client of one IdP); a token never goes
+   * to one whose client id it does not name.
    */
-  async forIssuer(config: ConfigSnapshot, iss: string, aud: readonly string[]): Promise<ProviderRuntime> {
-    const active = this.activeRuntimes(config);
-    let matches = active.filter((runtime) => runtime.knownIssuer() === iss);
-    let unavailable: string[] = [];
-    if (matches.length === 0) {
-      // Discover the providers not yet seen (cold start, or a provider that was down); each is
-      // rate-limited by its own back-off, so unknown issuers cannot make us hammer a provider.
-      const undiscovered = active.filter((runtime) => runtime.knownIssuer() === undefined);
-      const results = await Promise.allSettled(undiscovered.map((runtime) => runtime.discover()));
-      unavailable = undiscovered.filter((_, i) => results[i]?.status === "rejected").map((r) => r.name);
-      matches = active.filter((runtime) => runtime.knownIssuer() === iss);
+  async forToken(config: ConfigSnapshot, token: TokenAddress): Promise<ProviderRuntime> {
+    const ofIssuer = this.activeRuntimes(config).filter((runtime) => runtime.accepts(token.iss));
+    if (ofIssuer.length === 0) throw new AuthError("unknown_issuer", "issuer matches no active provider");
+    const named = ofIssuer.filter((runtime) => token.aud.includes(runtime.config.clientId));
+    if (named.length === 0) {
+      throw new AuthError("audience_mismatch", `aud names no client of this issuer's providers (${names(ofIssuer)})`);
     }
-    const chosen = matches.find((runtime) => aud.includes(runtime.config.clientId)) ?? matches[0];
-    if (chosen) return chosen;
-    if (unavailable.length > 0) {
-      throw new AuthError(
-        "provider_unavailable",
-        `issuer matches no discovered provider; not discoverable now: ${unavailable.join(", ")}`,
-      );
-    }
-    throw new AuthError("unknown_issuer", "issuer matches no active provider");
+    const chosen = token.aud.length > 1 ? named.filter((runtime) => runtime.config.clientId === token.azp) : named;
+    const [provider] = chosen;
+    if (provider === undefined) throw new AuthError("azp_mismatch", "several audiences, and azp names none of our clients");
+    return provider;
   }
 
   private activeRuntimes(config: ConfigSnapshot): ProviderRuntime[] {
     if (this.builtFrom?.config === config) return this.builtFrom.active;
     const next = new Map<string, { json: string; runtime: ProviderRuntime }>();
-    for (const provider of config.providers) {
-      if (!provider.active) continue;
+    for (const provider of usableProviders(config.providers, this.logger)) {
       const json = JSON.stringify(provider);
       const existing = this.runtimes.get(provider.name);
       next.set(
@@ -66,7 +66,7 @@ export class ProviderRegistry {
           ? existing
           : {
               json,
-              runtime: new ProviderRuntime(provider, this.fetcher, this.policy, this.clock, this.cacheOptions),
+              runtime: new ProviderRuntime(provider, this.fetcher, this.policy, this.clock, this.logger, this.cacheOptions),
             },
       );
     }
@@ -77,4 +77,36 @@ export class ProviderRegistry {
     this.builtFrom = { config, active: [...next.values()].map((entry) => entry.runtime) };
     return this.builtFrom.active;
   }
+}
+
+const names = (runtimes: readonly ProviderRuntime[]): string => runtimes.map((runtime) => runtime.name).join(", ");
+
+/**
+ * The active providers that can be told apart. Providers of one issuer must read it from one metadata
+ * URL (else one of them could bring its own keys for the other's issuer), and no two may share an issuer
+ * and a client id (a token could not say which it is for). Each such group is disabled whole, with an
+ * error line: which one is right is the admin's call, and an Allow is never a guess.
+ */
+export function usableProviders(providers: readonly ProviderConfig[], logger: AppLogger): ProviderConfig[] {
+  const active = providers.filter((provider) => provider.active);
+  const disabled = new Set<string>();
+  for (const provider of active) {
+    const issuers = acceptedIssuers(provider);
+    const peers = active.filter((other) => other !== provider && acceptedIssuers(other).some((i) => issuers.includes(i)));
+    const clash =
+      peers.find((other) => other.metadataUrl !== provider.metadataUrl) ??
+      peers.find((other) => other.clientId === provider.clientId);
+    if (clash === undefined) continue;
+    disabled.add(provider.name);
+    logger.error("provider disabled: shares its issuer with another provider", {
+      provider: provider.name,
+      other: clash.name,
+      issuer: issuers[0],
+      problem:
+        clash.metadataUrl !== provider.metadataUrl
+          ? "providers of one issuer must use the same metadataUrl"
+          : "providers of one issuer must have different client ids",
+    });
+  }
+  return active.filter((provider) => !disabled.has(provider.name));
 }

@@ -5,8 +5,10 @@ import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { Jwk } from "aws-jwt-verify/jwk";
 import type { Clock } from "../shared/clock";
 import type { ProviderConfig } from "../shared/config-schema";
+import { acceptedIssuers } from "../shared/config-schema";
 import { AuthError } from "../shared/errors";
-import { parseDiscoveryDocument, type DiscoveredProvider } from "./discovery";
+import type { AppLogger } from "../shared/logger";
+import { assertStatedIssuer, boundedText, IssuerMismatchError, parseDiscoveryDocument, type DiscoveredProvider } from "./discovery";
 import type { FetchPolicy, JsonFetcher } from "./http";
 import { parseJwks, selectJwk, SnapshotJwksCache } from "./key-set";
 import { RefreshingValue, type RefreshOptions } from "./refreshing-value";
@@ -54,22 +56,42 @@ export class ProviderRuntime {
     private readonly fetcher: JsonFetcher,
     private readonly policy: Pick<FetchPolicy, "allowLoopbackHttp">,
     private readonly clock: Clock,
+    private readonly logger: AppLogger,
     private readonly options: ProviderCacheOptions = DEFAULT_PROVIDER_CACHE_OPTIONS,
   ) {
-    this.discovery = new RefreshingValue(
-      async () => parseDiscoveryDocument(await this.fetcher.fetchJson(config.metadataUrl), this.policy),
-      clock,
-      options.discovery,
-    );
+    this.issuers = acceptedIssuers(config);
+    this.discovery = new RefreshingValue(() => this.loadDiscovery(), clock, options.discovery);
   }
+
+  /** The only `iss` values this provider's tokens may carry, known from its config before any fetch. */
+  private readonly issuers: readonly string[];
 
   get name(): string {
     return this.config.name;
   }
 
-  /** The issuer from the last good discovery, without I/O. */
-  knownIssuer(): string | undefined {
-    return this.discovery.current()?.issuer;
+  /** Whether `iss` is this provider's issuer; needs no discovery, so choosing a provider costs no I/O. */
+  accepts(iss: string): boolean {
+    return this.issuers.includes(iss);
+  }
+
+  private async loadDiscovery(): Promise<DiscoveredProvider> {
+    const discovered = parseDiscoveryDocument(await this.fetcher.fetchJson(this.config.metadataUrl), this.policy);
+    try {
+      return assertStatedIssuer(this.config, discovered);
+    } catch (error) {
+      if (error instanceof IssuerMismatchError) {
+        // Logged at every attempt; attempts are spaced by the discovery back-off.
+        this.logger.error("provider disabled: discovery issuer mismatch", {
+          provider: this.name,
+          metadataUrl: this.config.metadataUrl,
+          expectedIssuer: error.expected[0],
+          statedIssuer: boundedText(error.stated),
+          fix: "pin the expected issuer in the provider's `issuer` field if this document is legitimately served here",
+        });
+      }
+      throw error;
+    }
   }
 
   /** Discovers (or re-discovers when stale); rejects only if this provider has never been discovered. */
@@ -79,10 +101,6 @@ export class ProviderRuntime {
     } catch (error) {
       throw new AuthError("provider_unavailable", `provider ${this.name}: discovery failed`, { cause: error });
     }
-  }
-
-  discoveryFailure(): unknown {
-    return this.discovery.failure();
   }
 
   /**

@@ -79,9 +79,18 @@ export type AutoProvision = z.infer<typeof autoProvisionSchema>;
 
 export const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-export const providerSchema = z.strictObject({
+/** OpenID Connect Discovery 4.1: the document lives at the issuer + this path. */
+export const DISCOVERY_PATH = "/.well-known/openid-configuration";
+
+export const providerSchema = z
+  .strictObject({
   name: z.string().regex(PROVIDER_NAME_PATTERN, "1-64 letters, digits, '_', '.', '-'"),
   metadataUrl: z.url({ protocol: /^https?$/ }).max(2048),
+  /**
+   * The issuer the discovery document must state, when the document is not served at the issuer's own
+   * `/.well-known/openid-configuration` (Okta's `-admin` host). Unset: the metadata URL minus that path.
+   */
+  issuer: z.url({ protocol: /^https?$/ }).max(2048).optional(),
   /** The expected audience: the client id the provider issued to this application. */
   clientId: z.string().min(1).max(256),
   /** A reference (ARN or name) to where the client secret is kept; never the secret itself. */
@@ -97,7 +106,29 @@ export const providerSchema = z.strictObject({
     .min(1)
     .default([...SUPPORTED_ALGORITHMS]),
   clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULT_CLOCK_SKEW_SECONDS),
-});
+  /**
+   * With `email` as the user claim or field, `email_verified` must be true at every sign-in. On: a token
+   * without the claim at all is taken as verified (for providers that never send it); `false` still fails.
+   */
+  acceptMissingEmailVerified: z.boolean().default(false),
+  /**
+   * Providers whose bound users this provider's tokens may link to through the user claim. Off (empty)
+   * by default: a link makes this provider as trusted as those for every user it can name.
+   */
+  linkToProviders: z.array(z.string().regex(PROVIDER_NAME_PATTERN, "a provider name")).max(20).default([]),
+  })
+  .superRefine((provider, context) => {
+    if (provider.issuer === undefined && derivedIssuer(provider.metadataUrl) === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["issuer"],
+        message: `required when metadataUrl does not end with ${DISCOVERY_PATH} (the issuer the document must state)`,
+      });
+    }
+    if (provider.linkToProviders.includes(provider.name)) {
+      context.addIssue({ code: "custom", path: ["linkToProviders"], message: "must not name the provider itself" });
+    }
+  });
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProviderInput = z.input<typeof providerSchema>;
 
@@ -136,4 +167,28 @@ export function describeIssues(error: z.ZodError): string {
   return error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(item)"}: ${issue.message}`)
     .join("; ");
+}
+
+/** The issuer a metadata URL is the discovery URL of (OIDC Discovery 4.1), if it has that form. */
+export function derivedIssuer(metadataUrl: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(metadataUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.search !== "" || url.hash !== "" || !url.pathname.endsWith(DISCOVERY_PATH)) return undefined;
+  return metadataUrl.slice(0, -DISCOVERY_PATH.length);
+}
+
+/**
+ * The issuer values a provider's discovery document may state, and so the only `iss` its tokens may
+ * carry (OIDC Discovery 4.3: identical to the URL the document was fetched under). A pinned `issuer` is
+ * the one value; otherwise the metadata URL's prefix, with or without the one trailing `/` Discovery 4.1
+ * removes before appending the path (Auth0 issuers end with `/`).
+ */
+export function acceptedIssuers(provider: Pick<ProviderConfig, "issuer" | "metadataUrl">): readonly string[] {
+  if (provider.issuer !== undefined) return [provider.issuer];
+  const derived = derivedIssuer(provider.metadataUrl);
+  return derived === undefined ? [] : [derived, `${derived}/`];
 }

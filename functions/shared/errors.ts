@@ -28,6 +28,9 @@ export type AuthReasonCode =
   | "jti_replayed"
   // the user
   | "user_claim_missing"
+  | "user_claim_invalid"
+  | "email_unverified"
+  | "identity_conflict"
   | "user_not_found"
   | "user_ambiguous"
   | "user_inactive"

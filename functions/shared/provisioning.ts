@@ -2,12 +2,12 @@
 // race-free through the UserDirectory; later logins may refresh it and record last_login_time.
 import { hash } from "node:crypto";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
-import { claimAt } from "../authorizer/claims";
+import { claimAt, emailVerified } from "../authorizer/claims";
 import type { AutoProvision, FieldSource, ProviderConfig } from "./config-schema";
 import { AuthError, StoreError } from "./errors";
 import type { AppLogger } from "./logger";
-import { UserConflictError, UserInvalidError, type UserDirectory } from "./user-directory";
-import type { UserRecord } from "./user-store";
+import { IdentityConflictError, UserConflictError, UserInvalidError, type UserDirectory } from "./user-directory";
+import { bindingOf, linkOf, identityKey, type Identity, type UserRecord } from "./user-store";
 
 /** Who the sys_created_by / sys_updated_by fields name for users the authorizer creates or refreshes. */
 export const PROVISIONING_ACTOR = "oidc.provisioning";
@@ -77,9 +77,6 @@ export function planUser(provider: ProviderConfig, claims: JwtPayload, lookupVal
     throw new AuthError("provisioning_failed", `provider ${provider.name}: ${why}`);
   };
   if (provider.userField === "sys_id") refuse("users looked up by sys_id cannot be provisioned");
-  if (settings.requireVerifiedEmail && provider.userClaim === "email" && claims["email_verified"] !== true) {
-    refuse("email_verified is not true (set autoProvision.requireVerifiedEmail false to allow)");
-  }
   const { iss, sub } = claims;
   if (typeof iss !== "string" || typeof sub !== "string") return refuse("token has no iss/sub");
 
@@ -89,6 +86,10 @@ export function planUser(provider: ProviderConfig, claims: JwtPayload, lookupVal
     if (value !== undefined) fields[target] = value;
   }
   fields[provider.userField] = lookupValue;
+  // An unverified address would claim the email's uniqueness guard, locking its real owner out.
+  if (settings.requireVerifiedEmail && fields["email"] !== undefined && !emailVerified(provider, claims)) {
+    refuse("the user would get an email, and email_verified is not true (autoProvision.requireVerifiedEmail)");
+  }
   const roles = claimDerivedRoles(settings, claims);
   fields["roles"] = roles;
   return {
@@ -103,6 +104,26 @@ export function planUser(provider: ProviderConfig, claims: JwtPayload, lookupVal
       oidc_roles: roles,
     },
   };
+}
+
+/** What a sign-in that found `user` by the user claim does with the token's identity. */
+export type BindingStep = "use" | "bind" | "link" | "conflict";
+
+/**
+ * OIDC Core 5.7: only iss + sub identify a person. A user bound to the token's identity (or linked to
+ * it) is used; an unbound one is bound to it (the first verified sign-in wins); a user bound to another
+ * identity is a conflict, unless this provider may deliberately link to users of that one's provider
+ * and has not linked this user to another of its identities yet.
+ */
+export function bindingStep(provider: ProviderConfig, user: UserRecord, identity: Identity): BindingStep {
+  const binding = bindingOf(user, identity);
+  if (binding === "same") return user["oidc_identity"] === identityKey(identity) ? "use" : "bind";
+  if (binding === "unbound") return "bind";
+  // A link counts only while this provider may link to the user's provider: switching linking off revokes it.
+  const boundProvider = user["oidc_provider"];
+  if (typeof boundProvider !== "string" || !provider.linkToProviders.includes(boundProvider)) return "conflict";
+  if (binding === "linked") return "use";
+  return linkOf(user, provider.name) === undefined ? "link" : "conflict";
 }
 
 /** Field changes a fresh token asks for; roles recomputed as (current - previous claim roles) + new ones. */
@@ -125,7 +146,12 @@ export class DirectoryProvisioner {
     private readonly lastLoginIntervalMs = LAST_LOGIN_INTERVAL_MS,
   ) {}
 
-  async provision(provider: ProviderConfig, claims: JwtPayload, lookupValue: string): Promise<UserRecord | undefined> {
+  async provision(
+    provider: ProviderConfig,
+    claims: JwtPayload,
+    lookupValue: string,
+    identity: Identity,
+  ): Promise<UserRecord | undefined> {
     if (!provider.autoProvision.enabled) return undefined;
     const plan = planUser(provider, claims, lookupValue);
     try {
@@ -133,18 +159,53 @@ export class DirectoryProvisioner {
         by: PROVISIONING_ACTOR,
         sysId: plan.sysId,
         system: plan.system,
+        identity,
         loggedIn: true,
       });
     } catch (error) {
-      throw asAuthError(error, provider);
+      throw this.asAuthError(error, provider);
     }
   }
 
-  /** After a successful lookup: refresh from the token when configured, and keep last_login_time current. Never throws for data reasons. */
-  async onLogin(provider: ProviderConfig, user: UserRecord, claims: JwtPayload, lookupValue: string): Promise<UserRecord> {
+  /** The user the user claim found, bound to (or linked with) the token's identity, or an identity_conflict. */
+  async bind(provider: ProviderConfig, user: UserRecord, identity: Identity): Promise<UserRecord> {
+    try {
+      switch (bindingStep(provider, user, identity)) {
+        case "use":
+          return user;
+        case "bind":
+          return await this.directory.bind(user, identity, { by: PROVISIONING_ACTOR });
+        case "link":
+          return await this.directory.link(user, identity, { by: PROVISIONING_ACTOR });
+        case "conflict":
+          throw new IdentityConflictError(
+            "the user claim matches a user bound to another identity",
+            typeof user["oidc_provider"] === "string" ? user["oidc_provider"] : undefined,
+            user.sys_id,
+          );
+      }
+    } catch (error) {
+      throw this.asAuthError(error, provider);
+    }
+  }
+
+  /**
+   * After a successful sign-in: refresh from the token when configured (only for the identity the user is
+   * bound to, never through a link), and keep last_login_time current. Never throws for data reasons.
+   */
+  async onLogin(
+    provider: ProviderConfig,
+    user: UserRecord,
+    claims: JwtPayload,
+    lookupValue: string,
+    identity: Identity,
+  ): Promise<UserRecord> {
     let current = user;
     const settings = provider.autoProvision;
-    if (settings.enabled && settings.updateOnLogin && user["oidc_provider"] === provider.name) {
+    // Only users this provider created, signing in as the identity they are bound to: never an
+    // admin's user that an identity merely bound to, never through a link.
+    const provisionedHere = user["source"] === `oidc:${provider.name}` && bindingOf(user, identity) === "same";
+    if (settings.enabled && settings.updateOnLogin && provisionedHere) {
       const plan = planUser(provider, claims, lookupValue);
       const changes = refreshChanges(user, plan);
       if (changes) {
@@ -155,7 +216,7 @@ export class DirectoryProvisioner {
           });
         } catch (error) {
           // The user was found and may sign in as they are; a refresh that cannot apply is logged, not fatal.
-          this.logger.warn("user not refreshed from claims", { sys_id: user.sys_id, error: asAuthError(error, provider) });
+          this.logger.warn("user not refreshed from claims", { sys_id: user.sys_id, error: this.asAuthError(error, provider) });
         }
       }
     }
@@ -171,10 +232,26 @@ export class DirectoryProvisioner {
       this.logger.warn("last_login_time not updated", { sys_id: user.sys_id, error });
     }
   }
+
+  /** A directory error as the authorizer's reason; an identity conflict also gets its own line, naming both providers. */
+  private asAuthError(error: unknown, provider: ProviderConfig): AuthError {
+    if (error instanceof IdentityConflictError) {
+      this.logger.warn("identity conflict", {
+        provider: provider.name,
+        boundProvider: error.boundProvider,
+        userSysId: error.userSysId,
+        reason: error.message,
+      });
+    }
+    return asAuthError(error, provider);
+  }
 }
 
-function asAuthError(error: unknown, provider: ProviderConfig): AuthError {
+export function asAuthError(error: unknown, provider: ProviderConfig): AuthError {
   if (error instanceof AuthError) return error;
+  if (error instanceof IdentityConflictError) {
+    return new AuthError("identity_conflict", `provider ${provider.name}: ${error.message} (bound provider: ${error.boundProvider ?? "unknown"})`, { cause: error });
+  }
   if (error instanceof UserConflictError) {
     return new AuthError("provisioning_failed", `provider ${provider.name}: another user has this ${error.field}`, { cause: error });
   }

@@ -38,6 +38,9 @@ export const USER_LOOKUP_INDEXES = {
 
 export type IndexedUserField = keyof typeof USER_LOOKUP_INDEXES;
 
+/** The identity a user is bound to (a hash of issuer and subject), so a sign-in finds them in one Query. */
+export const USER_IDENTITY_INDEX = { indexName: "by_identity", attribute: "oidc_identity" } as const;
+
 /**
  * Every user item carries `directory` = "sys_user", so the Table API can list users page by page with a
  * Query on this index instead of a Scan; items without it (uniqueness guards) stay out of the listing.
@@ -67,6 +70,7 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
         indexName,
         partitionKey: s(attribute),
       })),
+      { indexName: USER_IDENTITY_INDEX.indexName, partitionKey: s(USER_IDENTITY_INDEX.attribute) },
       { indexName: USER_LISTING_INDEX.indexName, partitionKey: s(USER_LISTING_INDEX.partition), sortKey: s("sys_id") },
     ],
     pointInTimeRecovery: true,

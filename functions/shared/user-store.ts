@@ -1,7 +1,10 @@
-// The users table (ServiceNow's sys_user): lookup by a configured field, one key read or one index query.
+// The users table (ServiceNow's sys_user) as sign-in reads it: by bound identity (iss + sub), through a
+// link, or by a configured field; each one key read or one index query.
+import { hash } from "node:crypto";
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { StoreError } from "./errors";
-import { USER_LISTING_INDEX, USER_LOOKUP_INDEXES, type UserLookupField } from "./tables";
+import { USER_IDENTITY_INDEX, USER_LISTING_INDEX, USER_LOOKUP_INDEXES, type UserLookupField } from "./tables";
+import { foldEmail } from "./user-fields";
 
 export interface UserRecord {
   readonly sys_id: string;
@@ -13,14 +16,69 @@ export interface UserRecord {
   readonly [field: string]: unknown;
 }
 
+/** Who a verified token says the caller is (OIDC Core 5.7: only iss and sub together), and through which provider. */
+export interface Identity {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly provider: string;
+}
+
+/** A fixed-length key for an identity: the issuer and subject, hashed (both may be long). */
+export const identityKey = (identity: Pick<Identity, "issuer" | "subject">): string =>
+  hash("sha256", `${identity.issuer}\n${identity.subject}`, "hex");
+
+/** A link of a user to a further identity (provider name -> that identity), recorded on the user. */
+export interface IdentityLink {
+  readonly issuer: string;
+  readonly subject: string;
+  readonly identity: string;
+}
+
+/** How a user stands to an identity: bound to it, linked to it, bound to none, or bound to another. */
+export type Binding = "same" | "linked" | "unbound" | "other";
+
+/** The issuer and subject a user is bound to, if any (provisioned users and users that signed in). */
+export function boundIdentity(user: UserRecord): Pick<Identity, "issuer" | "subject"> | undefined {
+  const issuer = user["oidc_issuer"];
+  const subject = user["oidc_subject"];
+  return typeof issuer === "string" && typeof subject === "string" && issuer !== "" && subject !== ""
+    ? { issuer, subject }
+    : undefined;
+}
+
+export function bindingOf(user: UserRecord, identity: Identity): Binding {
+  const bound = boundIdentity(user);
+  if (bound === undefined) return "unbound";
+  if (bound.issuer === identity.issuer && bound.subject === identity.subject) return "same";
+  return linkOf(user, identity.provider)?.identity === identityKey(identity) ? "linked" : "other";
+}
+
+/** The user's link for `provider`, if it has one. */
+export function linkOf(user: UserRecord, provider: string): IdentityLink | undefined {
+  const links = user["oidc_links"];
+  if (typeof links !== "object" || links === null || !Object.hasOwn(links, provider)) return undefined;
+  const link = (links as Record<string, unknown>)[provider];
+  if (typeof link !== "object" || link === null) return undefined;
+  const { issuer, subject, identity } = link as Record<string, unknown>;
+  return typeof issuer === "string" && typeof subject === "string" && typeof identity === "string"
+    ? { issuer, subject, identity }
+    : undefined;
+}
+
 export interface UserStore {
   /** Users whose `field` equals `value` (email case-insensitively): none, one, or (ambiguous) two. */
   findBy(field: UserLookupField, value: string): Promise<readonly UserRecord[]>;
+  /** The users bound to this identity: none or one (two would be a broken table: ambiguous). */
+  findBound(identity: Identity): Promise<readonly UserRecord[]>;
+  /** The user this identity was linked to, if the link is still recorded on both sides. */
+  findLinked(identity: Identity): Promise<UserRecord | undefined>;
 }
 
 /** The value as stored in the lookup attribute for `field`. */
-export const lookupValue = (field: UserLookupField, value: string): string =>
-  field === "email" ? value.toLowerCase() : value;
+export const lookupValue = (field: UserLookupField, value: string): string => (field === "email" ? foldEmail(value) : value);
+
+/** Guard items share the users table's key space but can never look like a sys_id. */
+export const guardKey = (kind: "user_name" | "email" | "identity", folded: string): string => `unique#${kind}#${folded}`;
 
 export class DynamoUserStore implements UserStore {
   constructor(
@@ -51,6 +109,43 @@ export class DynamoUserStore implements UserStore {
       throw new StoreError(`user lookup by ${field} failed`, { cause: error });
     }
   }
+
+  async findBound(identity: Identity): Promise<readonly UserRecord[]> {
+    try {
+      const { Items = [] } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: USER_IDENTITY_INDEX.indexName,
+          KeyConditionExpression: "#identity = :identity",
+          ExpressionAttributeNames: { "#identity": USER_IDENTITY_INDEX.attribute },
+          ExpressionAttributeValues: { ":identity": identityKey(identity) },
+          Limit: 2,
+        }),
+      );
+      // The index is eventually consistent: trust only what the item itself says.
+      return Items.map(toUserRecord).filter((user) => bindingOf(user, identity) === "same");
+    } catch (error) {
+      throw new StoreError("user lookup by identity failed", { cause: error });
+    }
+  }
+
+  async findLinked(identity: Identity): Promise<UserRecord | undefined> {
+    try {
+      const guard = await this.read(guardKey("identity", identityKey(identity)));
+      const owner = guard?.["owner"];
+      if (typeof owner !== "string") return undefined;
+      const item = await this.read(owner);
+      const user = item && toUserRecord(item);
+      return user && bindingOf(user, identity) === "linked" ? user : undefined;
+    } catch (error) {
+      throw new StoreError("user lookup by identity link failed", { cause: error });
+    }
+  }
+
+  private async read(sysId: string): Promise<Record<string, unknown> | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: { sys_id: sysId } }));
+    return Item;
+  }
 }
 
 /** Normalizes a stored item; a user is active only when `active` is exactly true, so odd data fails closed. */
@@ -67,9 +162,13 @@ export function toUserRecord(item: Record<string, unknown>): UserRecord {
 
 /** The stored form of a user: the record plus the lookup and listing attributes its indexes need. */
 export function toUserItem(user: UserRecord): Record<string, unknown> {
+  const bound = boundIdentity(user);
+  // Index attributes always follow the fields they index; stale ones (a removed email, an unbind) are dropped.
+  const { [USER_IDENTITY_INDEX.attribute]: _identity, email_lower: _email, ...fields } = user;
   return {
-    ...user,
+    ...fields,
     [USER_LISTING_INDEX.partition]: USER_LISTING_INDEX.value,
     ...(typeof user.email === "string" && user.email.length > 0 && { email_lower: lookupValue("email", user.email) }),
+    ...(bound && { [USER_IDENTITY_INDEX.attribute]: identityKey(bound) }),
   };
 }

@@ -37,7 +37,7 @@ beforeEach(() => {
   fixture = createAuthorizerFixture(dynamo);
 });
 
-const aliceClaims = { email: "alice@example.com" };
+const aliceClaims = { sub: "alice-sub", email: "alice@example.com" };
 
 describe("a valid ID token of a known, active user", () => {
   it.each(["RS256", "ES256", "EdDSA"] as const)("is allowed with %s, for the whole API", async (alg) => {
@@ -63,7 +63,7 @@ describe("a valid ID token of a known, active user", () => {
   });
 
   it("matches the email case-insensitively", async () => {
-    const token = await issuer.mint({ email: "ALICE@EXAMPLE.COM" });
+    const token = await issuer.mint({ sub: "alice-sub", email: "ALICE@EXAMPLE.COM" });
     await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: alice.sys_id });
   });
 
@@ -99,7 +99,7 @@ describe("the decision log", () => {
         "Auth JWT token successfully verified for algorithm=RS256",
         "Auth Going to verify claims:[]",
         "Auth All claims are successfully validated.",
-        "Auth User lookup email -> email: found 'alice'",
+        "Auth User found by the token's identity (iss + sub): 'alice'",
         "Auth HTTP authorization validated user 'alice'",
       ]);
     } finally {
@@ -110,7 +110,7 @@ describe("the decision log", () => {
 
 describe("users", () => {
   it.each([
-    ["an unknown user", { email: "nobody@example.com" }, "user_not_found"],
+    ["an unknown user", { sub: "nobody", email: "nobody@example.com" }, "user_not_found"],
     ["a token without the user claim", { email: undefined }, "user_claim_missing"],
     ["a user claim that is not a string", { email: ["alice@example.com"] }, "user_claim_missing"],
   ])("denies %s", async (_, claims, reason) => {
@@ -123,16 +123,16 @@ describe("users", () => {
     await putUser(dynamo, { user_name: "bob", email: "bob@example.com", active: false });
     await putUser(dynamo, { user_name: "carol", email: "carol@example.com", locked_out: true });
 
-    await expect(fixture.authorize(await issuer.mint({ email: "bob@example.com" }))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint({ sub: "bob", email: "bob@example.com" }))).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("user_inactive");
-    await expect(fixture.authorize(await issuer.mint({ email: "carol@example.com" }))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint({ sub: "carol", email: "carol@example.com" }))).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("user_locked_out");
   });
 
   it("denies when two users share the looked-up email", async () => {
     await putUser(dynamo, { user_name: "dup1", email: "dup@example.com" });
     await putUser(dynamo, { user_name: "dup2", email: "DUP@example.com" });
-    await expect(fixture.authorize(await issuer.mint({ email: "dup@example.com" }))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint({ sub: "dup", email: "dup@example.com" }))).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("user_ambiguous");
   });
 });
@@ -155,10 +155,11 @@ describe("user lookup by other fields", () => {
       userClaim,
       userField,
     });
-    const token = await other.mint({ [userClaim]: valueOf(alice) });
-    await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: alice.sys_id });
-    // Looked up exactly, not case-folded, for fields other than email.
-    const wrongCase = await other.mint({ [userClaim]: valueOf(alice).toUpperCase() });
+    const person = await putUser(dynamo, { user_name: `found.by.${userField}` });
+    const token = await other.mint({ sub: `${userField}-person`, [userClaim]: valueOf(person) });
+    await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: person.sys_id });
+    // Looked up exactly, not case-folded, for fields other than email (another person: another sub).
+    const wrongCase = await other.mint({ sub: "someone-else", [userClaim]: valueOf(person).toUpperCase() });
     await expect(fixture.authorize(wrongCase)).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("user_not_found");
     await putProvider(dynamo, {

@@ -22,15 +22,18 @@ const providerCache: ProviderCacheOptions = {
   verifiedTokens: 1_000,
 };
 
+const ALICE_SYS_ID = "a1".repeat(16);
+
 beforeAll(async () => {
   dynamo = await startDynamo();
-  await putUser(dynamo, { user_name: "alice", email: "alice@example.com" });
 });
 
 afterAll(() => dynamo?.stop());
 
 beforeEach(async () => {
   issuer = await startTestIssuer({ algs: ["RS256"] });
+  // Each test's issuer is a new one (a new port): alice starts unbound, so its identity binds her anew.
+  await putUser(dynamo, { sys_id: ALICE_SYS_ID, user_name: "alice", email: "alice@example.com" });
   await putProvider(dynamo, { name: "local", metadataUrl: issuer.metadataUrl, clientId: "client-1" });
   clock.t = Date.now();
   fixture = createAuthorizerFixture(dynamo, { providerCache, clock, fetchPolicy: { allowLoopbackHttp: true, timeoutMs: 300 } });
@@ -172,11 +175,21 @@ describe("issuers", () => {
     }
   });
 
-  it("compares iss with the issuer the discovery document states, not the metadata URL", async () => {
+  it("believes a discovery document only for the issuer it was fetched for, or the one the provider pins", async () => {
     const statedIssuer = `${issuer.issuer}/tenant`;
     issuer.setDiscoveryOverride({ issuer: statedIssuer, jwks_uri: issuer.jwksUri });
 
-    await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).resolves.toBeDefined();
+    // OIDC Discovery 4.3: served at issuer.issuer's well-known URL, the document must state issuer.issuer.
+    await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("provider_unavailable");
+    await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision().reason).toBe("unknown_issuer");
+
+    // Pinned (as Okta's -admin metadata host needs): the stated issuer counts, and only it.
+    await putProvider(dynamo, { name: "local", metadataUrl: issuer.metadataUrl, clientId: "client-1", issuer: statedIssuer });
+    await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).resolves.toMatchObject({
+      principalId: ALICE_SYS_ID,
+    });
     await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("unknown_issuer");
   });

@@ -33,9 +33,13 @@ class OktaDocuments implements JsonFetcher {
   }
 }
 
+const OKTA_ISSUER = "https://dev-934121.oktapreview.com";
+
+/** The metadata URL is on Okta's -admin host, so the issuer the document must state is pinned. */
 const okta: ProviderInput = {
   name: "okta",
   metadataUrl: METADATA_URL,
+  issuer: OKTA_ISSUER,
   clientId: "0oagd8o97kiBOwpwB0h7",
   userClaim: "email",
   userField: "email",
@@ -75,11 +79,20 @@ describe("the Okta tokens, clock pinned inside their lifetime", () => {
     expect(fixture.lastDecision()).toMatchObject({ alg: "RS256", kid: SIGNING_KID });
   });
 
-  it("trusts the issuer the document states, though the metadata URL's host differs", async () => {
+  it("trusts the pinned issuer, though the metadata URL's host differs, and nothing else", async () => {
     expect(new URL(METADATA_URL).host).not.toBe(new URL(discovery["issuer"] as string).host);
     pinClock(token1);
-    await expect(fixture.authorize(token1)).resolves.toBeDefined();
+    await expect(fixture.authorize(token1)).resolves.toMatchObject({ context: { user_name: "oauth.admin" } });
     expect(documents.fetched).toEqual([METADATA_URL, discovery["jwks_uri"]]);
+
+    // Unpinned, the document served at the -admin host may only state the -admin issuer (OIDC Discovery 4.3).
+    const { issuer: _pinned, ...unpinned } = okta;
+    await putProvider(dynamo, unpinned);
+    const unpinnedDocuments = new OktaDocuments();
+    const strict = createAuthorizerFixture(dynamo, { fetcher: unpinnedDocuments });
+    await expect(strict.authorize(token1)).rejects.toThrow("Unauthorized");
+    expect(strict.lastDecision().reason).toBe("unknown_issuer");
+    expect(unpinnedDocuments.fetched).toEqual([]);
   });
 
   it("2. with JTI verification on, token 1 is refused the second time and token 2 still passes", async () => {

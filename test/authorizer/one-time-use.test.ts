@@ -88,8 +88,12 @@ describe("with JTI verification on", () => {
     const other = await startTestIssuer({ clientId: "client-2" });
     try {
       await putProvider(dynamo, { name: "other", metadataUrl: other.metadataUrl, clientId: "client-2", enableJtiVerification: true });
+      // Another issuer's person is another user (alice is bound to the first issuer's identity).
+      const olive = await putUser(dynamo, { user_name: "olive", email: "olive@example.com" });
       await fixture.authorize(await issuer.mint({ ...claims, jti: "shared-jti" }));
-      await expect(fixture.authorize(await other.mint({ ...claims, jti: "shared-jti" }))).resolves.toBeDefined();
+      await expect(fixture.authorize(await other.mint({ email: olive.email, jti: "shared-jti" }))).resolves.toMatchObject({
+        principalId: olive.sys_id,
+      });
     } finally {
       await putProvider(dynamo, { name: "other", metadataUrl: other.metadataUrl, clientId: "client-2", active: false });
       await other.close();
@@ -102,9 +106,10 @@ describe("with JTI verification off", () => {
     const other = await startTestIssuer({ clientId: "client-4" });
     try {
       await putProvider(dynamo, { name: "no-jti", metadataUrl: other.metadataUrl, clientId: "client-4" });
-      const token = await other.mint(claims);
-      await expect(fixture.authorize(token)).resolves.toBeDefined();
-      await expect(fixture.authorize(token)).resolves.toBeDefined();
+      const pia = await putUser(dynamo, { user_name: "pia", email: "pia@example.com" });
+      const token = await other.mint({ email: pia.email });
+      await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: pia.sys_id });
+      await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: pia.sys_id });
     } finally {
       await putProvider(dynamo, { name: "no-jti", metadataUrl: other.metadataUrl, clientId: "client-4", active: false });
       await other.close();
@@ -123,7 +128,8 @@ describe("when a store fails", () => {
 
   it("denies, and says the user store failed rather than the token", async () => {
     const broken = createAuthorizerFixture(dynamo);
-    const failing: UserStore = { findBy: () => Promise.reject(new Error("connection reset")) };
+    const reset = () => Promise.reject(new Error("connection reset"));
+    const failing: UserStore = { findBy: reset, findBound: reset, findLinked: reset };
     Object.assign(broken.deps, { userStore: failing });
 
     await expect(broken.authorize(await issuer.mint(claims))).rejects.toThrow(/^Unauthorized$/);
@@ -169,9 +175,11 @@ describe("the replay write and the user lookup", () => {
         },
       },
       userStore: {
-        findBy: async (...args: Parameters<typeof userStore.findBy>) => {
+        findBy: (...args: Parameters<typeof userStore.findBy>) => userStore.findBy(...args),
+        findLinked: (...args: Parameters<typeof userStore.findLinked>) => userStore.findLinked(...args),
+        findBound: async (...args: Parameters<typeof userStore.findBound>) => {
           events.push("lookup:start");
-          const found = await userStore.findBy(...args);
+          const found = await userStore.findBound(...args);
           events.push("lookup:end");
           return found;
         },

@@ -141,13 +141,31 @@ describe("a new person's first call", () => {
 describe("safety", () => {
   it("requires email_verified when the user claim is email, and writes nothing", async () => {
     await expect(fixture.authorize(await issuer.mint(person(5, { email_verified: false })))).rejects.toThrow("Unauthorized");
-    expect(fixture.lastDecision()).toMatchObject({ reason: "provisioning_failed" });
+    expect(fixture.lastDecision()).toMatchObject({ reason: "email_unverified" });
     expect(await usersWithEmail("person5@example.com")).toHaveLength(0);
   });
 
-  it("allows unverified email when the provider says so", async () => {
-    await putProvider(dynamo, { ...provider, autoProvision: { ...provider.autoProvision, requireVerifiedEmail: false } });
-    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).resolves.toBeDefined();
+  it("takes a missing email_verified as verified only for a provider that never sends it", async () => {
+    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision()).toMatchObject({ reason: "email_unverified" });
+
+    await putProvider(dynamo, { ...provider, acceptMissingEmailVerified: true });
+    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).resolves.toMatchObject({
+      context: { user_name: "person6" },
+    });
+  });
+
+  it("gives a user found by another claim an email only when it is verified (requireVerifiedEmail)", async () => {
+    const byName = { ...provider, userClaim: "preferred_username", userField: "user_name" as const };
+    await putProvider(dynamo, byName);
+    await expect(fixture.authorize(await issuer.mint(person(61, { email_verified: false })))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision()).toMatchObject({ reason: "provisioning_failed", detail: expect.stringContaining("email_verified") });
+    expect(await usersWithEmail("person61@example.com")).toHaveLength(0);
+
+    await putProvider(dynamo, { ...byName, autoProvision: { ...provider.autoProvision, requireVerifiedEmail: false } });
+    await expect(fixture.authorize(await issuer.mint(person(61, { email_verified: false })))).resolves.toMatchObject({
+      context: { user_name: "person61" },
+    });
   });
 
   it("refuses a transform map that produces an invalid user, and writes nothing", async () => {

@@ -28,7 +28,10 @@ export interface TestIssuer {
   readonly jwksUri: string;
   /** Requests received per document, counted on arrival, so failed and slow ones count too. */
   readonly requests: { discovery: number; jwks: number };
-  /** Sign an ID token. Defaults: iss, sub "user-1", aud clientId, iat now, exp now+300, random jti; a claim set to undefined is removed. */
+  /**
+   * Sign an ID token. Defaults: iss, sub "user-1", aud clientId, iat now, exp now+300, random jti, and
+   * email_verified true (as a provider that verified the address sends it); a claim set to undefined is removed.
+   */
   mint(claims?: Record<string, unknown>, opts?: MintOptions): Promise<string>;
   /** Add a fresh key per alg and sign with it; older keys stay published unless dropOld (they stay usable via key: "retired"). */
   rotate(opts?: { dropOld?: boolean }): Promise<void>;
@@ -156,7 +159,7 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
       const key = await signingKey(alg, opts.key);
       const nowSec = opts.nowSec ?? Math.floor(Date.now() / 1000);
       const payload: Record<string, unknown> = {
-        iss: issuer, sub: "user-1", aud: clientId, iat: nowSec, exp: nowSec + 300, jti: randomUUID(), ...claims,
+        iss: issuer, sub: "user-1", aud: clientId, iat: nowSec, exp: nowSec + 300, jti: randomUUID(), email_verified: true, ...claims,
       };
       for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name];
       const kid = opts.kid === undefined ? key.kid : opts.kid;

@@ -32,7 +32,7 @@ afterAll(async () => {
 
 /** What API Gateway does: run the authorizer on the bearer token, then pass its context to the backend. */
 async function authorized(email: string) {
-  const token = await issuer.mint({ email });
+  const token = await issuer.mint({ sub: `sub-of-${email}`, email });
   return authorizer.authorize(token);
 }
 
