@@ -35,6 +35,7 @@ import {
   toUserItem,
   toUserRecord,
   type Identity,
+  type IdentityLink,
   type UserRecord,
 } from "./user-store";
 
@@ -231,18 +232,17 @@ export class UserDirectory {
     const claimed: [GuardKind, string][] = [];
     try {
       await this.claim(claimed, "identity", key, user.sys_id, this.clock.nowMs());
-      const bound = await this.writeBinding(user, options.by, (current) => ({
+      // A user stored with this identity before identities were indexed keeps the provider it names.
+      const provider = binding === "same" && typeof user["oidc_provider"] === "string" ? user["oidc_provider"] : identity.provider;
+      const bound = await this.writeBinding(user, options.by, {
         oidc_issuer: identity.issuer,
         oidc_subject: identity.subject,
-        oidc_provider: typeof current["oidc_provider"] === "string" && binding === "same" ? current["oidc_provider"] : identity.provider,
-      }));
+        oidc_provider: provider,
+      });
       if (bound) return bound;
-      // Changed since read: by this same identity (a concurrent first sign-in), or by another.
+      // Changed since read: by this same identity (a concurrent first sign-in: its guard stays), or by another.
       const now = await this.get(user.sys_id);
-      if (now && bindingOf(now, identity) === "same") {
-        claimed.length = 0;
-        return now;
-      }
+      if (now && bindingOf(now, identity) === "same") return now;
       throw now ? conflictWith(now) : new UserNotFoundError(`no user ${user.sys_id}`);
     } catch (error) {
       await this.release(claimed, user.sys_id);
@@ -262,18 +262,12 @@ export class UserDirectory {
     const claimed: [GuardKind, string][] = [];
     try {
       await this.claim(claimed, "identity", key, user.sys_id, this.clock.nowMs());
-      const linked = await this.writeBinding(user, options.by, (current) => ({
-        oidc_links: {
-          ...(typeof current["oidc_links"] === "object" && current["oidc_links"] !== null ? current["oidc_links"] : {}),
-          [identity.provider]: { issuer: identity.issuer, subject: identity.subject, identity: key },
-        },
-      }));
+      const linked = await this.writeBinding(user, options.by, {
+        oidc_links: { ...linksOf(user), [identity.provider]: { issuer: identity.issuer, subject: identity.subject, identity: key } },
+      });
       if (linked) return linked;
       const now = await this.get(user.sys_id);
-      if (now && linkOf(now, identity.provider)?.identity === key) {
-        claimed.length = 0;
-        return now;
-      }
+      if (now && linkOf(now, identity.provider)?.identity === key) return now;
       throw now ? conflictWith(now) : new UserNotFoundError(`no user ${user.sys_id}`);
     } catch (error) {
       await this.release(claimed, user.sys_id);
@@ -299,12 +293,8 @@ export class UserDirectory {
   }
 
   /** Writes binding fields onto the user as read; resolves undefined when the user changed meanwhile. */
-  private async writeBinding(
-    user: UserRecord,
-    by: string,
-    fieldsOf: (current: UserRecord) => Record<string, unknown>,
-  ): Promise<UserRecord | undefined> {
-    const updated = { ...user, ...fieldsOf(user), ...updatedFields(by, this.clock.nowMs(), user[MOD_COUNT]) } as UserRecord;
+  private async writeBinding(user: UserRecord, by: string, fields: Record<string, unknown>): Promise<UserRecord | undefined> {
+    const updated = { ...user, ...fields, ...updatedFields(by, this.clock.nowMs(), user[MOD_COUNT]) } as UserRecord;
     try {
       await this.putVersion(user, updated);
       return updated;
@@ -504,11 +494,11 @@ const boundProviderOf = (user: UserRecord): string | undefined =>
 const conflictWith = (user: UserRecord): IdentityConflictError =>
   new IdentityConflictError("the user is bound to another identity", boundProviderOf(user), user.sys_id);
 
-/** The identities a user is linked to, by provider. */
-function linksOf(user: UserRecord): Record<string, Pick<Identity, "issuer" | "subject">> {
+/** The identities a user is linked to, by provider (malformed entries dropped). */
+function linksOf(user: UserRecord): Record<string, IdentityLink> {
   const links = user["oidc_links"];
   if (typeof links !== "object" || links === null) return {};
-  const result: Record<string, Pick<Identity, "issuer" | "subject">> = {};
+  const result: Record<string, IdentityLink> = {};
   for (const provider of Object.keys(links)) {
     const link = linkOf(user, provider);
     if (link) result[provider] = link;

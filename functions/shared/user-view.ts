@@ -2,11 +2,38 @@
 // wire, the users table's typed values (booleans, a role list) in storage.
 import { BadRequestError, UNREADABLE_REQUEST } from "./api-errors";
 import type { FieldValues } from "./query-match";
-import { USER_LISTING_INDEX } from "./tables";
+import { USER_IDENTITY_INDEX, USER_LISTING_INDEX } from "./tables";
+import { BINDING_FIELDS } from "./user-directory";
 import type { UserRecord } from "./user-store";
 
 /** Attributes the users table keeps for its indexes: never shown. */
-const INTERNAL_ATTRIBUTES: ReadonlySet<string> = new Set([USER_LISTING_INDEX.partition, "email_lower"]);
+const INTERNAL_ATTRIBUTES: ReadonlySet<string> = new Set([
+  USER_LISTING_INDEX.partition,
+  "email_lower",
+  USER_IDENTITY_INDEX.attribute,
+]);
+
+/** The identity binding as the Table API shows it; a write may only clear it (an unbind). */
+const BINDING: ReadonlySet<string> = new Set(BINDING_FIELDS);
+
+/**
+ * Splits a sys_user write into its ordinary fields and whether it unbinds the user: every binding field
+ * it names must be empty. Identities bind only at a verified sign-in, never by a write.
+ */
+export function bindingChange(fields: FieldValues): { unbind: boolean; rest: FieldValues } {
+  const rest: Record<string, string> = {};
+  let unbind = false;
+  for (const [name, value] of Object.entries(fields)) {
+    if (!BINDING.has(name)) {
+      rest[name] = value;
+    } else if (value.trim() === "") {
+      unbind = true;
+    } else {
+      throw new BadRequestError(UNREADABLE_REQUEST, `${name} can only be cleared (to unbind the user); identities bind at sign-in`);
+    }
+  }
+  return { unbind, rest };
+}
 
 const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(["active", "locked_out"]);
 

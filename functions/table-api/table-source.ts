@@ -9,7 +9,7 @@ import { SYS_ID_PATTERN } from "../shared/sys-id";
 import { USER_LISTING_INDEX } from "../shared/tables";
 import type { UserDirectory } from "../shared/user-directory";
 import { toUserRecord } from "../shared/user-store";
-import { presentUser, userInputFrom } from "../shared/user-view";
+import { bindingChange, presentUser, userInputFrom } from "../shared/user-view";
 
 export const SYS_USER = "sys_user";
 
@@ -72,8 +72,11 @@ export function usersTable({ client, tableName, directory }: UsersTableOptions):
     },
     create: async (fields, caller) =>
       presentUser(await directory.create(userInputFrom(fields), { by: caller.user_name })),
-    update: async (sysId, fields, caller) =>
-      presentUser(await directory.update(sysId, userInputFrom(fields), { by: caller.user_name })),
+    update: async (sysId, fields, caller) => {
+      const { unbind, rest } = bindingChange(fields);
+      if (unbind) await directory.unbind(sysId, { by: caller.user_name });
+      return presentUser(await directory.update(sysId, userInputFrom(rest), { by: caller.user_name }));
+    },
     delete: (sysId) => directory.delete(sysId),
   };
 }

@@ -6,16 +6,16 @@ import type { AddressInfo } from "node:net";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import dynalite from "dynalite";
-import { CreateTableCommand, DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock } from "../../functions/shared/clock";
 import { providerKey, providerSchema, type ProviderInput } from "../../functions/shared/config-schema";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import type { AppLogger } from "../../functions/shared/logger";
 import { AUTHORIZER, BACKENDS, ROUTES, type BackendName } from "../../functions/shared/routes";
-import { TABLES, type TableDefinition, type TableName } from "../../functions/shared/tables";
 import { UserConflictError, UserDirectory } from "../../functions/shared/user-directory";
-import { createTableInput } from "./create-tables";
+import { TABLES, type TableName } from "../../functions/shared/tables";
+import { ensureTables } from "./create-tables";
 import { seedDemo } from "./demo-records";
 import { createGateway, type AuthorizerHandler, type BackendHandler } from "./gateway";
 import { LOCAL_CLIENT_ID } from "./local-client";
@@ -68,16 +68,6 @@ const closeServer = (server: Server): Promise<void> =>
     server.close(() => resolveClose());
   });
 
-async function ensureTables(client: DynamoDBClient): Promise<Record<TableName, string>> {
-  const existing = new Set((await client.send(new ListTablesCommand({}))).TableNames ?? []);
-  const names = {} as Record<TableName, string>;
-  for (const [table, definition] of Object.entries(TABLES) as [TableName, TableDefinition][]) {
-    names[table] = `${TABLE_PREFIX}${table}`;
-    if (!existing.has(names[table])) await client.send(new CreateTableCommand(createTableInput(names[table], definition)));
-  }
-  return names;
-}
-
 async function seed(doc: DynamoDBDocumentClient, tables: Record<TableName, string>, metadataUrl: string): Promise<void> {
   const provider = providerSchema.parse(localProvider(metadataUrl));
   await doc.send(new PutCommand({ TableName: tables.config, Item: { pk: providerKey(provider.name), ...provider } }));
@@ -120,7 +110,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     });
     closers.push(async () => client.destroy());
-    const tables = await ensureTables(client);
+    const tables = await ensureTables(client, TABLE_PREFIX, (table, items) =>
+      options.logger.info(`table ${table} rebuilt with its ${items} items, for an index this version adds`),
+    );
 
     const openId = await startLocalOpenIdProvider({
       port: options.oidcPort,

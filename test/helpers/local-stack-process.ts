@@ -17,8 +17,12 @@ export interface LocalStackProcess {
   pressCtrlC(): Promise<void>;
 }
 
-export async function startLocalStackProcess(args: string[] = [], stateFile = join(mkdtempSync(join(tmpdir(), "oidc-local-")), "state.json")): Promise<LocalStackProcess> {
-  const env = { ...process.env, PORT: "0", OIDC_PORT: "0", LOCAL_STATE_FILE: stateFile, LOG_LEVEL: "WARN" };
+export async function startLocalStackProcess(
+  args: string[] = [],
+  stateFile = join(mkdtempSync(join(tmpdir(), "oidc-local-")), "state.json"),
+  envOverrides: NodeJS.ProcessEnv = {},
+): Promise<LocalStackProcess> {
+  const env = { ...process.env, PORT: "0", OIDC_PORT: "0", LOCAL_STATE_FILE: stateFile, LOG_LEVEL: "WARN", ...envOverrides };
   const child: ChildProcess = spawn("npm", ["start", "--silent", ...(args.length > 0 ? ["--", ...args] : [])], {
     cwd: PROJECT_ROOT,
     env,

@@ -37,7 +37,9 @@ it("keeps a record written before a restart, and the provider keeps its signing 
   await stack.pressCtrlC();
   await waitForExit(stack.state.pid);
 
-  stack = await startLocalStackProcess(["--data", dataDir]);
+  // The same provider is the same issuer URL: the users' identity bindings name it, so its port stays.
+  const oidcPort = new URL(stack.state.issuer).port;
+  stack = await startLocalStackProcess(["--data", dataDir], undefined, { OIDC_PORT: oidcPort });
   const read = await api(stack, "GET", `api/now/table/incident/${result.sys_id}`);
   expect(read.status).toBe(200);
   expect(await read.json()).toMatchObject({ result: { short_description: "survives a restart" } });

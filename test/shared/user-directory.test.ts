@@ -1,6 +1,6 @@
 // Users created, changed and deleted with user_name and email kept unique by guard items (dynalite).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { UserDirectory } from "../../functions/shared/user-directory";
 import { USER_LISTING_INDEX } from "../../functions/shared/tables";
@@ -141,5 +141,72 @@ describe("touchLastLogin", () => {
     clock.t += 31 * 60_000;
     expect(await directory.touchLastLogin(fresh!, 3_600_000)).toBe(true);
     expect((await item(user.sys_id))?.["last_login_time"]).toBe(new Date(clock.t).toISOString().slice(0, 19).replace("T", " "));
+  });
+});
+
+describe("the user_name and email profile", () => {
+  const scanAll = async () =>
+    (await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }))).Items ?? [];
+
+  it("keeps user_names unique without regard to case or compatibility forms", async () => {
+    await directory.create({ user_name: "root.admin" }, { by: "admin" });
+    for (const lookalike of ["Root.Admin", "ROOT.ADMIN", "\uff52oot.admin"]) {
+      await expect(directory.create({ user_name: lookalike }, { by: "admin" })).rejects.toMatchObject({
+        code: "user_conflict",
+        field: "user_name",
+      });
+    }
+  });
+
+  it.each([
+    ["a Cyrillic letter among Latin ones", "\u0430dmin.two"],
+    ["a zero-width space", "admin\u200btwo"],
+    ["a zero-width joiner", "ad\u200dmin"],
+    ["a control character", "ad\u0007min"],
+    ["a newline", "ad\nmin"],
+    ["a no-break space", "ad\u00a0min"],
+    ["a right-to-left override", "\u202eadmin"],
+    ["over 100 characters", "a".repeat(101)],
+  ])("refuses a user_name with %s", async (_what, userName) => {
+    await expect(directory.create({ user_name: userName }, { by: "admin" })).rejects.toMatchObject({ code: "user_invalid" });
+  });
+
+  it.each([["Latin with digits and dots", "j.doe2"], ["one other script", "\u0438\u0432\u0430\u043d"], ["Japanese (Han and Kana)", "\u5c71\u7530\u305f\u308d\u3046"]])(
+    "accepts %s",
+    async (_what, userName) => {
+      await expect(directory.create({ user_name: userName }, { by: "admin" })).resolves.toMatchObject({ user_name: userName });
+    },
+  );
+
+  it("stores user_names in NFC, so a decomposed é is the same name as a composed one", async () => {
+    const user = await directory.create({ user_name: "rene\u0301" }, { by: "admin" });
+    expect(user.user_name).toBe("ren\u00e9");
+    await expect(directory.create({ user_name: "ren\u00e9" }, { by: "admin" })).rejects.toMatchObject({ code: "user_conflict" });
+  });
+
+  it("leaves no guard behind when a creation is refused for a taken email, so a retry with another email works", async () => {
+    await directory.create({ user_name: "taken.a", email: "taken-same@example.com" }, { by: "admin" });
+    const before = await scanAll();
+
+    await expect(directory.create({ user_name: "taken.b", email: "TAKEN-SAME@example.com" }, { by: "admin" })).rejects.toMatchObject({
+      code: "user_conflict",
+      field: "email",
+    });
+    expect(await scanAll()).toHaveLength(before.length);
+    await expect(directory.create({ user_name: "taken.b", email: "b@example.com" }, { by: "admin" })).resolves.toMatchObject({
+      user_name: "taken.b",
+    });
+  });
+
+  it("leaves no guard behind when an update is refused for a taken email", async () => {
+    const c = await directory.create({ user_name: "upd.c", email: "c@example.com" }, { by: "admin" });
+    await directory.create({ user_name: "upd.d", email: "d-taken@example.com" }, { by: "admin" });
+    const before = await scanAll();
+
+    await expect(directory.update(c.sys_id, { user_name: "upd.c2", email: "D-TAKEN@example.com" }, { by: "admin" })).rejects.toMatchObject({
+      code: "user_conflict",
+    });
+    expect(await scanAll()).toEqual(expect.arrayContaining(before));
+    expect(await scanAll()).toHaveLength(before.length);
   });
 });

@@ -150,3 +150,28 @@ describe("writing sys_user", () => {
     expect(reply.body).toMatchObject({ error: { message: "No Record found" } });
   });
 });
+
+describe("a user's identity binding through sys_user", () => {
+  it("is shown without its index key, can be cleared by an admin (unbind), and never set by a write", async () => {
+    const identity = { issuer: "https://idp.example", subject: "hank-sub", provider: "corp" };
+    const created = await directory.create({ user_name: "hank", email: "hank@example.com" }, { by: "setup", identity });
+    const path = `/api/now/table/sys_user/${created.sys_id}`;
+
+    const read = resultOf<Record<string, string>>(await api.call({ method: "GET", path, caller: admin }));
+    expect(read).toMatchObject({ oidc_issuer: "https://idp.example", oidc_subject: "hank-sub", oidc_provider: "corp" });
+    expect(read).not.toHaveProperty("oidc_identity");
+
+    const forged = await api.call({ method: "PATCH", path, body: { oidc_subject: "someone-else" }, caller: admin });
+    expect(forged.status).toBe(400);
+    expect((await directory.get(created.sys_id))?.["oidc_subject"]).toBe("hank-sub");
+
+    const unbound = await api.call({ method: "PATCH", path, body: { oidc_subject: "", title: "Moved to a new IdP" }, caller: admin });
+    expect(unbound.status).toBe(200);
+    const stored = await directory.get(created.sys_id);
+    expect(stored).toMatchObject({ user_name: "hank", title: "Moved to a new IdP" });
+    for (const field of ["oidc_issuer", "oidc_subject", "oidc_provider", "oidc_identity"]) expect(stored).not.toHaveProperty(field);
+    // The identity's guard went with the binding: the same identity may now bind another user.
+    const other = await directory.create({ user_name: "hank2" }, { by: "setup", identity });
+    expect(other.oidc_subject).toBe("hank-sub");
+  });
+});
