@@ -78,3 +78,12 @@ export function formatValue(value: unknown): string {
   }
   return typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
 }
+
+/**
+ * Text that came from outside (a discovery document, a token), fit to print: cut to `max` characters and
+ * with control and format characters shown as escapes, so it cannot move the cursor or reorder a line.
+ */
+export function printable(text: string, max = 256): string {
+  const cut = text.length > max ? `${text.slice(0, max)}...` : text;
+  return cut.replace(/\p{C}/gu, (char) => `\\u{${(char.codePointAt(0) ?? 0).toString(16)}}`);
+}

@@ -5,12 +5,14 @@ import { booleanOption, listOption, positional, stringOption, usageOf, type Comm
 import { byName, describeRule, inspectConfigItems, parseOrRefuse, PROVIDER, toItem } from "../config-items";
 import type { CommandContext } from "../context";
 import { CliError } from "../errors";
-import { columns, fields, formatValue } from "../output";
+import { checkStatedIssuer, describeMismatch, issuerFix } from "../issuer-check";
+import { columns, fields, formatValue, printable } from "../output";
 
 /** Flags that set provider fields; the rest come from --file. */
 const FIELD_OPTIONS = {
   file: { type: "string" },
   "metadata-url": { type: "string" },
+  issuer: { type: "string" },
   "client-id": { type: "string" },
   "client-secret-ref": { type: "string" },
   "user-claim": { type: "string" },
@@ -20,12 +22,17 @@ const FIELD_OPTIONS = {
   "auto-provision": { type: "boolean" },
   algorithms: { type: "string" },
   "clock-skew": { type: "string" },
+  "accept-missing-email-verified": { type: "boolean" },
+  "link-to-providers": { type: "string" },
+  /** --no-check: write without fetching the discovery document to check its issuer. */
+  check: { type: "boolean" },
 } as const;
 
 const FIELD_ARGS =
-  "[--file provider.json|-] [--metadata-url URL] [--client-id ID] [--client-secret-ref ARN] [--user-claim CLAIM] " +
+  "[--file provider.json|-] [--metadata-url URL] [--issuer URL] [--client-id ID] [--client-secret-ref ARN] [--user-claim CLAIM] " +
   "[--user-field email|user_name|sys_id|employee_number] [--[no-]jti-verification] [--claim-validations JSON] " +
-  "[--[no-]auto-provision] [--algorithms RS256,ES256] [--clock-skew SECONDS]";
+  "[--[no-]auto-provision] [--algorithms RS256,ES256] [--clock-skew SECONDS] [--[no-]accept-missing-email-verified] " +
+  "[--link-to-providers NAME,NAME] [--no-check]";
 
 const PROVIDER_FIELDS = new Set(Object.keys(providerSchema.shape));
 
@@ -41,6 +48,7 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
     if (value !== undefined) given[field] = value;
   };
   set("metadataUrl", stringOption(input, "metadata-url"));
+  set("issuer", stringOption(input, "issuer"));
   set("clientId", stringOption(input, "client-id"));
   set("clientSecretRef", stringOption(input, "client-secret-ref"));
   set("userClaim", stringOption(input, "user-claim"));
@@ -59,6 +67,9 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
   const skew = stringOption(input, "clock-skew");
   // A non-number is passed on as text, so the schema's message names clockSkewSeconds.
   set("clockSkewSeconds", skew !== undefined && /^-?\d+$/.test(skew.trim()) ? Number(skew) : skew);
+  set("acceptMissingEmailVerified", booleanOption(input, "accept-missing-email-verified"));
+  // An empty string is the empty list: how a link is taken away.
+  set("linkToProviders", stringOption(input, "link-to-providers")?.split(",").map((name) => name.trim()).filter((name) => name.length > 0));
   return given;
 }
 
@@ -97,19 +108,39 @@ const describeProvider = (provider: Record<string, unknown>): string =>
     }),
   );
 
+/**
+ * OpenID Connect Discovery 4.3 before the write, not at the first sign-in: a document whose issuer the
+ * authorizer will not believe makes the provider useless, so it is refused with the --issuer that fixes it.
+ * A document that cannot be fetched proves nothing either way (an IdP may be registered before it is
+ * reachable): that is a warning, and the provider is written.
+ */
+async function issuerWarning(ctx: CommandContext, provider: ProviderConfig): Promise<string | undefined> {
+  const { allowLoopbackHttp } = await ctx.target();
+  const check = await checkStatedIssuer(provider, await ctx.fetcher(), { allowLoopbackHttp });
+  if (check.outcome === "accepted") return undefined;
+  if (check.outcome === "unchecked") {
+    return `issuer not checked (${printable(check.reason)}); written anyway: \`provider test ${provider.name}\` checks it once the document can be read`;
+  }
+  throw new CliError("invalid", `provider ${provider.name}: ${describeMismatch(check.error, provider)}; nothing was written`, {
+    problems: [issuerFix(check.error.stated)],
+  });
+}
+
 async function writeProvider(
   ctx: CommandContext,
   provider: ProviderConfig,
   condition: "new" | "existing",
   verb: string,
+  options: { checkIssuer: boolean },
 ): Promise<void> {
+  // An http URL outside loopback is never fetched, by the authorizer or here; its own warning says so.
+  const warning = metadataUrlWarning(provider) ?? (options.checkIssuer ? await issuerWarning(ctx, provider) : undefined);
   const table = await ctx.configTable();
   if (!(await table.put(toItem(PROVIDER, provider), condition))) {
     throw condition === "new"
       ? new CliError("conflict", `provider ${provider.name} already exists (change it with provider update)`)
       : new CliError("not_found", `no provider named ${provider.name}`);
   }
-  const warning = metadataUrlWarning(provider);
   if (warning !== undefined) ctx.out.warn(warning);
   ctx.out.result({ provider }, () => `provider ${provider.name} ${verb}\n${describeProvider(provider)}`);
 }
@@ -120,7 +151,7 @@ async function updateProvider(
   name: string,
   changes: Record<string, unknown>,
   verb: string,
-  options: { unset?: readonly string[]; autoProvision?: boolean } = {},
+  options: { unset?: readonly string[]; autoProvision?: boolean; checkIssuer?: boolean } = {},
 ): Promise<void> {
   const unset = options.unset ?? [];
   const unknown = unset.filter((field) => !PROVIDER_FIELDS.has(field) || field === "name");
@@ -139,13 +170,15 @@ async function updateProvider(
   const merged: Record<string, unknown> = { ...current, ...changes };
   for (const field of unset) delete merged[field];
   const provider = withAutoProvision(merged, options.autoProvision);
-  await writeProvider(ctx, parseOrRefuse(PROVIDER, provider, name), "existing", verb);
+  await writeProvider(ctx, parseOrRefuse(PROVIDER, provider, name), "existing", verb, { checkIssuer: options.checkIssuer ?? false });
 }
 
 const add: Command = {
   name: "provider add",
   args: `<name> ${FIELD_ARGS}`,
-  summary: "register a provider (fails if it exists)",
+  summary:
+    "register a provider (fails if it exists); refused if its discovery document states an issuer the authorizer " +
+    "would not accept (--no-check: do not fetch it)",
   options: FIELD_OPTIONS,
   positionals: [0, 1],
   async run(ctx, input) {
@@ -156,14 +189,16 @@ const add: Command = {
       throw new CliError("invalid", `name: the file says ${JSON.stringify(given["name"])}, the command line ${name}`);
     }
     const provider = withAutoProvision({ ...given, name }, booleanOption(input, "auto-provision"));
-    await writeProvider(ctx, parseOrRefuse(PROVIDER, provider, name), "new", "added");
+    await writeProvider(ctx, parseOrRefuse(PROVIDER, provider, name), "new", "added", {
+      checkIssuer: booleanOption(input, "check") !== false,
+    });
   },
 };
 
 const update: Command = {
   name: "provider update",
   args: `<name> ${FIELD_ARGS} [--unset FIELD]...`,
-  summary: "change some fields of a provider; the rest stay",
+  summary: "change some fields of a provider; the rest stay; the issuer is checked as for add (--no-check: do not)",
   options: { ...FIELD_OPTIONS, unset: { type: "string", multiple: true } },
   positionals: [1, 1],
   async run(ctx, input) {
@@ -171,6 +206,7 @@ const update: Command = {
     await updateProvider(ctx, name, await givenFields(ctx, input), "updated", {
       unset: listOption(input, "unset"),
       autoProvision: booleanOption(input, "auto-provision"),
+      checkIssuer: booleanOption(input, "check") !== false,
     });
   },
 };

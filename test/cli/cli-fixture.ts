@@ -1,10 +1,13 @@
 // Runs the admin CLI in process against dynalite with fresh tables per test, capturing what it prints.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { Json } from "aws-jwt-verify/safe-json-parse";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach } from "vitest";
+import { DEFAULT_FETCH_POLICY, FetchFailedError, isLoopbackHost, PolicyJsonFetcher, type JsonFetcher } from "../../functions/authorizer/http";
 import type { TableName } from "../../functions/shared/tables";
 import { createTables } from "../../infra/local/create-tables";
 import { main, type CliIo } from "../../cli/main";
@@ -33,6 +36,37 @@ export interface CliHarness {
 
 let prefixCounter = 0;
 
+export const OKTA_DOCUMENTS = fileURLToPath(new URL("../fixtures/okta-2018/", import.meta.url));
+export const readOktaFixture = (name: string): string => readFileSync(join(OKTA_DOCUMENTS, name), "utf8").trim();
+export const OKTA_METADATA_URL = "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration";
+/** The documents are served from the `-admin` host for this issuer: it must be pinned (OIDC Discovery 4.3). */
+export const OKTA_ISSUER = "https://dev-934121.oktapreview.com";
+
+/** The saved Okta documents at their real URLs, and nothing else (the tests are offline). */
+export const oktaDocuments: JsonFetcher = {
+  async fetchJson(url) {
+    const discovery = JSON.parse(readOktaFixture("openid-configuration.json")) as Record<string, Json>;
+    if (url === OKTA_METADATA_URL) return discovery;
+    if (url === discovery["jwks_uri"]) return JSON.parse(readOktaFixture("jwks.json")) as Json;
+    throw new FetchFailedError("fetch_failed", `unreachable: ${url}`);
+  },
+};
+
+const loopbackFetcher = new PolicyJsonFetcher({ ...DEFAULT_FETCH_POLICY, allowLoopbackHttp: true });
+
+/**
+ * The fetcher of every run unless a test gives its own: the loopback test issuers are fetched for real, any
+ * other host fails as an unreachable one does, so no test reaches the network (provider add fetches the
+ * discovery document of whatever URL it is given). The harness's targets are local, so loopback http is
+ * what the CLI's own fetcher would allow too.
+ */
+export const offlineFetcher: JsonFetcher = {
+  async fetchJson(url) {
+    if (URL.canParse(url) && isLoopbackHost(new URL(url).hostname)) return loopbackFetcher.fetchJson(url);
+    throw new FetchFailedError("fetch_failed", `offline test run: ${url} is not fetched`);
+  },
+};
+
 export async function cliHarness(dynamo: TestDynamo): Promise<CliHarness> {
   prefixCounter += 1;
   const tables = await createTables(dynamo.client, `cli${prefixCounter}-`);
@@ -51,6 +85,7 @@ export async function cliHarness(dynamo: TestDynamo): Promise<CliHarness> {
       stdout: { write: (text: string) => (stdout += text) },
       stderr: { write: (text: string) => (stderr += text) },
       env: {},
+      fetcher: offlineFetcher,
       ...(stdinText !== undefined && { stdin: Readable.from([stdinText]) }),
       ...rest,
     });

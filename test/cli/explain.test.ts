@@ -1,34 +1,24 @@
 // explain: the authorizer's decision as a dry run, on the real Okta tokens and on tokens failing at each step.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Json } from "aws-jwt-verify/safe-json-parse";
 import type { ExplainReport } from "../../cli/explain-report";
-import { FetchFailedError, type JsonFetcher } from "../../functions/authorizer/http";
 import { putUser } from "../helpers/authorizer-fixture";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
-import { useCliHarness, writeTemp } from "./cli-fixture";
+import {
+  OKTA_DOCUMENTS,
+  OKTA_ISSUER,
+  OKTA_METADATA_URL,
+  oktaDocuments,
+  readOktaFixture,
+  useCliHarness,
+  writeTemp,
+} from "./cli-fixture";
 
-const OKTA_DOCUMENTS = fileURLToPath(new URL("../fixtures/okta-2018/", import.meta.url));
-const read = (name: string): string => readFileSync(join(OKTA_DOCUMENTS, name), "utf8").trim();
-const token1 = read("id-token-1.jwt");
-const token2 = read("id-token-2.jwt");
-const METADATA_URL = "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration";
+const token1 = readOktaFixture("id-token-1.jwt");
+const token2 = readOktaFixture("id-token-2.jwt");
 /** Inside token 1's lifetime: iat + 60 s. */
 const AT_TOKEN_1 = "2018-09-26T03:43:06Z";
 const AT_TOKEN_2 = String(1544562618 + 60);
-
-/** The Okta documents at their real URLs, and nothing else (the tests are offline). */
-const oktaDocuments: JsonFetcher = {
-  async fetchJson(url) {
-    const discovery = JSON.parse(read("openid-configuration.json")) as Record<string, Json>;
-    if (url === METADATA_URL) return discovery;
-    if (url === discovery["jwks_uri"]) return JSON.parse(read("jwks.json")) as Json;
-    throw new FetchFailedError("fetch_failed", `unreachable: ${url}`);
-  },
-};
 
 const cli = useCliHarness();
 let idp: TestIssuer;
@@ -38,7 +28,9 @@ beforeAll(async () => {
 afterAll(() => idp?.close());
 
 const addOkta = (...flags: string[]) =>
-  cli.run(["provider", "add", "okta", "--metadata-url", METADATA_URL, "--client-id", "0oagd8o97kiBOwpwB0h7", ...flags]);
+  cli.run(["provider", "add", "okta", "--metadata-url", OKTA_METADATA_URL, "--issuer", OKTA_ISSUER, "--client-id", "0oagd8o97kiBOwpwB0h7", ...flags], {
+    fetcher: oktaDocuments,
+  });
 const addOktaUser = () => putUser(cli.testDynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", roles: ["admin"] });
 const explainOkta = (token: string, ...flags: string[]) =>
   cli.run(["explain", token, "--provider", "okta", "--documents", OKTA_DOCUMENTS, ...flags]);
@@ -63,16 +55,19 @@ describe("explain on the real Okta tokens", () => {
     expect(result.stdout).toMatch(/kid\s+c56me9WSLOVv7PS0q88C9uoIs61Pa7fPn2dUE9oQ5H8/);
     expect(result.stdout).toMatch(/email\s+"imron543@gmail\.com"/);
     const steps = result.stdout.split("\n").filter((line) => /^\s+\d+\. /.test(line));
+    // The provider is chosen from the config alone, so discovery comes after the match; a user found by the
+    // user claim is then bound to the token's identity (a dry run: not written).
     expect(steps.map((line) => line.replace(/^\s+\d+\. /, "").split(" ").slice(0, 2).join(" "))).toEqual([
-      "Discovery document",
       "Provider okta",
       "JWT info.",
+      "Discovery document",
       "Key set",
       "JWT token",
       "Going to",
       "All claims",
       "jti claim",
       "User lookup",
+      "User bound",
       "HTTP authorization",
     ]);
     expect(result.stdout).toContain("Provisioning: not configured (autoProvision.enabled is false)");
@@ -87,7 +82,11 @@ describe("explain on the real Okta tokens", () => {
 
     expect([first.code, second.code, other.code]).toEqual([0, 0, 0]);
     expect(await cli.items("jti")).toEqual([]);
-    expect(await cli.items("users")).toHaveLength(1);
+    const users = await cli.items("users");
+    expect(users).toHaveLength(1);
+    // The user claim found the user and explain bound it in the dry run only: nothing bound in the table.
+    expect(users[0]).not.toHaveProperty("oidc_subject");
+    expect(users[0]).not.toHaveProperty("oidc_identity");
   });
 
   it("refuses as replayed a token whose jti the authorizer has recorded", async () => {
@@ -222,6 +221,30 @@ describe("explain on tokens that fail at each step", () => {
     expect(report.provisioning).toContain('"first_name":"imran"');
     expect(report.user).toMatchObject({ user_name: "imron543@gmail.com" });
     expect(await cli.items("users")).toEqual([]);
+  });
+
+  it("a user bound to the token's identity is found by it, whatever the user claim says", async () => {
+    await addOkta();
+    const sub = "00ugd8585ds25YzTJ0h7";
+    await putUser(cli.testDynamo, { user_name: "bound.admin", email: "elsewhere@example.com", oidc_issuer: OKTA_ISSUER, oidc_subject: sub, oidc_provider: "okta" });
+
+    const result = await explainOkta(token1, "--at", AT_TOKEN_1, "--json");
+
+    expect(result.code).toBe(0);
+    const report = result.json<ExplainReport>();
+    expect(report.steps.map((step) => step.message)).toContain("User found by the token's identity (iss + sub): 'bound.admin'");
+    expect(report.steps.map((step) => step.message).filter((message) => message.startsWith("User lookup"))).toEqual([]);
+    expect(report.user).toMatchObject({ user_name: "bound.admin" });
+  });
+
+  it("a user the user claim finds but bound to another identity: identity_conflict", async () => {
+    await addOkta();
+    await putUser(cli.testDynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", oidc_issuer: OKTA_ISSUER, oidc_subject: "someone-else", oidc_provider: "okta" });
+
+    const result = await explainOkta(token1, "--at", AT_TOKEN_1, "--json");
+
+    expect(result.code).toBe(1);
+    expect(result.json<ExplainReport>().decision).toMatchObject({ outcome: "deny", reason: "identity_conflict" });
   });
 
   it("a malformed token: no header to show, token_malformed", async () => {

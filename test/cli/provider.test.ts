@@ -1,8 +1,10 @@
 // provider add|update|show|list|remove|enable|disable against dynalite: validated before any write, conditional writes.
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { JsonFetcher } from "../../functions/authorizer/http";
 import { providerKey, providerSchema } from "../../functions/shared/config-schema";
-import { useCliHarness, writeTemp as tempFile } from "./cli-fixture";
+import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { OKTA_ISSUER, oktaDocuments, useCliHarness, writeTemp as tempFile } from "./cli-fixture";
 
 const OKTA_FLAGS = [
   "--metadata-url", "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration",
@@ -49,7 +51,8 @@ describe("provider add", () => {
       "--client-id", "api", "--client-secret-ref", "arn:aws:secretsmanager:eu-west-1:1:secret:kc", "--user-claim",
       "preferred_username", "--user-field", "user_name", "--jti-verification", "--claim-validations",
       '[{"claim":"email_verified","operator":"equals","value":true}]', "--auto-provision", "--algorithms", "RS256, ES256",
-      "--clock-skew", "30", "--json",
+      "--clock-skew", "30", "--issuer", "https://kc.example/realms/a", "--accept-missing-email-verified",
+      "--link-to-providers", "okta, azure", "--json",
     ]);
 
     expect(result.code).toBe(0);
@@ -62,6 +65,9 @@ describe("provider add", () => {
       autoProvision: { enabled: true },
       allowedAlgorithms: ["RS256", "ES256"],
       clockSkewSeconds: 30,
+      issuer: "https://kc.example/realms/a",
+      acceptMissingEmailVerified: true,
+      linkToProviders: ["okta", "azure"],
     });
   });
 
@@ -139,6 +145,14 @@ describe("provider update, enable, disable", () => {
     const result = await cli.run(["provider", "update", "okta", "--no-jti-verification", "--unset", "clientSecretRef", "--json"]);
 
     expect(result.json()).toEqual({ provider: okta });
+  });
+
+  it("--link-to-providers '' clears the links, --no-accept-missing-email-verified turns it off", async () => {
+    await cli.run(["provider", "update", "okta", "--link-to-providers", "azure", "--accept-missing-email-verified"]);
+
+    const result = await cli.run(["provider", "update", "okta", "--link-to-providers", "", "--no-accept-missing-email-verified", "--json"]);
+
+    expect(result.json()).toMatchObject({ provider: { linkToProviders: [], acceptMissingEmailVerified: false } });
   });
 
   it("--auto-provision switches autoProvision.enabled only, keeping the transform map and roles", async () => {
@@ -235,5 +249,103 @@ describe("provider show, list, remove", () => {
     expect(again.code).toBe(1);
     expect(show.code).toBe(1);
     expect(show.stderr).toContain("no provider named okta");
+  });
+});
+
+describe("provider add and update: the issuer the discovery document states (OpenID Connect Discovery 4.3)", () => {
+  let idp: TestIssuer;
+  beforeAll(async () => {
+    idp = await startTestIssuer({ algs: ["RS256"] });
+  });
+  afterAll(() => idp?.close());
+  beforeEach(() => {
+    idp.setDown(false);
+    idp.setDiscoveryOverride(null);
+  });
+  const addLocal = (...flags: string[]) =>
+    cli.run(["provider", "add", "local", "--metadata-url", idp.metadataUrl, "--client-id", "client-1", ...flags]);
+  const errorOf = (stderr: string) => (JSON.parse(stderr) as { error: { code: string; message: string; problems?: string[] } }).error;
+
+  it("refuses the Okta -admin metadata URL without a pinned issuer, naming the --issuer that fixes it, and writes nothing", async () => {
+    const result = await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--json"], { fetcher: oktaDocuments });
+
+    expect(result.code).toBe(1);
+    const error = errorOf(result.stderr);
+    expect(error.code).toBe("invalid");
+    expect(error.message).toContain(`states issuer ${OKTA_ISSUER}, not the issuer its metadata URL implies`);
+    expect(error.problems).toEqual([expect.stringContaining(`pin it: --issuer ${OKTA_ISSUER}`)]);
+    expect(await cli.items("config")).toEqual([]);
+  });
+
+  it("accepts it once the issuer is pinned, without a warning", async () => {
+    const result = await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--issuer", OKTA_ISSUER, "--json"], { fetcher: oktaDocuments });
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe("");
+    expect(await cli.items("config")).toEqual([{ pk: providerKey("okta"), ...okta, issuer: OKTA_ISSUER }]);
+  });
+
+  it("accepts the issuer the metadata URL implies, with or without the one trailing /", async () => {
+    const plain = await addLocal();
+    idp.setDiscoveryOverride({ issuer: `${idp.issuer}/`, jwks_uri: idp.jwksUri });
+    const slashed = await cli.run(["provider", "update", "local", "--client-id", "client-2"]);
+
+    expect([plain.code, slashed.code]).toEqual([0, 0]);
+    expect(plain.stderr + slashed.stderr).toBe("");
+  });
+
+  it("refuses an update that would make the stated issuer unacceptable, keeping the stored provider", async () => {
+    await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--issuer", OKTA_ISSUER], { fetcher: oktaDocuments });
+    const before = await cli.items("config");
+
+    const unpinned = await cli.run(["provider", "update", "okta", "--unset", "issuer"], { fetcher: oktaDocuments });
+    const mispinned = await cli.run(["provider", "update", "okta", "--issuer", "https://dev-934121-admin.oktapreview.com"], {
+      fetcher: oktaDocuments,
+    });
+
+    expect([unpinned.code, mispinned.code]).toEqual([1, 1]);
+    expect(unpinned.stderr).toContain(`--issuer ${OKTA_ISSUER}`);
+    expect(mispinned.stderr).toContain("not the pinned issuer (https://dev-934121-admin.oktapreview.com)");
+    expect(mispinned.stderr).toContain(`--issuer ${OKTA_ISSUER}`);
+    expect(await cli.items("config")).toEqual(before);
+  });
+
+  it("warns and writes when the document cannot be fetched (an IdP may be registered before it is up)", async () => {
+    idp.setDown(true);
+
+    const result = await addLocal();
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/^warning: issuer not checked \(.*503/);
+    expect(await cli.items("config")).toHaveLength(1);
+  });
+
+  it("with --no-check fetches nothing and writes", async () => {
+    const fetched: string[] = [];
+    const recording: JsonFetcher = { fetchJson: async (url) => { fetched.push(url); return oktaDocuments.fetchJson(url); } };
+
+    const added = await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--no-check"], { fetcher: recording });
+    const updated = await cli.run(["provider", "update", "okta", "--client-id", "other", "--no-check"], { fetcher: recording });
+
+    expect([added.code, updated.code]).toEqual([0, 0]);
+    expect(fetched).toEqual([]);
+  });
+
+  it("bounds and escapes the stated issuer, and offers no --issuer it cannot give exactly", async () => {
+    await addLocal();
+    const long = `${idp.issuer}/${"x".repeat(5000)}`;
+    idp.setDiscoveryOverride({ issuer: long, jwks_uri: idp.jwksUri });
+    const longResult = await cli.run(["provider", "update", "local", "--client-id", "c2", "--json"]);
+    const escaping = `${idp.issuer}/\u001b[2J\u202e`;
+    idp.setDiscoveryOverride({ issuer: escaping, jwks_uri: idp.jwksUri });
+    const escapingResult = await cli.run(["provider", "update", "local", "--client-id", "c2"]);
+
+    expect([longResult.code, escapingResult.code]).toEqual([1, 1]);
+    const error = errorOf(longResult.stderr);
+    expect(error.message.length).toBeLessThan(600);
+    expect(error.problems).toEqual([expect.stringContaining("cannot be pinned")]);
+    expect(escapingResult.stderr).not.toMatch(/[\u001b\u202e]/u);
+    expect(escapingResult.stderr).toContain("\\u{1b}[2J\\u{202e}");
+    expect(escapingResult.stderr).toContain("cannot be pinned");
   });
 });

@@ -111,7 +111,7 @@ describe("the CLI against a local stack found by its state file", () => {
     const file = tempStateFile();
     writeLocalState(localState({ dynamoEndpoint: cli.dynamo.endpoint, tables: cli.tables }), file);
 
-    const added = await cli.runBare(["provider", "add", "okta", "--metadata-url", "https://okta.example/", "--client-id", "c"], { localStateFile: file });
+    const added = await cli.runBare(["provider", "add", "okta", "--metadata-url", "https://okta.example/.well-known/openid-configuration", "--client-id", "c"], { localStateFile: file });
     const shown = await cli.runBare(["target"], { localStateFile: file });
 
     expect(added.code).toBe(0);
