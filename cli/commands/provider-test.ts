@@ -1,6 +1,6 @@
 // provider test <name>: fetch the provider's discovery document and key set now, and say what would and would not work.
 import type { Jwk } from "aws-jwt-verify/jwk";
-import { parseDiscoveryDocument } from "../../functions/authorizer/discovery";
+import { assertStatedIssuer, IssuerMismatchError, parseDiscoveryDocument } from "../../functions/authorizer/discovery";
 import { assertFetchableUrl, type JsonFetcher } from "../../functions/authorizer/http";
 import { parseJwks, selectJwk } from "../../functions/authorizer/key-set";
 import type { ProviderConfig } from "../../functions/shared/config-schema";
@@ -9,7 +9,8 @@ import { inspectConfigItems, PROVIDER } from "../config-items";
 import type { CommandContext } from "../context";
 import { SavedDocuments } from "../documents";
 import { CliError } from "../errors";
-import { columns, fields, formatValue } from "../output";
+import { describeMismatch, issuerFix } from "../issuer-check";
+import { columns, fields, formatValue, printable } from "../output";
 
 export interface Problem {
   /** error: the authorizer cannot use the provider; warning: some tokens will fail; note: fine, but unusual. */
@@ -72,12 +73,20 @@ export async function testProvider(
     return report;
   }
   report.issuer = discovered.issuer;
+  try {
+    assertStatedIssuer(provider, discovered);
+  } catch (error) {
+    if (!(error instanceof IssuerMismatchError)) throw error;
+    // The authorizer does not use such a document at all: no key set, no token of this provider.
+    problem("error", `${describeMismatch(error, provider)}; ${issuerFix(error.stated, `oidc-admin provider update ${provider.name}`)}`);
+    return report;
+  }
   report.jwksUri = discovered.jwksUri;
   report.idTokenSigningAlgs = discovered.idTokenSigningAlgs;
   const metadataHost = new URL(provider.metadataUrl).host;
   const issuerHost = new URL(discovered.issuer).host;
   if (metadataHost !== issuerHost) {
-    // Okta's `-admin` host serves the document for the tenant's issuer: legitimate, and tokens are matched to the issuer.
+    // Only with a pinned issuer: Okta's `-admin` host serves the document for the tenant's issuer, and tokens are matched to the issuer.
     problem("note", `the metadata URL's host (${metadataHost}) differs from the issuer's (${issuerHost}); tokens must carry iss ${discovered.issuer}`);
   }
   if (
@@ -126,8 +135,9 @@ function describeReport(report: ProviderTestReport): string {
     ["provider", `${report.provider}${report.active ? "" : " (disabled)"}`],
     ["metadata URL", report.metadataUrl],
   ];
-  if (report.issuer !== undefined) pairs.push(["issuer", report.issuer]);
-  if (report.jwksUri !== undefined) pairs.push(["jwks_uri", report.jwksUri]);
+  // Both as the document states them: untrusted text.
+  if (report.issuer !== undefined) pairs.push(["issuer", printable(report.issuer)]);
+  if (report.jwksUri !== undefined) pairs.push(["jwks_uri", printable(report.jwksUri)]);
   if (report.idTokenSigningAlgs !== undefined) pairs.push(["ID token algs", formatValue(report.idTokenSigningAlgs)]);
   if (report.jwksUri !== undefined) {
     pairs.push(["keys", keyRows.length > 0 ? columns(keyRows) : "(none)"]);

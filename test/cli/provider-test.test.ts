@@ -1,11 +1,10 @@
 // provider test: discovery and key set fetched now, against loopback issuers (good and broken) and the saved Okta documents.
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ProviderTestReport } from "../../cli/commands/provider-test";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
-import { useCliHarness } from "./cli-fixture";
+import { OKTA_DOCUMENTS, OKTA_ISSUER, OKTA_METADATA_URL, useCliHarness } from "./cli-fixture";
 
-const OKTA_DOCUMENTS = fileURLToPath(new URL("../fixtures/okta-2018/", import.meta.url));
+const OKTA_FLAGS = ["--metadata-url", OKTA_METADATA_URL, "--client-id", "0oagd8o97kiBOwpwB0h7"];
 
 const cli = useCliHarness();
 let idp: TestIssuer;
@@ -105,11 +104,8 @@ describe("provider test", () => {
     expect(errorsOf(result.json())).toEqual([expect.stringMatching(/^discovery: only https URLs are allowed/)]);
   });
 
-  it("notes, without failing, the Okta metadata URL whose host differs from the issuer (saved documents)", async () => {
-    await cli.run([
-      "provider", "add", "okta", "--metadata-url", "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration",
-      "--client-id", "0oagd8o97kiBOwpwB0h7",
-    ]);
+  it("notes, without failing, the Okta metadata URL whose host differs from the pinned issuer (saved documents)", async () => {
+    await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--issuer", OKTA_ISSUER]);
 
     const result = await cli.run(["provider", "test", "okta", "--documents", OKTA_DOCUMENTS, "--json"]);
 
@@ -121,6 +117,44 @@ describe("provider test", () => {
       ["37MlHqZbKAYCLHmsEuPsYQhBIQjDhjEa8yH9MFhJC8U", ["RS256"]],
     ]);
     expect(report.problems).toEqual([{ level: "note", message: expect.stringContaining("differs from the issuer's") }]);
+  });
+
+  it("fails when the discovery document states another issuer, naming the --issuer to pin, and reads no key set", async () => {
+    await addProvider("local", idp.metadataUrl);
+    idp.setDiscoveryOverride({ issuer: "https://other.example", jwks_uri: idp.jwksUri });
+    const keySetRequests = idp.requests.jwks;
+
+    const result = await cli.run(["provider", "test", "local", "--json"]);
+
+    expect(result.code).toBe(1);
+    const report = result.json<ProviderTestReport>();
+    expect(errorsOf(report)).toEqual([
+      expect.stringMatching(/^the discovery document states issuer https:\/\/other\.example, not the issuer its metadata URL implies/),
+    ]);
+    expect(errorsOf(report)[0]).toContain("pin it: oidc-admin provider update local --issuer https://other.example");
+    expect(report.keys).toEqual([]);
+    expect(idp.requests.jwks).toBe(keySetRequests);
+  });
+
+  it("fails on the Okta documents without the pinned issuer, in the readable report too", async () => {
+    await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--no-check"]);
+
+    const result = await cli.run(["provider", "test", "okta", "--documents", OKTA_DOCUMENTS]);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`--issuer ${OKTA_ISSUER}`);
+    expect(result.stdout).not.toContain("differs from the issuer's");
+    expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("result: FAILED (1 error)");
+  });
+
+  it("accepts the issuer the metadata URL implies with the one trailing / (Auth0's form)", async () => {
+    await addProvider("local", idp.metadataUrl);
+    idp.setDiscoveryOverride({ issuer: `${idp.issuer}/`, jwks_uri: idp.jwksUri });
+
+    const result = await cli.run(["provider", "test", "local", "--json"]);
+
+    expect(result.code).toBe(0);
+    expect(result.json<ProviderTestReport>()).toMatchObject({ issuer: `${idp.issuer}/`, problems: [] });
   });
 
   it("fails for an unknown provider", async () => {
