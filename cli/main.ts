@@ -9,6 +9,7 @@ import { PROVIDER_COMMANDS } from "./commands/provider";
 import { providerTest } from "./commands/provider-test";
 import { targetCommand } from "./commands/target";
 import { TRANSFER_COMMANDS } from "./commands/transfer";
+import { USER_COMMANDS } from "./commands/user";
 import { CommandContext, type CliIo } from "./context";
 import { CliError } from "./errors";
 import { Output } from "./output";
@@ -21,6 +22,7 @@ const COMMANDS: readonly Command[] = [
   ...ACL_COMMANDS,
   ...PROPERTY_COMMANDS,
   ...TRANSFER_COMMANDS,
+  ...USER_COMMANDS,
   explain,
   targetCommand,
 ];
