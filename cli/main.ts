@@ -128,6 +128,8 @@ function parseInput(command: Command, args: string[]): CommandInput {
     throw new CliError("usage", (error as Error).message, { usage: usageOf(command) });
   }
   const [min, max] = command.positionals;
+  // `provider show --help` asks for the usage: no argument is missing.
+  if (parsed.values["help"] === true) return { values: parsed.values, positionals: parsed.positionals };
   if (parsed.positionals.length < min || parsed.positionals.length > max) {
     const expected = min === max ? `${min}` : `${min}-${max}`;
     throw new CliError("usage", `${command.name} takes ${expected} argument(s), got ${parsed.positionals.length}`, {

@@ -53,8 +53,10 @@ describe("usage", () => {
     const all = await run(["--help"]);
     const word = await run(["help"]);
     const one = await run(["provider", "add", "--help"]);
+    const needsArgument = await run(["user", "unbind", "--help"]);
 
-    expect([all.code, word.code, one.code]).toEqual([0, 0, 0]);
+    expect([all.code, word.code, one.code, needsArgument.code]).toEqual([0, 0, 0, 0]);
+    expect(needsArgument.stdout).toContain("usage: oidc-admin user unbind <sys_id|user_name>");
     expect(all.stdout).toContain("explain <token>|-");
     expect(all.stdout).toContain("exit codes: 0 done, 1 refused or failed, 2 usage");
     expect(word.stdout).toBe(all.stdout);
