@@ -39,18 +39,20 @@ export async function checkStatedIssuer(
 export function describeMismatch(error: IssuerMismatchError, provider: Pick<ProviderConfig, "issuer">): string {
   const expected = error.expected.length === 0 ? "(none)" : error.expected.join(" or ");
   const source = provider.issuer === undefined ? "the issuer its metadata URL implies" : "the pinned issuer";
-  return `the discovery document states issuer ${printable(error.stated, MAX_SHOWN_ISSUER)}, not ${source} (${expected}) (OpenID Connect Discovery 4.3)`;
+  const stated = printable(error.stated, MAX_SHOWN_ISSUER);
+  return `the discovery document states issuer ${stated}, not ${source} (${expected}) (OpenID Connect Discovery 4.3)`;
 }
 
 /**
- * The fix, exact when it can be: the stated issuer as `--issuer` (of `command`, when given), if it is short, printable and a value the
- * schema takes. Pinning is a judgement (that this metadata URL may speak for that issuer), so it is offered,
- * never done.
+ * The fix, exact when it can be: the stated issuer as `--issuer` (of `command`, when given), if it is
+ * short, printable and a value the schema takes. Pinning is a judgement (that this metadata URL may speak
+ * for that issuer), so it is offered, never done.
  */
 export function issuerFix(stated: string, command?: string): string {
   const pinnable =
     stated.length <= MAX_SHOWN_ISSUER && /^[^\p{C}\s]+$/u.test(stated) && providerSchema.shape.issuer.safeParse(stated).success;
+  const flag = `${command === undefined ? "" : `${command} `}--issuer ${stated}`;
   return pinnable
-    ? `if this metadata URL really serves that issuer's document (Okta's -admin host does), pin it: ${command === undefined ? "" : `${command} `}--issuer ${stated}`
+    ? `if this metadata URL really serves that issuer's document (Okta's -admin host does), pin it: ${flag}`
     : "the stated issuer cannot be pinned as it is (too long, or not a plain URL): check the metadata URL";
 }

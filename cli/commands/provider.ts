@@ -69,7 +69,8 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
   set("clockSkewSeconds", skew !== undefined && /^-?\d+$/.test(skew.trim()) ? Number(skew) : skew);
   set("acceptMissingEmailVerified", booleanOption(input, "accept-missing-email-verified"));
   // An empty string is the empty list: how a link is taken away.
-  set("linkToProviders", stringOption(input, "link-to-providers")?.split(",").map((name) => name.trim()).filter((name) => name.length > 0));
+  const links = stringOption(input, "link-to-providers");
+  set("linkToProviders", links?.split(",").map((name) => name.trim()).filter((name) => name.length > 0));
   return given;
 }
 
@@ -119,7 +120,8 @@ async function issuerWarning(ctx: CommandContext, provider: ProviderConfig): Pro
   const check = await checkStatedIssuer(provider, await ctx.fetcher(), { allowLoopbackHttp });
   if (check.outcome === "accepted") return undefined;
   if (check.outcome === "unchecked") {
-    return `issuer not checked (${printable(check.reason)}); written anyway: \`provider test ${provider.name}\` checks it once the document can be read`;
+    const later = `\`provider test ${provider.name}\` checks it once the document can be read`;
+    return `issuer not checked (${printable(check.reason)}); written anyway: ${later}`;
   }
   throw new CliError("invalid", `provider ${provider.name}: ${describeMismatch(check.error, provider)}; nothing was written`, {
     problems: [issuerFix(check.error.stated)],

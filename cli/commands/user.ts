@@ -12,7 +12,7 @@ import { requireTable } from "../target";
 /** sys_updated_by of the CLI's writes, so the user's history says an admin did it, not a sign-in. */
 const ADMIN_ACTOR = "oidc-admin";
 
-export interface UserBinding {
+interface UserBinding {
   /** The identity the user is bound to; absent only for a user left with links alone (not written by sign-in). */
   readonly issuer?: string;
   readonly subject?: string;
@@ -22,7 +22,7 @@ export interface UserBinding {
 }
 
 /** The user's binding and links as stored, or undefined when they have neither. */
-export function bindingOfUser(user: UserRecord): UserBinding | undefined {
+function bindingOfUser(user: UserRecord): UserBinding | undefined {
   const bound = boundIdentity(user);
   const stored = user["oidc_links"];
   const links: Record<string, { issuer: string; subject: string }> = {};
@@ -73,13 +73,15 @@ function describeBinding(binding: UserBinding | undefined): [string, string][] {
   if (!binding) return [["identity", "(not bound: the next verified sign-in the user claim matches binds it)"]];
   const pairs: [string, string][] = [];
   if (binding.issuer !== undefined && binding.subject !== undefined) {
-    pairs.push(["issuer", printable(binding.issuer)], ["subject", printable(binding.subject)], ["provider", binding.provider ?? "(not recorded)"]);
+    pairs.push(
+      ["issuer", printable(binding.issuer)],
+      ["subject", printable(binding.subject)],
+      ["provider", binding.provider ?? "(not recorded)"],
+    );
   }
   const links = Object.entries(binding.links);
-  pairs.push([
-    "linked",
-    links.length === 0 ? "(none)" : links.map(([provider, link]) => `${provider}: ${printable(link.issuer)} ${printable(link.subject)}`).join("\n"),
-  ]);
+  const linked = links.map(([provider, link]) => `${provider}: ${printable(link.issuer)} ${printable(link.subject)}`);
+  pairs.push(["linked", linked.length === 0 ? "(none)" : linked.join("\n")]);
   return pairs;
 }
 

@@ -28,9 +28,10 @@ beforeAll(async () => {
 afterAll(() => idp?.close());
 
 const addOkta = (...flags: string[]) =>
-  cli.run(["provider", "add", "okta", "--metadata-url", OKTA_METADATA_URL, "--issuer", OKTA_ISSUER, "--client-id", "0oagd8o97kiBOwpwB0h7", ...flags], {
-    fetcher: oktaDocuments,
-  });
+  cli.run(
+    ["provider", "add", "okta", "--metadata-url", OKTA_METADATA_URL, "--issuer", OKTA_ISSUER, "--client-id", "0oagd8o97kiBOwpwB0h7", ...flags],
+    { fetcher: oktaDocuments },
+  );
 const addOktaUser = () => putUser(cli.testDynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", roles: ["admin"] });
 const explainOkta = (token: string, ...flags: string[]) =>
   cli.run(["explain", token, "--provider", "okta", "--documents", OKTA_DOCUMENTS, ...flags]);
@@ -226,7 +227,13 @@ describe("explain on tokens that fail at each step", () => {
   it("a user bound to the token's identity is found by it, whatever the user claim says", async () => {
     await addOkta();
     const sub = "00ugd8585ds25YzTJ0h7";
-    await putUser(cli.testDynamo, { user_name: "bound.admin", email: "elsewhere@example.com", oidc_issuer: OKTA_ISSUER, oidc_subject: sub, oidc_provider: "okta" });
+    await putUser(cli.testDynamo, {
+      user_name: "bound.admin",
+      email: "elsewhere@example.com",
+      oidc_issuer: OKTA_ISSUER,
+      oidc_subject: sub,
+      oidc_provider: "okta",
+    });
 
     const result = await explainOkta(token1, "--at", AT_TOKEN_1, "--json");
 
@@ -239,7 +246,13 @@ describe("explain on tokens that fail at each step", () => {
 
   it("a user the user claim finds but bound to another identity: identity_conflict", async () => {
     await addOkta();
-    await putUser(cli.testDynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", oidc_issuer: OKTA_ISSUER, oidc_subject: "someone-else", oidc_provider: "okta" });
+    await putUser(cli.testDynamo, {
+      user_name: "oauth.admin",
+      email: "imron543@gmail.com",
+      oidc_issuer: OKTA_ISSUER,
+      oidc_subject: "someone-else",
+      oidc_provider: "okta",
+    });
 
     const result = await explainOkta(token1, "--at", AT_TOKEN_1, "--json");
 
