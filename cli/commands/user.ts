@@ -2,7 +2,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock } from "../../functions/shared/clock";
 import { UserConflictError, UserDirectory, UserNotFoundError } from "../../functions/shared/user-directory";
-import { boundIdentity, DynamoUserStore, linkOf, type UserRecord } from "../../functions/shared/user-store";
+import { boundIdentity, DynamoUserStore, linksOf, type UserRecord } from "../../functions/shared/user-store";
 import { positional, type Command } from "../command";
 import type { CommandContext } from "../context";
 import { CliError } from "../errors";
@@ -24,12 +24,9 @@ interface UserBinding {
 /** The user's binding and links as stored, or undefined when they have neither. */
 function bindingOfUser(user: UserRecord): UserBinding | undefined {
   const bound = boundIdentity(user);
-  const stored = user["oidc_links"];
-  const links: Record<string, { issuer: string; subject: string }> = {};
-  for (const provider of typeof stored === "object" && stored !== null ? Object.keys(stored) : []) {
-    const link = linkOf(user, provider);
-    if (link) links[provider] = { issuer: link.issuer, subject: link.subject };
-  }
+  const links = Object.fromEntries(
+    Object.entries(linksOf(user)).map(([provider, link]) => [provider, { issuer: link.issuer, subject: link.subject }]),
+  );
   if (!bound && Object.keys(links).length === 0) return undefined;
   const provider = user["oidc_provider"];
   return { ...bound, ...(bound && typeof provider === "string" && { provider }), links };

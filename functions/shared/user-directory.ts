@@ -28,14 +28,14 @@ import {
 } from "./user-fields";
 import {
   bindingOf,
-  boundIdentity,
   guardKey,
   identityKey,
+  identitiesOf,
   linkOf,
+  linksOf,
   toUserItem,
   toUserRecord,
   type Identity,
-  type IdentityLink,
   type UserRecord,
 } from "./user-store";
 
@@ -282,7 +282,7 @@ export class UserDirectory {
   async unbind(sysId: string, options: { by: string }): Promise<UserRecord> {
     const current = await this.get(sysId);
     if (!current) throw new UserNotFoundError(`no user ${sysId}`);
-    const identities = [boundIdentity(current), ...Object.values(linksOf(current))].filter((i) => i !== undefined);
+    const identities = identitiesOf(current);
     if (identities.length === 0 && current["oidc_identity"] === undefined) return current;
     const next = { ...current } as Record<string, unknown>;
     for (const field of BINDING_FIELDS) delete next[field];
@@ -422,8 +422,7 @@ export class UserDirectory {
     const user = await this.get(owner);
     if (!user) return false;
     if (field !== "identity") return typeof user[field] === "string" && folded(field, user[field]) === folded(field, value);
-    const identities = [boundIdentity(user), ...Object.values(linksOf(user))].filter((i) => i !== undefined);
-    return identities.some((identity) => identityKey(identity) === value);
+    return identitiesOf(user).some((identity) => identityKey(identity) === value);
   }
 
   /** Puts a guard under `condition`: "created" when there was none, "kept" when it was there already, or "refused". */
@@ -494,17 +493,6 @@ const boundProviderOf = (user: UserRecord): string | undefined =>
 const conflictWith = (user: UserRecord): IdentityConflictError =>
   new IdentityConflictError("the user is bound to another identity", boundProviderOf(user), user.sys_id);
 
-/** The identities a user is linked to, by provider (malformed entries dropped). */
-function linksOf(user: UserRecord): Record<string, IdentityLink> {
-  const links = user["oidc_links"];
-  if (typeof links !== "object" || links === null) return {};
-  const result: Record<string, IdentityLink> = {};
-  for (const provider of Object.keys(links)) {
-    const link = linkOf(user, provider);
-    if (link) result[provider] = link;
-  }
-  return result;
-}
 
 /** The caller-settable part of a stored user (drops system and index attributes). */
 function pickInputFields(user: UserRecord): Record<string, unknown> {

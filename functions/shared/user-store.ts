@@ -65,6 +65,22 @@ export function linkOf(user: UserRecord, provider: string): IdentityLink | undef
     : undefined;
 }
 
+/** The identities a user is linked to, by provider (malformed entries dropped). */
+export function linksOf(user: UserRecord): Record<string, IdentityLink> {
+  const links = user["oidc_links"];
+  if (typeof links !== "object" || links === null) return {};
+  const result: Record<string, IdentityLink> = {};
+  for (const provider of Object.keys(links)) {
+    const link = linkOf(user, provider);
+    if (link) result[provider] = link;
+  }
+  return result;
+}
+
+/** Every identity that signs in as the user: the one it is bound to, and its links. */
+export const identitiesOf = (user: UserRecord): Pick<Identity, "issuer" | "subject">[] =>
+  [boundIdentity(user), ...Object.values(linksOf(user))].filter((identity) => identity !== undefined);
+
 export interface UserStore {
   /** Users whose `field` equals `value` (email case-insensitively): none, one, or (ambiguous) two. */
   findBy(field: UserLookupField, value: string): Promise<readonly UserRecord[]>;
