@@ -81,9 +81,10 @@ async function compareWithVerifySync(alg: KeyAlg): Promise<void> {
   const issuer = await startTestIssuer({ algs: [alg] });
   try {
     const token = await issuer.mint({ email: "alice@example.com", email_verified: true, exp: Math.floor(Date.now() / 1000) + 3_600 });
+    const bound = [boundAlice(issuer.issuer)];
     const memoryStores: { replayStore: ReplayStore; userStore: UserStore } = {
       replayStore: { consume: async () => undefined },
-      userStore: { findBy: async () => [], findBound: async () => [boundAlice(issuer.issuer)], findLinked: async () => undefined },
+      userStore: { findBy: async () => [], findBound: async () => bound, findLinked: async () => undefined },
     };
     // The same token every call, as a client that reuses its ID token sends it; and the same with the
     // verified-token cache off, which is what every call costs when each token is new (one-time use).
