@@ -13,8 +13,8 @@ import {
   type ClaimValidation,
   type Property,
   type ProviderConfig,
-} from "../functions/shared/config-schema";
-import { parseConfigItems, type ConfigSnapshot } from "../functions/shared/config-store";
+} from "../functions/config/schema";
+import { parseConfigItems, type ConfigSnapshot } from "../functions/config/store";
 import { CliError } from "./errors";
 
 export interface ConfigKind<T> {

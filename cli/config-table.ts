@@ -1,6 +1,6 @@
 // The config table as the CLI uses it: whole-table reads judged like the authorizer, and conditional single-item writes.
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoConfigSource } from "../functions/shared/config-store";
+import { DynamoConfigSource } from "../functions/config/store";
 import { isConditionalCheckFailed } from "../functions/shared/dynamo";
 import type { ConfigItem, InspectedConfig, InvalidItem } from "./config-items";
 

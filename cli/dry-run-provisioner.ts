@@ -2,11 +2,11 @@
 // checks, by reading only. It never writes: no user, no uniqueness guard, no last_login_time.
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { UserProvisioner } from "../functions/authorizer/authenticate";
-import type { ProviderConfig } from "../functions/shared/config-schema";
+import type { ProviderConfig } from "../functions/config/schema";
 import { AuthError } from "../functions/shared/errors";
-import { asAuthError, bindingStep, planUser } from "../functions/shared/provisioning";
-import { IdentityConflictError, parseUserInput, UserInvalidError } from "../functions/shared/user-directory";
-import { bindingOf, toUserRecord, type Identity, type UserRecord, type UserStore } from "../functions/shared/user-store";
+import { asAuthError, bindingStep, planUser } from "../functions/authorizer/provisioning";
+import { IdentityConflictError, parseUserInput, UserInvalidError } from "../functions/users/directory";
+import { bindingOf, toUserRecord, type Identity, type UserRecord, type UserStore } from "../functions/users/store";
 
 export class DryRunProvisioner implements UserProvisioner {
   constructor(private readonly users: UserStore) {}

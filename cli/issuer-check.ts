@@ -2,7 +2,7 @@
 // and the exact `--issuer` that fixes it when not; provider add, update and test judge with the authorizer's code.
 import { assertStatedIssuer, IssuerMismatchError, parseDiscoveryDocument } from "../functions/authorizer/discovery";
 import { assertFetchableUrl, type JsonFetcher } from "../functions/authorizer/http";
-import { providerSchema, type ProviderConfig } from "../functions/shared/config-schema";
+import { providerSchema, type ProviderConfig } from "../functions/config/schema";
 import { printable } from "./output";
 
 /** Longest stated issuer the CLI repeats as a fix: a longer one is shown cut, and a cut one is no fix. */

@@ -4,8 +4,8 @@ import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { GATEWAY_RESPONSES } from "../functions/shared/gateway-responses";
-import { ROUTES, type BackendName } from "../functions/shared/routes";
+import { GATEWAY_RESPONSES } from "../functions/http/gateway-responses";
+import { ROUTES, type BackendName } from "../functions/http/routes";
 
 export interface ApiProps {
   readonly authorizerFunction: lambda.IFunction;
@@ -78,7 +78,7 @@ export class Api extends Construct {
 
   private addGatewayResponses(): void {
     // Every authentication failure, whatever the reason, looks the same to the caller (RFC 6750 3).
-    // Defined once in functions/shared/gateway-responses.ts; the local gateway answers with the same.
+    // Defined once in functions/http/gateway-responses.ts; the local gateway answers with the same.
     const fixed = [
       ["Unauthorized", apigateway.ResponseType.UNAUTHORIZED, GATEWAY_RESPONSES.UNAUTHORIZED],
       ["AccessDenied", apigateway.ResponseType.ACCESS_DENIED, GATEWAY_RESPONSES.ACCESS_DENIED],

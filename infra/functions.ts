@@ -8,7 +8,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import type { FunctionDefinition, TableAccess } from "../functions/shared/routes";
+import type { FunctionDefinition, TableAccess } from "../functions/http/routes";
 import { TABLES, type TableName } from "../functions/shared/tables";
 
 /** Entries in FunctionDefinition are relative to the project root, one level above infra/. */

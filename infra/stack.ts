@@ -2,7 +2,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import { Construct } from "constructs";
-import { AUTHORIZER, BACKENDS, type BackendName } from "../functions/shared/routes";
+import { AUTHORIZER, BACKENDS, type BackendName } from "../functions/http/routes";
 import type { TableName } from "../functions/shared/tables";
 import { Api } from "./api";
 import { AppFunction, LOG_LEVELS, type LogLevel } from "./functions";

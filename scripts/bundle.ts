@@ -2,7 +2,7 @@
 // a quick check that each handler bundles and loads, without CDK.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
-import { AUTHORIZER, BACKENDS } from "../functions/shared/routes";
+import { AUTHORIZER, BACKENDS } from "../functions/http/routes";
 
 const functions = [AUTHORIZER, ...Object.values(BACKENDS)];
 // The bundles are CommonJS, as in Lambda's asset folders; this project's package.json says "module".

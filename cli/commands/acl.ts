@@ -1,5 +1,5 @@
 // acl list|get|set|remove: which roles may read, create, write and delete each table's records.
-import { ACL_OPERATIONS, type Acl } from "../../functions/shared/config-schema";
+import { ACL_OPERATIONS, type Acl } from "../../functions/config/schema";
 import { positional, stringOption, usageOf, type Command } from "../command";
 import { ACL, byName, inspectConfigItems, parseOrRefuse, roleList, toItem } from "../config-items";
 import { CliError } from "../errors";

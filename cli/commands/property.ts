@@ -1,6 +1,6 @@
 // property list|get|set|remove: the config table's properties, among them the seed's debug switches.
-import { DEBUG_PROPERTIES } from "../../functions/shared/config-schema";
-import { isDebugEnabled } from "../../functions/shared/config-store";
+import { DEBUG_PROPERTIES } from "../../functions/config/schema";
+import { isDebugEnabled } from "../../functions/config/store";
 import { positional, type Command } from "../command";
 import { byName, inspectConfigItems, parseOrRefuse, PROPERTY, toItem } from "../config-items";
 import { CliError } from "../errors";

@@ -3,7 +3,7 @@ import type { Jwk } from "aws-jwt-verify/jwk";
 import { assertStatedIssuer, IssuerMismatchError, parseDiscoveryDocument } from "../../functions/authorizer/discovery";
 import { assertFetchableUrl, type JsonFetcher } from "../../functions/authorizer/http";
 import { parseJwks, selectJwk } from "../../functions/authorizer/key-set";
-import type { ProviderConfig } from "../../functions/shared/config-schema";
+import type { ProviderConfig } from "../../functions/config/schema";
 import { positional, stringOption, type Command } from "../command";
 import { inspectConfigItems, PROVIDER } from "../config-items";
 import type { CommandContext } from "../context";

@@ -1,6 +1,6 @@
 // provider add|update|show|list|remove|enable|disable: one provider item at a time, validated before any write.
 import { assertFetchableUrl } from "../../functions/authorizer/http";
-import { providerSchema, type ClaimValidation, type ProviderConfig } from "../../functions/shared/config-schema";
+import { providerSchema, type ClaimValidation, type ProviderConfig } from "../../functions/config/schema";
 import { booleanOption, listOption, positional, stringOption, usageOf, type Command, type CommandInput } from "../command";
 import { byName, describeRule, inspectConfigItems, parseOrRefuse, PROVIDER, toItem } from "../config-items";
 import type { CommandContext } from "../context";

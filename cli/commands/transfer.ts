@@ -1,7 +1,7 @@
 // export and import: the whole config as one JSON document; import validates everything before it writes anything.
 import { z } from "zod";
-import { describeIssues, type Acl, type Property, type ProviderConfig } from "../../functions/shared/config-schema";
-import type { ConfigSnapshot } from "../../functions/shared/config-store";
+import { describeIssues, type Acl, type Property, type ProviderConfig } from "../../functions/config/schema";
+import type { ConfigSnapshot } from "../../functions/config/store";
 import { booleanOption, positional, type Command } from "../command";
 import { ACL, byName, canonical, PROPERTY, PROVIDER, toItem, type ConfigItem, type ConfigKind } from "../config-items";
 import { CliError } from "../errors";

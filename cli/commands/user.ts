@@ -1,8 +1,8 @@
 // user show|unbind: a user's identity binding (the issuer + subject that signs in as them), and taking it away.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock } from "../../functions/shared/clock";
-import { UserConflictError, UserDirectory, UserNotFoundError } from "../../functions/shared/user-directory";
-import { boundIdentity, DynamoUserStore, linksOf, type UserRecord } from "../../functions/shared/user-store";
+import { UserConflictError, UserDirectory, UserNotFoundError } from "../../functions/users/directory";
+import { boundIdentity, DynamoUserStore, linksOf, type UserRecord } from "../../functions/users/store";
 import { positional, type Command } from "../command";
 import type { CommandContext } from "../context";
 import { CliError } from "../errors";

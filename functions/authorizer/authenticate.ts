@@ -4,12 +4,12 @@
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { DecomposedJwt } from "aws-jwt-verify/jwt";
 import { epochSec, type Clock } from "../shared/clock";
-import { SUPPORTED_ALGORITHMS, type ProviderConfig } from "../shared/config-schema";
-import { isDebugEnabled } from "../shared/config-store";
+import { SUPPORTED_ALGORITHMS, type ProviderConfig } from "../config/schema";
+import { isDebugEnabled } from "../config/store";
 import { AuthError, StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
-import type { Identity, UserRecord, UserStore } from "../shared/user-store";
+import type { Identity, UserRecord, UserStore } from "../users/store";
 import { checkClaimRules, checkIdTokenClaims, userClaimValue } from "./claims";
 import { isInternalReason, loggerTrace, silentTrace, type DecisionSink, type Trace } from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
@@ -17,7 +17,7 @@ import { replayKey, type ReplayStore } from "./replay-store";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
 import { toAuthError } from "./verifier";
 
-/** The seam for the users table's writes at sign-in (functions/shared/provisioning.ts implements it). */
+/** The seam for the users table's writes at sign-in (functions/authorizer/provisioning.ts implements it). */
 export interface UserProvisioner {
   /** Creates the user the verified token describes, or resolves undefined when the provider does not provision. */
   provision(provider: ProviderConfig, claims: JwtPayload, lookupValue: string, identity: Identity): Promise<UserRecord | undefined>;

@@ -1,8 +1,8 @@
 // Checks on a verified token's claims that aws-jwt-verify does not make, and the admin's claim rules.
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
-import type { ClaimValidation, ProviderConfig } from "../shared/config-schema";
+import type { ClaimValidation, ProviderConfig } from "../config/schema";
 import { AuthError } from "../shared/errors";
-import { isEmailAddress } from "../shared/user-fields";
+import { isEmailAddress } from "../users/fields";
 
 const MAX_USER_CLAIM_LENGTH = 512;
 const MAX_SUB_LENGTH = 255; // OIDC Core 2: "It MUST NOT exceed 255 ASCII characters in length"

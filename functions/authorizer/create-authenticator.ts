@@ -7,10 +7,10 @@ import {
   DynamoConfigSource,
   logInvalidItems,
   type ConfigSource,
-} from "../shared/config-store";
-import { DynamoUserStore } from "../shared/user-store";
-import { UserDirectory } from "../shared/user-directory";
-import { DirectoryProvisioner } from "../shared/provisioning";
+} from "../config/store";
+import { DynamoUserStore } from "../users/store";
+import { UserDirectory } from "../users/directory";
+import { DirectoryProvisioner } from "./provisioning";
 import type { AppLogger } from "../shared/logger";
 import type { AuthenticatorDeps, UserProvisioner } from "./authenticate";
 import { LoggerDecisionSink, type DecisionSink, type Trace } from "./decision-log";

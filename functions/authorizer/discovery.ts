@@ -1,6 +1,6 @@
 // Reads a provider's discovery document (OpenID Connect Discovery 1.0, section 3) for its issuer and key-set URL.
 import { isJsonObject, type Json } from "aws-jwt-verify/safe-json-parse";
-import { acceptedIssuers, type ProviderConfig } from "../shared/config-schema";
+import { acceptedIssuers, type ProviderConfig } from "../config/schema";
 import { DomainError } from "../shared/errors";
 import { assertFetchableUrl, FetchFailedError, type FetchPolicy } from "./http";
 

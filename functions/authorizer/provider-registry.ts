@@ -2,8 +2,8 @@
 // by its (unverified) `iss` and `aud`, from the config alone: a key set is only ever used for its own
 // issuer, and choosing costs no fetch, so a slow provider never delays another's requests.
 import type { Clock } from "../shared/clock";
-import { acceptedIssuers, type ProviderConfig } from "../shared/config-schema";
-import type { CachedConfig, ConfigSnapshot } from "../shared/config-store";
+import { acceptedIssuers, type ProviderConfig } from "../config/schema";
+import type { CachedConfig, ConfigSnapshot } from "../config/store";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import type { FetchPolicy, JsonFetcher } from "./http";

@@ -1,17 +1,17 @@
 // Scripted REST services: an API module declares its namespace, id, version and resources; this serves
 // them behind the authorizer with ServiceNow's {"result": ...} and error envelope.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { isAdmin } from "../shared/acl";
-import { BadRequestError, errorResponse, ForbiddenError, MethodNotAllowedError } from "../shared/api-errors";
-import { ok, type Headers } from "../shared/api-response";
-import { callerOf, type Caller } from "../shared/caller";
+import { isAdmin } from "../config/acl";
+import { BadRequestError, errorResponse, ForbiddenError, MethodNotAllowedError } from "../http/api-errors";
+import { ok, type Headers } from "../http/response";
+import { callerOf, type Caller } from "../http/caller";
 import type { AppLogger } from "../shared/logger";
-import { jsonBody } from "../shared/request-body";
-import type { HttpMethod } from "../shared/routes";
+import { jsonBody } from "../http/request-body";
+import type { HttpMethod } from "../http/routes";
 
 // What an API's handlers throw to answer with an error; anything else is a 500.
-export { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../shared/api-errors";
-export type { Caller } from "../shared/caller";
+export { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../http/api-errors";
+export type { Caller } from "../http/caller";
 
 export interface ScriptedRequest {
   readonly method: HttpMethod;

@@ -1,9 +1,9 @@
 // Which tables exist and who may do what on them, from the ACL items in the config table.
-import { isAdmin, isAllowed } from "../shared/acl";
-import { BadRequestError, ForbiddenError } from "../shared/api-errors";
-import type { Caller } from "../shared/caller";
-import type { AclOperation } from "../shared/config-schema";
-import type { CachedConfig } from "../shared/config-store";
+import { isAdmin, isAllowed } from "../config/acl";
+import { BadRequestError, ForbiddenError } from "../http/api-errors";
+import type { Caller } from "../http/caller";
+import type { AclOperation } from "../config/schema";
+import type { CachedConfig } from "../config/store";
 import { SYS_USER } from "./table-source";
 
 /** ServiceNow's word for each operation in its ACL exception detail. */

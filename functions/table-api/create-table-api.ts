@@ -1,14 +1,14 @@
 // Wires the Table API from its parts; the Lambda handler, the local stack and the tests share it.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { BadRequestError, errorResponse } from "../shared/api-errors";
-import { callerOf } from "../shared/caller";
+import { BadRequestError, errorResponse } from "../http/api-errors";
+import { callerOf } from "../http/caller";
 import { systemClock, type Clock } from "../shared/clock";
-import type { AclOperation } from "../shared/config-schema";
-import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../shared/config-store";
+import type { AclOperation } from "../config/schema";
+import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../config/store";
 import type { AppLogger } from "../shared/logger";
-import { RecordsStore } from "../shared/records-store";
-import { UserDirectory } from "../shared/user-directory";
+import { RecordsStore } from "../records/store";
+import { UserDirectory } from "../users/directory";
 import { TableAccess } from "./access";
 import { toApiError } from "./errors";
 import { operationOf, perform, type TableRequest } from "./operations";

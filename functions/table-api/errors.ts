@@ -5,10 +5,10 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   UNREADABLE_REQUEST,
-} from "../shared/api-errors";
-import type { AclOperation } from "../shared/config-schema";
-import { MAX_ITEM_BYTES, RecordConflictError, RecordNotFoundError, RecordTooLargeError } from "../shared/records-store";
-import { UserConflictError, UserInvalidError, UserNotFoundError } from "../shared/user-directory";
+} from "../http/api-errors";
+import type { AclOperation } from "../config/schema";
+import { MAX_ITEM_BYTES, RecordConflictError, RecordNotFoundError, RecordTooLargeError } from "../records/store";
+import { UserConflictError, UserInvalidError, UserNotFoundError } from "../users/directory";
 
 /** ServiceNow's 404 detail names what was attempted. */
 const NOT_FOUND_DETAIL: Record<AclOperation, string> = {

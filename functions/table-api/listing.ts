@@ -1,6 +1,6 @@
 // Listing a table: stream DynamoDB pages, filter and count as they pass, keep only the requested window.
-import { BadRequestError } from "../shared/api-errors";
-import { compareSortKeys, matches, sortKey } from "../shared/query-match";
+import { BadRequestError } from "../http/api-errors";
+import { compareSortKeys, matches, sortKey } from "./query-match";
 import { project, type ListParams } from "./params";
 import type { TableSource } from "./table-source";
 

@@ -1,10 +1,10 @@
 // The five Table API operations, each from a parsed request to its response.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { MethodNotAllowedError } from "../shared/api-errors";
-import { noContent, ok } from "../shared/api-response";
-import type { Caller } from "../shared/caller";
-import type { AclOperation } from "../shared/config-schema";
-import { jsonObjectBody } from "../shared/request-body";
+import { MethodNotAllowedError } from "../http/api-errors";
+import { noContent, ok } from "../http/response";
+import type { Caller } from "../http/caller";
+import type { AclOperation } from "../config/schema";
+import { jsonObjectBody } from "../http/request-body";
 import { recordNotFound } from "./errors";
 import { listRecords } from "./listing";
 import { listParams, project, readOptions, type QueryParams } from "./params";

@@ -1,6 +1,6 @@
 // The Table API's query parameters (sysparm_*) and plain name=value filters, read as ServiceNow reads
 // them: an empty value means the default, booleans ignore case (pysnow sends `False`).
-import { BadRequestError } from "../shared/api-errors";
+import { BadRequestError } from "../http/api-errors";
 import {
   andAll,
   equals,
@@ -8,7 +8,7 @@ import {
   parseEncodedQuery,
   type Condition,
   type EncodedQuery,
-} from "../shared/encoded-query";
+} from "./encoded-query";
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
 

@@ -1,8 +1,8 @@
 // A request body's fields as the Table API stores them: valid column names, every value a string.
-import { BadRequestError, UNREADABLE_REQUEST } from "../shared/api-errors";
-import { FIELD_NAME } from "../shared/encoded-query";
-import type { FieldValues } from "../shared/query-match";
-import { TABLE_ATTRIBUTE } from "../shared/records-store";
+import { BadRequestError, UNREADABLE_REQUEST } from "../http/api-errors";
+import { FIELD_NAME } from "./encoded-query";
+import type { FieldValues } from "./query-match";
+import { TABLE_ATTRIBUTE } from "../records/store";
 
 /**
  * ServiceNow stores display strings, so numbers and booleans become their text and null clears a field.

@@ -1,15 +1,15 @@
 // What the Table API needs of a table: the records table serves every table but sys_user, which lives in
 // the users table and is written only through UserDirectory.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Caller } from "../shared/caller";
+import type { Caller } from "../http/caller";
 import { batchGetAll, queryPages } from "../shared/dynamo-paging";
-import type { FieldValues } from "../shared/query-match";
-import type { RecordsStore } from "../shared/records-store";
+import type { FieldValues } from "./query-match";
+import type { RecordsStore } from "../records/store";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
 import { USER_LISTING_INDEX } from "../shared/tables";
-import type { UserDirectory } from "../shared/user-directory";
-import { toUserRecord } from "../shared/user-store";
-import { bindingChange, presentUser, userInputFrom } from "../shared/user-view";
+import type { UserDirectory } from "../users/directory";
+import { toUserRecord } from "../users/store";
+import { bindingChange, presentUser, userInputFrom } from "../users/view";
 
 export const SYS_USER = "sys_user";
 

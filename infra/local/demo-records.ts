@@ -2,10 +2,10 @@
 // seed's curl fetches (897b04f2dbd4a300a135364e9d961952). Only written where absent, so edits survive restarts.
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "../../functions/shared/clock";
-import { aclKey, aclSchema, type AclInput } from "../../functions/shared/config-schema";
+import { aclKey, aclSchema, type AclInput } from "../../functions/config/schema";
 import { isConditionalCheckFailed } from "../../functions/shared/dynamo";
 import { glideDateTime } from "../../functions/shared/glide-time";
-import { TABLE_ATTRIBUTE } from "../../functions/shared/records-store";
+import { TABLE_ATTRIBUTE } from "../../functions/records/store";
 
 /** itil works incidents; only admin deletes them (admin passes every ACL anyway). */
 export const DEMO_INCIDENT_ACL: AclInput = {

@@ -1,4 +1,4 @@
-// The local stand-in for API Gateway: serves the routes of functions/shared/routes.ts, runs the real
+// The local stand-in for API Gateway: serves the routes of functions/http/routes.ts, runs the real
 // authorizer handler with a TOKEN event, evaluates its policy, applies the same gateway responses and
 // passes the authorizer context to the real backend handler.
 import { randomUUID } from "node:crypto";
@@ -9,9 +9,9 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from "aws-lambda";
-import { errorEnvelope, GATEWAY_RESPONSES, type GatewayResponseDefinition } from "../../functions/shared/gateway-responses";
+import { errorEnvelope, GATEWAY_RESPONSES, type GatewayResponseDefinition } from "../../functions/http/gateway-responses";
 import type { AppLogger } from "../../functions/shared/logger";
-import type { BackendName, RouteDefinition } from "../../functions/shared/routes";
+import type { BackendName, RouteDefinition } from "../../functions/http/routes";
 import { evaluatePolicy } from "./policy";
 
 export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;

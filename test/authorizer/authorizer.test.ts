@@ -9,7 +9,7 @@ import {
   putUser,
   type AuthorizerFixture,
 } from "../helpers/authorizer-fixture";
-import type { UserRecord } from "../../functions/shared/user-store";
+import type { UserRecord } from "../../functions/users/store";
 import { authorizeEvent } from "../../functions/authorizer/authorize-event";
 
 let dynamo: TestDynamo;

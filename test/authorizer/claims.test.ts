@@ -1,7 +1,7 @@
 // Claim paths and the admin's claim rules (unit).
 import { describe, expect, it } from "vitest";
 import { checkClaimRules, claimAt } from "../../functions/authorizer/claims";
-import type { ClaimValidation } from "../../functions/shared/config-schema";
+import type { ClaimValidation } from "../../functions/config/schema";
 
 const payload = {
   name: "imran ali",

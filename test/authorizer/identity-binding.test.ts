@@ -5,10 +5,10 @@ import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
-import type { ProviderInput } from "../../functions/shared/config-schema";
-import { provisionedSysId } from "../../functions/shared/provisioning";
-import { UserDirectory } from "../../functions/shared/user-directory";
-import { toUserItem, type UserRecord } from "../../functions/shared/user-store";
+import type { ProviderInput } from "../../functions/config/schema";
+import { provisionedSysId } from "../../functions/authorizer/provisioning";
+import { UserDirectory } from "../../functions/users/directory";
+import { toUserItem, type UserRecord } from "../../functions/users/store";
 import { systemClock } from "../../functions/shared/clock";
 
 let dynamo: TestDynamo;

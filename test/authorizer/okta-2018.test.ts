@@ -6,7 +6,7 @@ import type { Json } from "aws-jwt-verify/safe-json-parse";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
 import { FetchFailedError, type JsonFetcher } from "../../functions/authorizer/http";
-import type { ProviderInput } from "../../functions/shared/config-schema";
+import type { ProviderInput } from "../../functions/config/schema";
 
 const FIXTURES = fileURLToPath(new URL("../fixtures/okta-2018/", import.meta.url));
 const read = (name: string): string => readFileSync(`${FIXTURES}${name}`, "utf8").trim();

@@ -5,7 +5,7 @@ import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
 import { DynamoReplayStore } from "../../functions/authorizer/replay-store";
-import type { UserStore } from "../../functions/shared/user-store";
+import type { UserStore } from "../../functions/users/store";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 

@@ -1,7 +1,7 @@
 // Which providers can be told apart by a token: providers of one issuer share its metadata URL and differ in client id.
 import { describe, expect, it } from "vitest";
 import { usableProviders } from "../../functions/authorizer/provider-registry";
-import { acceptedIssuers, providerSchema, type ProviderInput } from "../../functions/shared/config-schema";
+import { acceptedIssuers, providerSchema, type ProviderInput } from "../../functions/config/schema";
 import { capturingLogger } from "../helpers/authorizer-fixture";
 
 const provider = (input: Partial<ProviderInput> & { name: string }) =>

@@ -4,8 +4,8 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/li
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
-import type { ProviderInput } from "../../functions/shared/config-schema";
-import { provisionedSysId } from "../../functions/shared/provisioning";
+import type { ProviderInput } from "../../functions/config/schema";
+import { provisionedSysId } from "../../functions/authorizer/provisioning";
 import { USER_LISTING_INDEX } from "../../functions/shared/tables";
 import { createTableApiFixture } from "../table-api/fixture";
 

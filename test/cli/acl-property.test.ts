@@ -1,6 +1,6 @@
 // acl and property subcommands against dynalite: roles per table operation, and the seed's debug switches.
 import { describe, expect, it } from "vitest";
-import { aclKey, propertyKey } from "../../functions/shared/config-schema";
+import { aclKey, propertyKey } from "../../functions/config/schema";
 import { useCliHarness } from "./cli-fixture";
 
 const cli = useCliHarness();

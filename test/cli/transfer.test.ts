@@ -1,7 +1,7 @@
 // export and import: a byte-identical round trip, all-or-nothing validation, merge by default and --replace.
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "vitest";
-import { providerKey } from "../../functions/shared/config-schema";
+import { providerKey } from "../../functions/config/schema";
 import { cliHarness, useCliHarness, writeTemp as writeTempFile, type CliHarness } from "./cli-fixture";
 
 const cli = useCliHarness();

@@ -1,6 +1,6 @@
 // user show and user unbind against dynalite, with users bound by real sign-ins through the authorizer.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { identityKey } from "../../functions/shared/user-store";
+import { identityKey } from "../../functions/users/store";
 import { createAuthorizerFixture, putUser } from "../helpers/authorizer-fixture";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { useCliHarness } from "./cli-fixture";

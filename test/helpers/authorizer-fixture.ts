@@ -2,8 +2,8 @@
 import { randomBytes } from "node:crypto";
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
-import { providerKey, propertyKey, providerSchema, type ProviderInput } from "../../functions/shared/config-schema";
-import { toUserItem, type UserRecord } from "../../functions/shared/user-store";
+import { providerKey, propertyKey, providerSchema, type ProviderInput } from "../../functions/config/schema";
+import { toUserItem, type UserRecord } from "../../functions/users/store";
 import type { AppLogger } from "../../functions/shared/logger";
 import type { AuthenticatorDeps } from "../../functions/authorizer/authenticate";
 import { authorizeEvent } from "../../functions/authorizer/authorize-event";

@@ -11,7 +11,7 @@ import {
   ROUTES,
   type BackendName,
   type FunctionDefinition,
-} from "../../functions/shared/routes";
+} from "../../functions/http/routes";
 import { TABLES, type TableName } from "../../functions/shared/tables";
 import { SERVICE_NAME } from "../../infra/functions";
 import { OidcAuthStack } from "../../infra/stack";

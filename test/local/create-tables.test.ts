@@ -7,7 +7,7 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-s
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { TABLES, USER_IDENTITY_INDEX } from "../../functions/shared/tables";
-import { identityKey, toUserItem } from "../../functions/shared/user-store";
+import { identityKey, toUserItem } from "../../functions/users/store";
 import { createTableInput, ensureTables } from "../../infra/local/create-tables";
 
 let server: Server;

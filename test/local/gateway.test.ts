@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from "aws-lambda";
 import { createGateway, type AuthorizerHandler } from "../../infra/local/gateway";
-import type { RouteDefinition } from "../../functions/shared/routes";
+import type { RouteDefinition } from "../../functions/http/routes";
 import { UNAUTHENTICATED_BODY } from "../../functions/shared/errors";
 import { capturingLogger } from "../helpers/authorizer-fixture";
 

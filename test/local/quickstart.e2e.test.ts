@@ -10,9 +10,9 @@ import { fetchIdToken } from "../../infra/local/token-flow";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { systemClock } from "../../functions/shared/clock";
-import { providerKey, providerSchema } from "../../functions/shared/config-schema";
+import { providerKey, providerSchema } from "../../functions/config/schema";
 import { createDocumentClient } from "../../functions/shared/dynamo";
-import { UserDirectory } from "../../functions/shared/user-directory";
+import { UserDirectory } from "../../functions/users/directory";
 import { startTestIssuer } from "../helpers/issuer";
 import { isAlive, PROJECT_ROOT, startLocalStackProcess, waitForExit, type LocalStackProcess } from "../helpers/local-stack-process";
 

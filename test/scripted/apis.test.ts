@@ -7,9 +7,9 @@ import { SCRIPTED_APIS, SCRIPTED_BACKENDS, type ScriptedBackendName } from "../.
 import { mountPaths, serveApi } from "../../functions/scripted/framework";
 import { authApi } from "../../functions/scripted/x_oidc_auth/api";
 import { incidentOpsApi } from "../../functions/scripted/x_oidc_incident_ops/api";
-import { RecordsStore } from "../../functions/shared/records-store";
-import { BACKENDS, ROUTES } from "../../functions/shared/routes";
-import { UserDirectory, type UserDirectory as Directory } from "../../functions/shared/user-directory";
+import { RecordsStore } from "../../functions/records/store";
+import { BACKENDS, ROUTES } from "../../functions/http/routes";
+import { UserDirectory, type UserDirectory as Directory } from "../../functions/users/directory";
 import { capturingLogger } from "../helpers/authorizer-fixture";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { apiEvent, caller, parseReply, resultOf, type EventInput, type Reply } from "../table-api/api-event";

@@ -1,8 +1,8 @@
 // Table ACLs: the pure rule, then allow and deny per role and operation through the Table API.
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isAllowed } from "../../functions/shared/acl";
-import { aclSchema, type AclOperation } from "../../functions/shared/config-schema";
+import { isAllowed } from "../../functions/config/acl";
+import { aclSchema, type AclOperation } from "../../functions/config/schema";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { caller, resultOf, type TestCaller } from "./api-event";
 import { createTableApiFixture, putAcl, seedRecords, type TableApiFixture } from "./fixture";

@@ -2,7 +2,7 @@
 // gateway) route them, with the authorizer's context as it passes it on.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { newSysId } from "../helpers/authorizer-fixture";
-import { ROUTES, type BackendName, type HttpMethod, type RouteDefinition } from "../../functions/shared/routes";
+import { ROUTES, type BackendName, type HttpMethod, type RouteDefinition } from "../../functions/http/routes";
 
 export interface TestCaller {
   readonly sys_id: string;

@@ -9,8 +9,8 @@ import {
   type Condition,
   type EncodedQuery,
   type Operator,
-} from "../../functions/shared/encoded-query";
-import { matches } from "../../functions/shared/query-match";
+} from "../../functions/table-api/encoded-query";
+import { matches } from "../../functions/table-api/query-match";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { caller } from "./api-event";
 import { createTableApiFixture, putAcl, seedRecords, type TableApiFixture } from "./fixture";

@@ -1,6 +1,6 @@
 // The Table API wired to dynalite, with helpers to put ACLs and seed records fast.
 import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { aclKey, aclSchema, type AclInput } from "../../functions/shared/config-schema";
+import { aclKey, aclSchema, type AclInput } from "../../functions/config/schema";
 import { glideDateTime } from "../../functions/shared/glide-time";
 import { createTableApi, type TableApiHandler } from "../../functions/table-api/create-table-api";
 import { capturingLogger } from "../helpers/authorizer-fixture";

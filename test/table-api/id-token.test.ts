@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { serveApi } from "../../functions/scripted/framework";
 import { authApi } from "../../functions/scripted/x_oidc_auth/api";
-import { UserDirectory } from "../../functions/shared/user-directory";
+import { UserDirectory } from "../../functions/users/directory";
 import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { startTestIssuer, type TestIssuer } from "../helpers/issuer";

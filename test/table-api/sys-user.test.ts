@@ -1,7 +1,7 @@
 // sys_user through the Table API: served from the users table, shown as strings, written by admins only
 // and only through UserDirectory (uniqueness of user_name and email).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { UserDirectory } from "../../functions/shared/user-directory";
+import { UserDirectory } from "../../functions/users/directory";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { caller, resultOf } from "./api-event";
 import { createTableApiFixture, putAcl, type TableApiFixture } from "./fixture";

@@ -1,6 +1,6 @@
 // x_oidc/auth: who the caller is, as the users table and the authorizer know them.
-import type { UserDirectory } from "../../shared/user-directory";
-import { presentUser } from "../../shared/user-view";
+import type { UserDirectory } from "../../users/directory";
+import { presentUser } from "../../users/view";
 import { defineApi, NotFoundError } from "../framework";
 
 export interface AuthApiServices {

@@ -3,7 +3,7 @@ import { systemClock } from "../../shared/clock";
 import { createDocumentClient } from "../../shared/dynamo";
 import { tableNames } from "../../shared/env";
 import { logger } from "../../shared/logger";
-import { UserDirectory } from "../../shared/user-directory";
+import { UserDirectory } from "../../users/directory";
 import { serveApi } from "../framework";
 import { authApi } from "./api";
 

@@ -2,17 +2,17 @@
 // integration posts an update without reading and rewriting the whole journal field itself.
 import { z } from "zod";
 import type { Clock } from "../../shared/clock";
-import { describeIssues } from "../../shared/config-schema";
+import { describeIssues } from "../../config/schema";
 import { glideDateTime } from "../../shared/glide-time";
-import type { FieldValues } from "../../shared/query-match";
+import type { FieldValues } from "../../table-api/query-match";
 import {
   RecordConflictError,
   RecordNotFoundError,
   RecordTooLargeError,
   type RecordsStore,
-} from "../../shared/records-store";
+} from "../../records/store";
 import { SYS_ID_PATTERN } from "../../shared/sys-id";
-import { PayloadTooLargeError, UNREADABLE_REQUEST } from "../../shared/api-errors";
+import { PayloadTooLargeError, UNREADABLE_REQUEST } from "../../http/api-errors";
 import { BadRequestError, ConflictError, defineApi, NotFoundError } from "../framework";
 
 export interface IncidentOpsServices {

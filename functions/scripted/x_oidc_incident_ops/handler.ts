@@ -3,7 +3,7 @@ import { systemClock } from "../../shared/clock";
 import { createDocumentClient } from "../../shared/dynamo";
 import { tableNames } from "../../shared/env";
 import { logger } from "../../shared/logger";
-import { RecordsStore } from "../../shared/records-store";
+import { RecordsStore } from "../../records/store";
 import { serveApi } from "../framework";
 import { incidentOpsApi } from "./api";
 

@@ -2,9 +2,9 @@
 // link, or by a configured field; each one key read or one index query.
 import { hash } from "node:crypto";
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { StoreError } from "./errors";
-import { USER_IDENTITY_INDEX, USER_LISTING_INDEX, USER_LOOKUP_INDEXES, type UserLookupField } from "./tables";
-import { foldEmail } from "./user-fields";
+import { StoreError } from "../shared/errors";
+import { USER_IDENTITY_INDEX, USER_LISTING_INDEX, USER_LOOKUP_INDEXES, type UserLookupField } from "../shared/tables";
+import { foldEmail } from "./fields";
 
 export interface UserRecord {
   readonly sys_id: string;

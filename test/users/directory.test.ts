@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { UserDirectory } from "../../functions/shared/user-directory";
+import { UserDirectory } from "../../functions/users/directory";
 import { USER_LISTING_INDEX } from "../../functions/shared/tables";
 
 let dynamo: TestDynamo;

@@ -2,7 +2,7 @@
 // skipped, never fatal. Cached in memory for a short time so a change applies within seconds.
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { z } from "zod";
-import type { Clock } from "./clock";
+import type { Clock } from "../shared/clock";
 import {
   aclSchema,
   CONFIG_KEY_PREFIX,
@@ -12,9 +12,9 @@ import {
   providerSchema,
   type Acl,
   type ProviderConfig,
-} from "./config-schema";
-import { StoreError } from "./errors";
-import type { AppLogger } from "./logger";
+} from "./schema";
+import { StoreError } from "../shared/errors";
+import type { AppLogger } from "../shared/logger";
 
 export interface ConfigSnapshot {
   /** Valid provider items, active or not. */

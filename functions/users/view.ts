@@ -1,10 +1,10 @@
 // sys_user as the Table API and scripted services show it and take it: ServiceNow's string values on the
 // wire, the users table's typed values (booleans, a role list) in storage.
-import { BadRequestError, UNREADABLE_REQUEST } from "./api-errors";
-import type { FieldValues } from "./query-match";
-import { USER_IDENTITY_INDEX, USER_LISTING_INDEX } from "./tables";
-import { BINDING_FIELDS } from "./user-directory";
-import type { UserRecord } from "./user-store";
+import { BadRequestError, UNREADABLE_REQUEST } from "../http/api-errors";
+import type { FieldValues } from "../table-api/query-match";
+import { USER_IDENTITY_INDEX, USER_LISTING_INDEX } from "../shared/tables";
+import { BINDING_FIELDS } from "./directory";
+import type { UserRecord } from "./store";
 
 /** Attributes the users table keeps for its indexes: never shown. */
 const INTERNAL_ATTRIBUTES: ReadonlySet<string> = new Set([

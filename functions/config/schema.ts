@@ -1,7 +1,7 @@
 // The config table's items and their one schema, shared by the authorizer and the admin CLI.
 import { z } from "zod";
-import { USER_LOOKUP_FIELDS } from "./tables";
-import { isSettableUserField, USER_FIELDS } from "./user-fields";
+import { USER_LOOKUP_FIELDS } from "../shared/tables";
+import { isSettableUserField, USER_FIELDS } from "../users/fields";
 
 /** Asymmetric algorithms aws-jwt-verify verifies. HS* and `none` are never accepted (RFC 8725 3.1, 3.2). */
 export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"] as const;

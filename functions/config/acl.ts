@@ -1,5 +1,5 @@
 // Table ACL evaluation: which roles may read, create, write or delete rows of a table.
-import type { Acl, AclOperation } from "./config-schema";
+import type { Acl, AclOperation } from "./schema";
 
 /** ServiceNow's admin role passes every ACL. */
 export const ADMIN_ROLE = "admin";

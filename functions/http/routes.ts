@@ -1,6 +1,6 @@
 // The API's functions and routes, defined once: the CDK stack and the local stack both build from this.
 import { SCRIPTED_BACKENDS, SCRIPTED_ROUTES } from "../scripted/apis";
-import type { TableName } from "./tables";
+import type { TableName } from "../shared/tables";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

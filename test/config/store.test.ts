@@ -1,7 +1,7 @@
 // Config items: a bad item disables only itself, with a log line that names the field.
 import { describe, expect, it } from "vitest";
-import { CachedConfig, isDebugEnabled, logInvalidItems, parseConfigItems, type ConfigSource } from "../../functions/shared/config-store";
-import { aclKey, providerKey, propertyKey } from "../../functions/shared/config-schema";
+import { CachedConfig, isDebugEnabled, logInvalidItems, parseConfigItems, type ConfigSource } from "../../functions/config/store";
+import { aclKey, providerKey, propertyKey } from "../../functions/config/schema";
 import { capturingLogger } from "../helpers/authorizer-fixture";
 
 const good = { pk: providerKey("okta"), name: "okta", metadataUrl: "https://okta.example/.well-known/openid-configuration", clientId: "c1" };

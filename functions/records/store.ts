@@ -1,13 +1,13 @@
 // The records table: Table API rows (incident, ...) keyed by table name and sys_id, with ServiceNow's
 // system fields kept by this store alone. Values are strings; only sys_mod_count is stored as a number.
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { Clock } from "./clock";
-import { isConditionalCheckFailed } from "./dynamo";
-import { batchGetAll, queryPages } from "./dynamo-paging";
-import { DomainError, StoreError } from "./errors";
-import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "./system-fields";
-import type { FieldValues } from "./query-match";
-import { newSysId, SYS_ID_PATTERN } from "./sys-id";
+import type { Clock } from "../shared/clock";
+import { isConditionalCheckFailed } from "../shared/dynamo";
+import { batchGetAll, queryPages } from "../shared/dynamo-paging";
+import { DomainError, StoreError } from "../shared/errors";
+import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "../shared/system-fields";
+import type { FieldValues } from "../table-api/query-match";
+import { newSysId, SYS_ID_PATTERN } from "../shared/sys-id";
 
 export class RecordNotFoundError extends DomainError<"record_not_found"> {
   readonly code = "record_not_found" as const;

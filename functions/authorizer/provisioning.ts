@@ -2,12 +2,12 @@
 // race-free through the UserDirectory; later logins may refresh it and record last_login_time.
 import { hash } from "node:crypto";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
-import { claimAt, emailVerified } from "../authorizer/claims";
-import type { AutoProvision, FieldSource, ProviderConfig } from "./config-schema";
-import { AuthError, StoreError } from "./errors";
-import type { AppLogger } from "./logger";
-import { IdentityConflictError, UserConflictError, UserInvalidError, type UserDirectory } from "./user-directory";
-import { bindingOf, linkOf, identityKey, type Identity, type UserRecord } from "./user-store";
+import { claimAt, emailVerified } from "./claims";
+import type { AutoProvision, FieldSource, ProviderConfig } from "../config/schema";
+import { AuthError, StoreError } from "../shared/errors";
+import type { AppLogger } from "../shared/logger";
+import { IdentityConflictError, UserConflictError, UserInvalidError, type UserDirectory } from "../users/directory";
+import { bindingOf, linkOf, identityKey, type Identity, type UserRecord } from "../users/store";
 
 /** Who the sys_created_by / sys_updated_by fields name for users the authorizer creates or refreshes. */
 export const PROVISIONING_ACTOR = "oidc.provisioning";

@@ -1,6 +1,6 @@
 // API Gateway's own answers (gateway responses) in the ServiceNow error envelope: one definition for the
 // CDK stack and the local gateway.
-import { UNAUTHENTICATED_BODY } from "./errors";
+import { UNAUTHENTICATED_BODY } from "../shared/errors";
 
 export interface GatewayResponseDefinition {
   readonly statusCode: number;

@@ -10,13 +10,13 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from "@aws-sdk/lib-dynamodb";
-import type { Clock } from "./clock";
-import { describeIssues, roleName } from "./config-schema";
-import { isConditionalCheckFailed } from "./dynamo";
-import { DomainError, StoreError } from "./errors";
-import { glideDateTime } from "./glide-time";
-import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "./system-fields";
-import { newSysId, SYS_ID_PATTERN } from "./sys-id";
+import type { Clock } from "../shared/clock";
+import { describeIssues, roleName } from "../config/schema";
+import { isConditionalCheckFailed } from "../shared/dynamo";
+import { DomainError, StoreError } from "../shared/errors";
+import { glideDateTime } from "../shared/glide-time";
+import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "../shared/system-fields";
+import { newSysId, SYS_ID_PATTERN } from "../shared/sys-id";
 import {
   CUSTOM_USER_FIELD,
   emailSchema,
@@ -25,7 +25,7 @@ import {
   MAX_USER_NAME_LENGTH,
   USER_FIELDS,
   userNameProblem,
-} from "./user-fields";
+} from "./fields";
 import {
   bindingOf,
   guardKey,
@@ -37,7 +37,7 @@ import {
   toUserRecord,
   type Identity,
   type UserRecord,
-} from "./user-store";
+} from "./store";
 
 
 const text = z.string().max(255);

@@ -1,9 +1,9 @@
 // Errors a backend answers with: each carries its HTTP status and the ServiceNow message and detail the
 // caller sees. Unlike the authorizer's errors, these messages are meant for the (authenticated) caller.
 import type { APIGatewayProxyResult } from "aws-lambda";
-import { error } from "./api-response";
-import { DomainError } from "./errors";
-import type { AppLogger } from "./logger";
+import { error } from "./response";
+import { DomainError } from "../shared/errors";
+import type { AppLogger } from "../shared/logger";
 
 export type ApiErrorCode =
   | "bad_request"
