@@ -35,12 +35,15 @@ const GRANTS: Record<TableAccess, (table: dynamodb.ITable, grantee: iam.IGrantab
 
 /** A Lambda function built from a FunctionDefinition; every function in the stack is one of these. */
 export class AppFunction extends Construct {
+  /** What the function declares (tables and access), for grants here and cdk-nag acknowledgements. */
+  readonly definition: FunctionDefinition;
   readonly function: nodejs.NodejsFunction;
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
     const { definition, tables, logLevel, memorySize = 256 } = props;
+    this.definition = definition;
     const tableNames = Object.keys(definition.tables) as TableName[];
 
     this.logGroup = new logs.LogGroup(this, "Logs", {

@@ -1,13 +1,22 @@
 // Every cdk-nag (AwsSolutions) finding this stack accepts, in one place, each with the reason it is acceptable.
 import { Stack, Validations, type CfnElement, type Acknowledgment } from "aws-cdk-lib";
+import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type { IConstruct } from "constructs";
-import type { OidcAuthStack } from "./stack";
+import { TABLES, type TableName } from "../functions/shared/tables";
+import type { AppFunction } from "./functions";
+
+/** What the acknowledgements are about: the API, the tables, and every function with what it declares. */
+export interface NagSubject {
+  readonly restApi: IConstruct;
+  readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
+  readonly functions: readonly AppFunction[];
+}
 
 // cdk-nag v3 reads acknowledgments from the construct tree (Validations.of(...).acknowledge), on the
 // construct itself or any ancestor. A granular finding such as IAM5 is acknowledged one value at a time.
 
-export function suppressAcknowledgedFindings(stack: OidcAuthStack): void {
-  const restApi = stack.api.restApi;
+export function suppressAcknowledgedFindings(stack: NagSubject): void {
+  const { restApi } = stack;
 
   acknowledge(restApi, {
     id: "AwsSolutions-COG4",
@@ -35,26 +44,22 @@ export function suppressAcknowledgedFindings(stack: OidcAuthStack): void {
       "AWS documents this managed policy for it, and it grants CloudWatch Logs writes only.",
   });
 
-  const usersTable = stack.tables.users;
-  const usersTableLogicalId = Stack.of(usersTable).getLogicalId(usersTable.node.defaultChild as CfnElement);
-  acknowledge(stack.authorizer, {
-    id: `AwsSolutions-IAM5[Resource::<${usersTableLogicalId}.Arn>/index/*]`,
-    reason:
-      "grantReadData covers the users table's own indexes as <table>/index/*: the authorizer looks users up by " +
-      "the user_name, email and employee_number indexes (USER_LOOKUP_INDEXES). No other table is matched.",
-  });
-  acknowledge(stack.backends.tableApi, {
-    id: `AwsSolutions-IAM5[Resource::<${usersTableLogicalId}.Arn>/index/*]`,
-    reason:
-      "The table grant covers the users table's own indexes as <table>/index/*: the Table API lists sys_user page " +
-      "by page with Queries on the all_users index (USER_LISTING_INDEX) instead of a Scan. No other table is matched.",
-  });
-  acknowledge(stack.backends.scriptedAuth, {
-    id: `AwsSolutions-IAM5[Resource::<${usersTableLogicalId}.Arn>/index/*]`,
-    reason:
-      "grantReadData always includes the users table's own indexes as <table>/index/*; the x_oidc/auth API reads " +
-      "one user by key. Read-only, and no other table is matched.",
-  });
+  // A table grant covers the table's own indexes as <table>/index/*: derived from each function's declared
+  // tables (functions/http/routes.ts), so a new function that reads users needs no edit here.
+  for (const fn of stack.functions) {
+    for (const [name, access] of Object.entries(fn.definition.tables) as [TableName, string][]) {
+      const indexes = TABLES[name].indexes.map((index) => index.indexName);
+      if (indexes.length === 0) continue;
+      const table = stack.tables[name];
+      const logicalId = Stack.of(table).getLogicalId(table.node.defaultChild as CfnElement);
+      acknowledge(fn, {
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
+        reason:
+          `${fn.definition.id} declares ${access} access to the ${name} table; the grant covers that table's own ` +
+          `indexes as <table>/index/* (${indexes.join(", ")}), which are Queried instead of Scanning. No other table is matched.`,
+      });
+    }
+  }
 
   acknowledge(stack.tables.jti, {
     id: "AwsSolutions-DDB3",
@@ -63,11 +68,11 @@ export function suppressAcknowledgedFindings(stack: OidcAuthStack): void {
       "hours); a point-in-time restore would have nothing worth recovering once those tokens have expired.",
   });
 
-  for (const fn of [stack.authorizer, ...Object.values(stack.backends)]) {
+  for (const fn of stack.functions) {
     acknowledge(fn, {
       id: "AwsSolutions-L1",
       reason:
-        "nodejs22.x is the runtime the design pins (design.md, Infrastructure) and the code is built and tested " +
+        "nodejs22.x is the runtime the project pins (the function factory, infra/functions.ts) and the code is built and tested " +
         "for; it is a supported Lambda runtime. Moving to a newer one is a deliberate one-line change in the " +
         "function factory, not a side effect of a lint rule.",
     });

@@ -58,7 +58,11 @@ export class OidcAuthStack extends Stack {
       new CfnOutput(this, `${tableConstructId(name)}Name`, { value: this.tables[name].tableName });
     }
 
-    suppressAcknowledgedFindings(this);
+    suppressAcknowledgedFindings({
+      restApi: this.api.restApi,
+      tables: this.tables,
+      functions: [this.authorizer, ...Object.values(this.backends)],
+    });
   }
 }
 

@@ -1,20 +1,8 @@
 // The API's functions and routes, defined once: the CDK stack and the local stack both build from this.
 import { SCRIPTED_BACKENDS, SCRIPTED_ROUTES } from "../scripted/apis";
-import type { TableName } from "../shared/tables";
+import type { FunctionDefinition, HttpMethod } from "./route-types";
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
-
-export type TableAccess = "read" | "readWrite";
-
-export interface FunctionDefinition {
-  /** Construct id in the stack, and the name the local stack logs. */
-  readonly id: string;
-  /** Handler module, relative to the project root; it exports `handler`. */
-  readonly entry: string;
-  readonly description: string;
-  /** Least privilege: the tables the function may touch, and how. */
-  readonly tables: Readonly<Partial<Record<TableName, TableAccess>>>;
-}
+export type { FunctionDefinition, HttpMethod, TableAccess } from "./route-types";
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -41,7 +29,6 @@ export const BACKENDS = {
   },
   // One per scripted REST API module (functions/scripted/apis.ts).
   ...SCRIPTED_BACKENDS,
-  // Placeholder, superseded by GET /api/x_oidc/auth/me; kept while the local stack's quickstart uses it.
 } as const satisfies Record<string, FunctionDefinition>;
 
 export type BackendName = keyof typeof BACKENDS;

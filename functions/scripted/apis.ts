@@ -1,5 +1,5 @@
 // Every scripted API with its Lambda and the tables it may touch; routes.ts mounts each one from here.
-import type { FunctionDefinition, HttpMethod } from "../http/routes";
+import type { FunctionDefinition, HttpMethod } from "../http/route-types";
 import { mountRoutes } from "./framework";
 import { authApi } from "./x_oidc_auth/api";
 import { incidentOpsApi } from "./x_oidc_incident_ops/api";

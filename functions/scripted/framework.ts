@@ -7,7 +7,8 @@ import { ok, type Headers } from "../http/response";
 import { callerOf, type Caller } from "../http/caller";
 import type { AppLogger } from "../shared/logger";
 import { jsonBody } from "../http/request-body";
-import type { HttpMethod } from "../http/routes";
+import type { HttpMethod } from "../http/route-types";
+import { routeMatcher, type RouteMatcher } from "../http/route-match";
 
 // What an API's handlers throw to answer with an error; anything else is a 500.
 export { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from "../http/api-errors";
@@ -116,30 +117,15 @@ export function mountRoutes(api: Mountable): { method: HttpMethod; path: string 
 
 const splitPath = (path: string): string[] => path.split("/").filter((segment) => segment !== "");
 
-/** The resource a method and relative path select, with its path parameters. */
+/** The resource a method and relative path select, with its path parameters (decoded by API Gateway already). */
 function match<Services>(
-  api: ScriptedApi<Services>,
+  resources: RouteMatcher<Resource<Services>>,
   method: string,
   path: string,
 ): { resource: Resource<Services>; pathParams: Record<string, string> } {
-  const segments = splitPath(path);
-  let pathMatched = false;
-  for (const resource of api.resources) {
-    const template = splitPath(resource.path);
-    if (template.length !== segments.length) continue;
-    const pathParams: Record<string, string> = {};
-    const fits = template.every((part, index) => {
-      const name = PARAM_SEGMENT.exec(part)?.[1];
-      const actual = segments[index] ?? "";
-      if (name === undefined) return part === actual;
-      pathParams[name] = actual;
-      return true;
-    });
-    if (!fits) continue;
-    pathMatched = true;
-    if (resource.method === method) return { resource, pathParams };
-  }
-  if (pathMatched) throw new MethodNotAllowedError("Method not Supported", `${method} is not supported on this resource`);
+  const matched = resources.match(method, path);
+  if (matched.route) return { resource: matched.route, pathParams: matched.params };
+  if (matched.pathMatched) throw new MethodNotAllowedError("Method not Supported", `${method} is not supported on this resource`);
   // ServiceNow's answer for a path no resource serves.
   throw new BadRequestError("Requested URI does not represent any resource");
 }
@@ -159,6 +145,7 @@ export function serveApi<Services>(
   services: Services,
   logger: AppLogger,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const resources = routeMatcher(api.resources, { decode: false });
   return async (event) => {
     let response: APIGatewayProxyResult;
     let resourcePath: string | undefined;
@@ -166,7 +153,7 @@ export function serveApi<Services>(
       const user = callerOf(event);
       const path = `/${event.pathParameters?.[PROXY_PARAMETER] ?? ""}`;
       const method = event.httpMethod.toUpperCase() as HttpMethod;
-      const { resource, pathParams } = match(api, method, path);
+      const { resource, pathParams } = match(resources, method, path);
       resourcePath = resource.path;
       const roles = resource.roles ?? [];
       if (roles.length > 0 && !isAdmin(user.roles) && !roles.some((role) => user.roles.includes(role))) {

@@ -11,6 +11,7 @@ import type {
 } from "aws-lambda";
 import { errorEnvelope, GATEWAY_RESPONSES, type GatewayResponseDefinition } from "../../functions/http/gateway-responses";
 import type { AppLogger } from "../../functions/shared/logger";
+import { routeMatcher } from "../../functions/http/route-match";
 import type { BackendName, RouteDefinition } from "../../functions/http/routes";
 import { evaluatePolicy } from "./policy";
 
@@ -29,34 +30,10 @@ export interface GatewayOptions {
   readonly maxBodyBytes?: number;
 }
 
-interface CompiledRoute {
-  readonly route: RouteDefinition;
-  readonly pattern: RegExp;
-  readonly parameterNames: readonly string[];
-}
-
-/** `/api/now/table/{table}` and greedy `/api/x/{path+}` as API Gateway matches them. */
-export function compileRoute(route: RouteDefinition): CompiledRoute {
-  const parameterNames: string[] = [];
-  const source = route.path
-    .split("/")
-    .map((segment) => {
-      const parameter = /^\{([A-Za-z0-9_]+)(\+?)\}$/.exec(segment);
-      if (!parameter) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-      parameterNames.push(parameter[1] as string);
-      return parameter[2] ? "(.+)" : "([^/]+)";
-    })
-    .join("/");
-  return { route, pattern: new RegExp(`^${source}/?$`), parameterNames };
-}
-
-/** Literal paths win over parameterized ones, as in API Gateway. */
-const specificity = (route: RouteDefinition): number => route.path.split("/").filter((s) => !s.startsWith("{")).length;
-
 export function createGateway(options: GatewayOptions): RequestListener {
   const stage = options.stage ?? "local";
   const apiId = "localapi";
-  const compiled = [...options.routes].sort((a, b) => specificity(b) - specificity(a)).map(compileRoute);
+  const routes = routeMatcher(options.routes);
   const cache = new Map<string, { result: APIGatewayAuthorizerResult; expiresAtMs: number }>();
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
 
@@ -81,8 +58,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
     const url = new URL(request.url ?? "/", "http://localhost");
     const method = (request.method ?? "GET").toUpperCase();
     const path = url.pathname;
-    const matched = compiled.find((candidate) => candidate.route.method === method && candidate.pattern.test(path));
-    if (!matched) {
+    const matched = routes.match(method, path);
+    if (!matched.route) {
       // API Gateway answers an unknown resource or method with 403 "Missing Authentication Token".
       return send(response, jsonError(403, "Missing Authentication Token"));
     }
@@ -105,11 +82,7 @@ export function createGateway(options: GatewayOptions): RequestListener {
     }
     if (evaluatePolicy(policy.policyDocument, methodArn) === "deny") return send(response, GATEWAY_RESPONSES.ACCESS_DENIED);
 
-    const match = matched.pattern.exec(path) as RegExpExecArray;
-    const pathParameters = Object.fromEntries(
-      matched.parameterNames.map((name, i) => [name, decodeURIComponent(match[i + 1] as string)]),
-    );
-    const event = proxyEvent({ request, url, method, body, stage, apiId, route: matched.route, pathParameters, policy });
+    const event = proxyEvent({ request, url, method, body, stage, apiId, route: matched.route, pathParameters: matched.params, policy });
     const result = await options.backends[matched.route.backend](event);
     const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);

@@ -2,6 +2,7 @@
 // gateway) route them, with the authorizer's context as it passes it on.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { newSysId } from "../helpers/authorizer-fixture";
+import { routeMatcher } from "../../functions/http/route-match";
 import { ROUTES, type BackendName, type HttpMethod, type RouteDefinition } from "../../functions/http/routes";
 
 export interface TestCaller {
@@ -34,30 +35,13 @@ export const caller = (user_name: string, roles: readonly string[], sys_id = new
   provider: "okta",
 });
 
+const routes = routeMatcher(ROUTES);
+
 /** The route API Gateway would pick: literal segments win over parameters, as it does. */
 export function route(method: string, path: string): { route: RouteDefinition; pathParameters: Record<string, string> } {
-  const specificity = (r: RouteDefinition): number => r.path.split("/").filter((s) => !s.startsWith("{")).length;
-  for (const candidate of [...ROUTES].sort((a, b) => specificity(b) - specificity(a))) {
-    if (candidate.method !== method) continue;
-    const names: string[] = [];
-    const source = candidate.path
-      .split("/")
-      .map((segment) => {
-        const parameter = /^\{([A-Za-z0-9_]+)(\+?)\}$/.exec(segment);
-        if (!parameter) return segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-        names.push(parameter[1] ?? "");
-        return parameter[2] ? "(.+)" : "([^/]+)";
-      })
-      .join("/");
-    const match = new RegExp(`^${source}/?$`).exec(path);
-    if (match) {
-      return {
-        route: candidate,
-        pathParameters: Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(match[i + 1] ?? "")])),
-      };
-    }
-  }
-  throw new Error(`no route for ${method} ${path}`);
+  const matched = routes.match(method, path);
+  if (!matched.route) throw new Error(`no route for ${method} ${path}`);
+  return { route: matched.route, pathParameters: matched.params };
 }
 
 export function apiEvent(input: EventInput): { event: APIGatewayProxyEvent; backend: BackendName } {

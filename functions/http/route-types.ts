@@ -1,0 +1,17 @@
+// The shapes of the API's functions and routes, apart from the manifest (routes.ts) that lists them, so
+// the scripted APIs can declare theirs without importing the manifest that imports them.
+import type { TableName } from "../shared/tables";
+
+export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+
+export type TableAccess = "read" | "readWrite";
+
+export interface FunctionDefinition {
+  /** Construct id in the stack, and the name the local stack logs. */
+  readonly id: string;
+  /** Handler module, relative to the project root; it exports `handler`. */
+  readonly entry: string;
+  readonly description: string;
+  /** Least privilege: the tables the function may touch, and how. */
+  readonly tables: Readonly<Partial<Record<TableName, TableAccess>>>;
+}
