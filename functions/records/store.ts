@@ -6,8 +6,10 @@ import { isConditionalCheckFailed } from "../shared/dynamo";
 import { batchGetAll, queryPages } from "../shared/dynamo-paging";
 import { DomainError, StoreError } from "../shared/errors";
 import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "../shared/system-fields";
-import type { FieldValues } from "../table-api/query-match";
 import { newSysId, SYS_ID_PATTERN } from "../shared/sys-id";
+
+/** A record as the APIs present it: every value a string. */
+export type FieldValues = Readonly<Record<string, string>>;
 
 export class RecordNotFoundError extends DomainError<"record_not_found"> {
   readonly code = "record_not_found" as const;

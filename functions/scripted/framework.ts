@@ -2,7 +2,9 @@
 // them behind the authorizer with ServiceNow's {"result": ...} and error envelope.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { isAdmin } from "../config/acl";
-import { BadRequestError, errorResponse, ForbiddenError, MethodNotAllowedError } from "../http/api-errors";
+import { BadRequestError, ForbiddenError, MethodNotAllowedError } from "../http/api-errors";
+import { serveRequest } from "../http/serve";
+import { systemClock, type Clock } from "../shared/clock";
 import { ok, type Headers } from "../http/response";
 import { callerOf, type Caller } from "../http/caller";
 import type { AppLogger } from "../shared/logger";
@@ -144,17 +146,19 @@ export function serveApi<Services>(
   api: ScriptedApi<Services>,
   services: Services,
   logger: AppLogger,
+  clock: Clock = systemClock,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const resources = routeMatcher(api.resources, { decode: false });
-  return async (event) => {
-    let response: APIGatewayProxyResult;
-    let resourcePath: string | undefined;
-    try {
+  const apiName = `${api.namespace}/${api.id}`;
+  return (event) =>
+    serveRequest(event, { message: "scripted api request", logger, clock }, async (line) => {
+      line["api"] = apiName;
+      line["resource"] = undefined;
       const user = callerOf(event);
       const path = `/${event.pathParameters?.[PROXY_PARAMETER] ?? ""}`;
       const method = event.httpMethod.toUpperCase() as HttpMethod;
       const { resource, pathParams } = match(resources, method, path);
-      resourcePath = resource.path;
+      line["resource"] = resource.path;
       const roles = resource.roles ?? [];
       if (roles.length > 0 && !isAdmin(user.roles) && !roles.some((role) => user.roles.includes(role))) {
         throw new ForbiddenError("User Not Authorized", `Requires one of the roles: ${roles.join(", ")}`);
@@ -173,17 +177,6 @@ export function serveApi<Services>(
         user,
       };
       const result: unknown = await resource.handle(request, services);
-      response = result instanceof Reply ? ok(result.body ?? null, result.status, result.headers) : ok(result ?? null);
-    } catch (thrown) {
-      response = errorResponse(thrown, logger);
-    }
-    logger.info("scripted api request", {
-      api: `${api.namespace}/${api.id}`,
-      method: event.httpMethod,
-      resource: resourcePath,
-      status: response.statusCode,
-      userSysId: event.requestContext?.authorizer?.["sys_id"],
+      return result instanceof Reply ? ok(result.body ?? null, result.status, result.headers) : ok(result ?? null);
     });
-    return response;
-  };
 }

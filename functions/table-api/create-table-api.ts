@@ -1,7 +1,8 @@
 // Wires the Table API from its parts; the Lambda handler, the local stack and the tests share it.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { BadRequestError, errorResponse } from "../http/api-errors";
+import { BadRequestError } from "../http/api-errors";
+import { serveRequest } from "../http/serve";
 import { callerOf } from "../http/caller";
 import { systemClock, type Clock } from "../shared/clock";
 import type { AclOperation } from "../config/schema";
@@ -46,28 +47,19 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
   });
   const sourceFor = (table: string): TableSource => (table === SYS_USER ? users : recordsTable(records, table));
 
-  return async (event) => {
-    const startedMs = clock.nowMs();
+  return (event) => {
     let operation: AclOperation = "read";
-    let response: APIGatewayProxyResult;
-    try {
-      const request = parseRequest(event);
-      operation = request.operation;
-      await access.check(request.table, request.caller, operation);
-      response = await perform(sourceFor(request.table), request);
-    } catch (thrown) {
-      response = errorResponse(toApiError(thrown, operation), logger);
-    }
-    // One line per request; never the body or the query's values, which may hold personal data.
-    logger.info("table api request", {
-      method: event.httpMethod,
-      resource: event.resource,
-      table: event.pathParameters?.["table"],
-      status: response.statusCode,
-      userSysId: event.requestContext?.authorizer?.["sys_id"],
-      durationMs: clock.nowMs() - startedMs,
-    });
-    return response;
+    return serveRequest(
+      event,
+      { message: "table api request", logger, clock, translate: (thrown) => toApiError(thrown, operation) },
+      async (line) => {
+        line["table"] = event.pathParameters?.["table"];
+        const request = parseRequest(event);
+        operation = request.operation;
+        await access.check(request.table, request.caller, operation);
+        return perform(sourceFor(request.table), request);
+      },
+    );
   };
 }
 

@@ -1,9 +1,7 @@
 // Evaluates parsed encoded queries against records whose values are strings, as ServiceNow's database
 // would: text comparisons ignore case (its default collation), an absent field is the empty value.
+import type { FieldValues } from "../records/store";
 import type { Condition, EncodedQuery, OrderBy } from "./encoded-query";
-
-/** A record as the Table API presents it: every value a string. */
-export type FieldValues = Readonly<Record<string, string>>;
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 

@@ -1,7 +1,7 @@
 // A request body's fields as the Table API stores them: valid column names, every value a string.
 import { BadRequestError, UNREADABLE_REQUEST } from "../http/api-errors";
 import { FIELD_NAME } from "./encoded-query";
-import type { FieldValues } from "./query-match";
+import type { FieldValues } from "../records/store";
 import { TABLE_ATTRIBUTE } from "../records/store";
 
 /**

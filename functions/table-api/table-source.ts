@@ -3,7 +3,7 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Caller } from "../http/caller";
 import { batchGetAll, queryPages } from "../shared/dynamo-paging";
-import type { FieldValues } from "./query-match";
+import type { FieldValues } from "../records/store";
 import type { RecordsStore } from "../records/store";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
 import { USER_LISTING_INDEX } from "../shared/tables";

@@ -1,7 +1,7 @@
 // sys_user as the Table API and scripted services show it and take it: ServiceNow's string values on the
 // wire, the users table's typed values (booleans, a role list) in storage.
 import { BadRequestError, UNREADABLE_REQUEST } from "../http/api-errors";
-import type { FieldValues } from "../table-api/query-match";
+import type { FieldValues } from "../records/store";
 import { USER_IDENTITY_INDEX, USER_LISTING_INDEX } from "../shared/tables";
 import { BINDING_FIELDS } from "./directory";
 import type { UserRecord } from "./store";

@@ -4,16 +4,12 @@ import { z } from "zod";
 import type { Clock } from "../../shared/clock";
 import { describeIssues } from "../../config/schema";
 import { glideDateTime } from "../../shared/glide-time";
-import type { FieldValues } from "../../table-api/query-match";
-import {
-  RecordConflictError,
-  RecordNotFoundError,
-  RecordTooLargeError,
-  type RecordsStore,
-} from "../../records/store";
+import type { FieldValues } from "../../records/store";
+import type { RecordsStore } from "../../records/store";
 import { SYS_ID_PATTERN } from "../../shared/sys-id";
-import { PayloadTooLargeError, UNREADABLE_REQUEST } from "../../http/api-errors";
-import { BadRequestError, ConflictError, defineApi, NotFoundError } from "../framework";
+import { UNREADABLE_REQUEST } from "../../http/api-errors";
+import { storeErrorToApiError } from "../../http/store-errors";
+import { BadRequestError, defineApi, NotFoundError } from "../framework";
 
 export interface IncidentOpsServices {
   readonly records: Pick<RecordsStore, "get" | "findFirst" | "update">;
@@ -81,16 +77,11 @@ export const incidentOpsApi = defineApi<IncidentOpsServices>({
           const updated = await records.update(INCIDENT, sysId, appendEntries, request.user.user_name);
           return Object.fromEntries(SHOWN.map((field) => [field, updated[field] ?? ""]));
         } catch (error) {
-          if (error instanceof RecordNotFoundError) {
-            throw new NotFoundError("No Record found", "The incident was deleted");
-          }
-          if (error instanceof RecordConflictError) {
-            throw new ConflictError("Operation Failed", "The incident kept changing; try again");
-          }
-          if (error instanceof RecordTooLargeError) {
-            throw new PayloadTooLargeError("Request Entity Too Large", "The incident's journal is full");
-          }
-          throw error;
+          throw storeErrorToApiError(error, {
+            notFound: "The incident was deleted",
+            conflict: "The incident kept changing; try again",
+            tooLarge: "The incident's journal is full",
+          });
         }
       },
     },
