@@ -1,7 +1,7 @@
 // Where the CLI reads and writes: flags > environment > a deployed stack's outputs > the running local stack.
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { isLoopbackHost } from "../functions/authorizer/http";
+import { isLoopbackHost } from "../functions/shared/loopback";
 import { allowLoopbackHttp } from "../functions/shared/env";
 import { TABLES } from "../functions/shared/tables";
 import { readLocalState, type LocalState } from "../infra/local/state";

@@ -4,7 +4,7 @@ import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { GATEWAY_RESPONSES } from "../functions/http/gateway-responses";
+import { ERROR_ENVELOPE_TEMPLATE, GATEWAY_RESPONSES } from "../functions/http/gateway-responses";
 import { ROUTES, type BackendName } from "../functions/http/routes";
 
 export interface ApiProps {
@@ -18,9 +18,6 @@ export interface ApiProps {
 // API Gateway response parameters take literal header values in single quotes.
 const JSON_CONTENT_TYPE = { "Content-Type": "'application/json'" };
 
-/** Same envelope for any other error; `messageString` is already a quoted JSON string. */
-const ERROR_ENVELOPE_TEMPLATE =
-  '{"error":{"message":$context.error.messageString,"detail":""},"status":"failure"}';
 
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;

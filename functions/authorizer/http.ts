@@ -1,6 +1,7 @@
 // Fetches provider documents (discovery, key sets): https only in AWS, bounded in time and size.
 import { safeJsonParse, type Json } from "aws-jwt-verify/safe-json-parse";
 import { DomainError } from "../shared/errors";
+import { isLoopbackHost } from "../shared/loopback";
 
 export class FetchFailedError extends DomainError<"fetch_failed" | "url_refused"> {
   constructor(
@@ -25,9 +26,6 @@ export interface FetchPolicy {
 
 export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowLoopbackHttp: false, timeoutMs: 3000, maxBytes: 512 * 1024 };
 
-const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-export const isLoopbackHost = (hostname: string): boolean => LOOPBACK_HOSTS.test(hostname);
 
 /** Throws unless the URL may be fetched under the policy: https, or http on loopback where allowed. */
 export function assertFetchableUrl(url: string, policy: Pick<FetchPolicy, "allowLoopbackHttp">): URL {

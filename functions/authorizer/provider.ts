@@ -11,7 +11,7 @@ import type { AppLogger } from "../shared/logger";
 import { assertStatedIssuer, boundedText, IssuerMismatchError, parseDiscoveryDocument, type DiscoveredProvider } from "./discovery";
 import type { FetchPolicy, JsonFetcher } from "./http";
 import { parseJwks, selectJwk, SnapshotJwksCache } from "./key-set";
-import { RefreshingValue, type RefreshOptions } from "./refreshing-value";
+import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
 import { DecomposedJwtVerifier } from "./verifier";
 
 export interface ProviderCacheOptions {

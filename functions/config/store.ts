@@ -15,6 +15,7 @@ import {
 } from "./schema";
 import { StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
+import { RefreshingValue } from "../shared/refreshing-value";
 
 export interface ConfigSnapshot {
   /** Valid provider items, active or not. */
@@ -121,34 +122,27 @@ export const DEFAULT_CONFIG_MAX_STALE_MS = 15 * 60_000;
 
 /** The config, re-read every ttlMs; while the table is unreadable, the last good copy serves for maxStaleMs. */
 export class CachedConfig {
-  private snapshot: ConfigSnapshot | undefined;
-  private loadedAtMs = Number.NEGATIVE_INFINITY;
-  private inflight: Promise<ConfigSnapshot> | undefined;
+  private readonly value: RefreshingValue<ConfigSnapshot>;
 
   constructor(
-    private readonly source: ConfigSource,
-    private readonly clock: Clock,
-    private readonly logger: AppLogger,
-    private readonly ttlMs = DEFAULT_CONFIG_TTL_MS,
-    private readonly maxStaleMs = DEFAULT_CONFIG_MAX_STALE_MS,
-  ) {}
-
-  async get(): Promise<ConfigSnapshot> {
-    const ageMs = this.clock.nowMs() - this.loadedAtMs;
-    if (this.snapshot && ageMs < this.ttlMs) return this.snapshot;
-    this.inflight ??= this.source.load().finally(() => {
-      this.inflight = undefined;
+    source: ConfigSource,
+    clock: Clock,
+    logger: AppLogger,
+    ttlMs = DEFAULT_CONFIG_TTL_MS,
+    maxStaleMs = DEFAULT_CONFIG_MAX_STALE_MS,
+  ) {
+    // Every request after the TTL tries again (no back-off): the table is ours, and a read is cheap.
+    this.value = new RefreshingValue(() => source.load(), clock, {
+      maxAgeMs: ttlMs,
+      minIntervalMs: 0,
+      backoffBaseMs: 0,
+      backoffMaxMs: 0,
+      maxStaleMs,
+      onServeStale: (ageMs, error) => logger.warn("config table unreadable, serving the last good config", { ageMs, error }),
     });
-    try {
-      this.snapshot = await this.inflight;
-      this.loadedAtMs = this.clock.nowMs();
-      return this.snapshot;
-    } catch (error) {
-      if (this.snapshot && ageMs < this.maxStaleMs) {
-        this.logger.warn("config table unreadable, serving the last good config", { ageMs, error });
-        return this.snapshot;
-      }
-      throw error;
-    }
+  }
+
+  get(): Promise<ConfigSnapshot> {
+    return this.value.get();
   }
 }

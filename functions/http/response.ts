@@ -1,5 +1,6 @@
 // API Gateway proxy responses in ServiceNow's shapes: {"result": ...} on success, the error envelope otherwise.
 import type { APIGatewayProxyResult } from "aws-lambda";
+import { errorBody } from "../shared/errors";
 
 export type Headers = Readonly<Record<string, string>>;
 
@@ -9,11 +10,6 @@ const JSON_HEADERS: Headers = {
   "Cache-Control": "no-store",
 };
 
-/** The ServiceNow error envelope: `detail` is null where ServiceNow sends null (e.g. `Invalid table`). */
-export interface ErrorBody {
-  readonly error: { readonly message: string; readonly detail: string | null };
-  readonly status: "failure";
-}
 
 export function ok(result: unknown, status = 200, headers: Headers = {}): APIGatewayProxyResult {
   return { statusCode: status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify({ result }) };
@@ -25,6 +21,5 @@ export function noContent(): APIGatewayProxyResult {
 }
 
 export function error(status: number, message: string, detail: string | null = null): APIGatewayProxyResult {
-  const body: ErrorBody = { error: { message, detail }, status: "failure" };
-  return { statusCode: status, headers: JSON_HEADERS, body: JSON.stringify(body) };
+  return { statusCode: status, headers: JSON_HEADERS, body: JSON.stringify(errorBody(message, detail)) };
 }

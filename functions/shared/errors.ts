@@ -82,8 +82,17 @@ export class StoreError extends DomainError<"store_unavailable"> {
   readonly code = "store_unavailable" as const;
 }
 
+/** ServiceNow's error envelope; `detail` is null where ServiceNow sends null (e.g. `Invalid table`). */
+export interface ErrorBody<Message extends string = string, Detail extends string | null = string | null> {
+  readonly error: { readonly message: Message; readonly detail: Detail };
+  readonly status: "failure";
+}
+
+/** The one shape of every error any part of the system answers with: backends, gateway responses, the local gateway. */
+export const errorBody = <Message extends string, Detail extends string | null>(
+  message: Message,
+  detail: Detail,
+): ErrorBody<Message, Detail> => ({ error: { message, detail }, status: "failure" });
+
 /** The one body every unauthenticated request gets, exactly as ServiceNow sends it. */
-export const UNAUTHENTICATED_BODY = {
-  error: { message: "User Not Authenticated", detail: "Required to provide Auth information" },
-  status: "failure",
-} as const;
+export const UNAUTHENTICATED_BODY = errorBody("User Not Authenticated", "Required to provide Auth information");

@@ -1,4 +1,5 @@
 // The URL the caller used, rebuilt from the API Gateway event: for the Link header and POST's Location.
+import { isLoopbackHostHeader } from "../shared/loopback";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 
 export interface RequestUrl {
@@ -16,8 +17,6 @@ const header = (event: Pick<APIGatewayProxyEvent, "headers">, name: string): str
   return undefined;
 };
 
-const LOOPBACK_HOST = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?$/;
-
 type UrlParts = "headers" | "path" | "requestContext" | "queryStringParameters" | "multiValueQueryStringParameters";
 
 export function requestUrl(event: Pick<APIGatewayProxyEvent, UrlParts>): RequestUrl {
@@ -25,7 +24,7 @@ export function requestUrl(event: Pick<APIGatewayProxyEvent, UrlParts>): Request
   const path = event.requestContext?.path || event.path;
   const host = header(event, "host");
   // API Gateway sets X-Forwarded-Proto; the local stack serves plain http on loopback.
-  const proto = header(event, "x-forwarded-proto") ?? (host !== undefined && LOOPBACK_HOST.test(host) ? "http" : "https");
+  const proto = header(event, "x-forwarded-proto") ?? (host !== undefined && isLoopbackHostHeader(host) ? "http" : "https");
   const base = host === undefined ? path : `${proto}://${host}${path}`;
   const multi = event.multiValueQueryStringParameters;
   const params: [string, string][] = multi

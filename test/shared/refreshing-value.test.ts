@@ -1,6 +1,6 @@
 // The refresh, rate-limit and back-off rules of cached provider documents (unit, with a manual clock).
 import { describe, expect, it } from "vitest";
-import { RefreshingValue } from "../../functions/authorizer/refreshing-value";
+import { RefreshingValue } from "../../functions/shared/refreshing-value";
 
 const options = { maxAgeMs: 1_000, minIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 400 };
 
@@ -65,5 +65,34 @@ describe("RefreshingValue", () => {
     const { source, value } = setup();
     source.fail = true;
     await expect(value.get()).rejects.toThrow("down");
+  });
+});
+
+describe("RefreshingValue with maxStaleMs", () => {
+  it("serves the last good value while reloads fail, says so each time, and stops at maxStaleMs", async () => {
+    const clock = { t: 0, nowMs() { return this.t; } };
+    const stale: number[] = [];
+    let fail = false;
+    const value = new RefreshingValue(
+      async () => {
+        if (fail) throw new Error("table unreadable");
+        return "good";
+      },
+      clock,
+      { maxAgeMs: 100, minIntervalMs: 0, backoffBaseMs: 0, backoffMaxMs: 0, maxStaleMs: 1_000, onServeStale: (ageMs) => stale.push(ageMs) },
+    );
+    await value.get();
+    fail = true;
+
+    clock.t = 500;
+    await expect(value.get()).resolves.toBe("good");
+    clock.t = 999;
+    await expect(value.get()).resolves.toBe("good");
+    expect(stale).toEqual([500, 999]);
+
+    clock.t = 1_000;
+    await expect(value.get()).rejects.toThrow("table unreadable");
+    fail = false;
+    await expect(value.get()).resolves.toBe("good");
   });
 });

@@ -1,6 +1,6 @@
 // A value loaded from the network and kept across invocations: refreshed when stale, rate-limited,
 // backed off exponentially while the source fails, and served from the last good copy meanwhile.
-import type { Clock } from "../shared/clock";
+import type { Clock } from "./clock";
 
 export interface RefreshOptions {
   /** Older than this, the value is reloaded before use (falling back to it if the reload fails). */
@@ -10,6 +10,10 @@ export interface RefreshOptions {
   /** First wait after a failure; doubles per consecutive failure up to backoffMaxMs. */
   readonly backoffBaseMs: number;
   readonly backoffMaxMs: number;
+  /** While reloads fail, the last good value serves until it is this old (unset: for as long as it takes). */
+  readonly maxStaleMs?: number;
+  /** Told each time a stale value is served because a reload failed. */
+  readonly onServeStale?: (ageMs: number, error: unknown) => void;
 }
 
 export class RefreshingValue<T> {
@@ -31,12 +35,19 @@ export class RefreshingValue<T> {
     return this.value;
   }
 
-  /** The value, reloaded first when missing or stale. Throws only when there has never been a good value. */
+  /**
+   * The value, reloaded first when missing or stale. Throws when there has never been a good value, or
+   * when the last good one is older than maxStaleMs and cannot be reloaded.
+   */
   async get(): Promise<T> {
-    if (this.value === undefined || this.clock.nowMs() - this.loadedAtMs >= this.options.maxAgeMs) {
-      await this.reload();
-    }
+    if (this.value !== undefined && this.clock.nowMs() - this.loadedAtMs < this.options.maxAgeMs) return this.value;
+    await this.reload();
     if (this.value === undefined) throw this.lastError ?? new Error("value not loaded");
+    const ageMs = this.clock.nowMs() - this.loadedAtMs;
+    if (ageMs >= this.options.maxAgeMs && this.lastError !== undefined) {
+      if (this.options.maxStaleMs !== undefined && ageMs >= this.options.maxStaleMs) throw this.lastError;
+      this.options.onServeStale?.(ageMs, this.lastError);
+    }
     return this.value;
   }
 
