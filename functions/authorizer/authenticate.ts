@@ -109,6 +109,7 @@ export async function authenticate(
       ...facts,
       durationMs: performance.now() - startedMs,
       detail: denial.message,
+      ...(denial.claim !== undefined && { claim: denial.claim }),
     });
     if (denial.code === "internal_error") deps.logger.error("authorizer fault", { error: denial.cause ?? denial });
     throw denial;

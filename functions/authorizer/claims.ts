@@ -17,14 +17,16 @@ export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig
   const { sub, aud, exp, iat, nbf, azp, jti } = payload;
   const skew = provider.clockSkewSeconds;
   if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
-    throw new AuthError(sub === undefined ? "claim_missing" : "claim_invalid", "sub must be a string of 1-255 characters");
+    throw new AuthError(sub === undefined ? "claim_missing" : "claim_invalid", "sub must be a string of 1-255 characters", {
+      claim: "sub",
+    });
   }
   if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
-    throw new AuthError("claim_missing", "aud is required");
+    throw new AuthError("claim_missing", "aud is required", { claim: "aud" });
   }
   for (const [name, value] of [["exp", exp], ["iat", iat]] as const) {
-    if (value === undefined) throw new AuthError("claim_missing", `${name} is required`);
-    if (!Number.isFinite(value)) throw new AuthError("claim_invalid", `${name} must be a number`);
+    if (value === undefined) throw new AuthError("claim_missing", `${name} is required`, { claim: name });
+    if (!Number.isFinite(value)) throw new AuthError("claim_invalid", `${name} must be a number`, { claim: name });
   }
   // exp and nbf are also checked by aws-jwt-verify, against the system clock; ours is the one passed in.
   if ((exp as number) + skew < nowSec) throw new AuthError("token_expired", `expired at ${exp}`);
@@ -32,13 +34,15 @@ export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig
   if ((iat as number) - skew > nowSec) throw new AuthError("token_issued_in_future", `issued at ${iat}`);
   // OIDC Core 3.1.3.7 steps 4-5: with several audiences azp must be present; if present, it is our client id.
   if (Array.isArray(aud) && aud.length > 1 && azp === undefined) {
-    throw new AuthError("azp_mismatch", "several audiences and no azp");
+    throw new AuthError("azp_mismatch", "several audiences and no azp", { claim: "azp" });
   }
-  if (azp !== undefined && azp !== provider.clientId) throw new AuthError("azp_mismatch", "azp is another client");
+  if (azp !== undefined && azp !== provider.clientId) throw new AuthError("azp_mismatch", "azp is another client", { claim: "azp" });
   // A logout token (OIDC Back-Channel Logout 2.4) is signed by the same keys; it is never an ID token.
-  if (payload["events"] !== undefined) throw new AuthError("token_type_invalid", "token carries events (logout token)");
+  if (payload["events"] !== undefined) {
+    throw new AuthError("token_type_invalid", "token carries events (logout token)", { claim: "events" });
+  }
   if (jti !== undefined && (jti.length === 0 || jti.length > MAX_JTI_LENGTH)) {
-    throw new AuthError("claim_invalid", `jti must be 1-${MAX_JTI_LENGTH} characters`);
+    throw new AuthError("claim_invalid", `jti must be 1-${MAX_JTI_LENGTH} characters`, { claim: "jti" });
   }
 }
 
@@ -72,7 +76,7 @@ function rulePasses(rule: ClaimValidation, value: unknown): boolean {
 export function checkClaimRules(payload: Readonly<Record<string, unknown>>, rules: readonly ClaimValidation[]): void {
   for (const rule of rules) {
     if (!rulePasses(rule, claimAt(payload, rule.claim))) {
-      throw new AuthError("claim_mismatch", `claim rule failed: ${rule.claim} ${rule.operator}`);
+      throw new AuthError("claim_mismatch", `claim rule failed: ${rule.claim} ${rule.operator}`, { claim: rule.claim });
     }
   }
 }
@@ -95,15 +99,23 @@ export const identifiesByEmail = (provider: Pick<ProviderConfig, "userClaim" | "
 export function userClaimValue(payload: JwtPayload, provider: ProviderConfig): string {
   const value = claimAt(payload, provider.userClaim);
   if (typeof value !== "string" || value.length === 0) {
-    throw new AuthError("user_claim_missing", `user claim ${provider.userClaim} is not a usable string`);
+    throw new AuthError("user_claim_missing", `user claim ${provider.userClaim} is not a usable string`, {
+      claim: provider.userClaim,
+    });
   }
   if (value.length > MAX_USER_CLAIM_LENGTH) {
-    throw new AuthError("user_claim_invalid", `user claim ${provider.userClaim} is over ${MAX_USER_CLAIM_LENGTH} characters`);
+    throw new AuthError("user_claim_invalid", `user claim ${provider.userClaim} is over ${MAX_USER_CLAIM_LENGTH} characters`, {
+      claim: provider.userClaim,
+    });
   }
   if (identifiesByEmail(provider)) {
-    if (!emailVerified(provider, payload)) throw new AuthError("email_unverified", "email_verified is not true");
+    if (!emailVerified(provider, payload)) {
+      throw new AuthError("email_unverified", "email_verified is not true", { claim: "email_verified" });
+    }
     if (provider.userField === "email" && !isEmailAddress(value)) {
-      throw new AuthError("user_claim_invalid", `user claim ${provider.userClaim} is not a valid email address`);
+      throw new AuthError("user_claim_invalid", `user claim ${provider.userClaim} is not a valid email address`, {
+        claim: provider.userClaim,
+      });
     }
   }
   return value;

@@ -18,6 +18,8 @@ export interface Decision {
   readonly storesMs?: number;
   /** Log-only detail of a deny. May name claims or issuers; never token bytes. */
   readonly detail?: string;
+  /** For a deny about one claim: its name or path (never its value). */
+  readonly claim?: string;
 }
 
 export interface DecisionSink {

@@ -1,5 +1,6 @@
-// Selects the verification key for a token from a provider's key set (RFC 7517), and adapts a key-set
-// snapshot to aws-jwt-verify's JwksCache so its verifier never fetches anything by itself.
+// A provider's key set (RFC 7517) across invocations: fetched, refreshed, re-read for an unknown kid, kept
+// while the provider is down; the key for a token chosen from it; and each snapshot adapted to
+// aws-jwt-verify's JwksCache, so its verifier never fetches anything by itself.
 import type { DecomposedJwt } from "aws-jwt-verify/jwt";
 import {
   assertIsJwks,
@@ -11,7 +12,11 @@ import {
 import { JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
 import type { Json } from "aws-jwt-verify/safe-json-parse";
 import type { JwtHeader } from "aws-jwt-verify/jwt-model";
-import { FetchFailedError } from "./http";
+import type { Clock } from "../shared/clock";
+import { AuthError } from "../shared/errors";
+import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
+import { FetchFailedError, type JsonFetcher } from "./http";
+import { DecomposedJwtVerifier, type IssuerConfig } from "./verifier";
 
 const KTY_BY_ALG_PREFIX: Readonly<Record<string, string>> = { RS: "RSA", PS: "RSA", ES: "EC", Ed: "OKP" };
 
@@ -70,5 +75,59 @@ export class SnapshotJwksCache implements JwksCache {
 
   async getJwks(): Promise<Jwks> {
     return this.jwks;
+  }
+}
+
+/** One fetched key set and the verifier bound to it. */
+export interface KeySnapshot {
+  readonly cache: SnapshotJwksCache;
+  readonly verifier: DecomposedJwtVerifier;
+}
+
+/**
+ * A provider's key set: re-read every `maxAgeMs` (so a key the provider removed stops being trusted),
+ * re-read on an unknown kid at most every `minIntervalMs` (key rotation needs no redeploy), backed off
+ * while the provider fails, the last good set verifying meanwhile.
+ */
+export class ProviderKeySet {
+  private readonly value: RefreshingValue<KeySnapshot>;
+
+  constructor(
+    readonly config: IssuerConfig,
+    fetcher: JsonFetcher,
+    clock: Clock,
+    options: RefreshOptions,
+  ) {
+    this.value = new RefreshingValue<KeySnapshot>(
+      async () => {
+        const cache = new SnapshotJwksCache(parseJwks(await fetcher.fetchJson(config.jwksUri)));
+        return { cache, verifier: new DecomposedJwtVerifier(config, cache) };
+      },
+      clock,
+      options,
+    );
+  }
+
+  /** The current snapshot; jwks_unavailable when the key set has never been read. */
+  async snapshot(provider: string): Promise<KeySnapshot> {
+    try {
+      return await this.value.get();
+    } catch (error) {
+      throw new AuthError("jwks_unavailable", `provider ${provider}: key set unavailable`, { cause: error });
+    }
+  }
+
+  /** The key for `header` in `snapshot`, or in a re-read set for an unknown kid (rate-limited); else kid_missing / kid_unknown. */
+  async keyFor(snapshot: KeySnapshot, header: JwtHeader): Promise<{ snapshot: KeySnapshot; jwk: JwkWithKid }> {
+    let current = snapshot;
+    let jwk = selectJwk(current.cache.jwks, header);
+    if (!jwk && header.kid !== undefined && (await this.value.reload())) {
+      current = this.value.current() ?? current;
+      jwk = selectJwk(current.cache.jwks, header);
+    }
+    if (jwk) return { snapshot: current, jwk };
+    throw header.kid === undefined
+      ? new AuthError("kid_missing", "no kid, and the key set has no single usable key")
+      : new AuthError("kid_unknown", `kid ${header.kid} is not in the key set`);
   }
 }

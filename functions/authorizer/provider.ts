@@ -10,9 +10,8 @@ import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { assertStatedIssuer, boundedText, IssuerMismatchError, parseDiscoveryDocument, type DiscoveredProvider } from "./discovery";
 import type { FetchPolicy, JsonFetcher } from "./http";
-import { parseJwks, selectJwk, SnapshotJwksCache } from "./key-set";
+import { ProviderKeySet, type KeySnapshot } from "./key-set";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
-import { DecomposedJwtVerifier } from "./verifier";
 
 export interface ProviderCacheOptions {
   readonly discovery: RefreshOptions;
@@ -29,11 +28,6 @@ export const DEFAULT_PROVIDER_CACHE_OPTIONS: ProviderCacheOptions = {
   verifiedTokens: 1_000,
 };
 
-interface KeySnapshot {
-  readonly cache: SnapshotJwksCache;
-  readonly verifier: DecomposedJwtVerifier;
-}
-
 export interface VerifiedToken {
   readonly payload: JwtPayload;
   readonly jwk: Jwk;
@@ -41,7 +35,7 @@ export interface VerifiedToken {
 
 export class ProviderRuntime {
   private readonly discovery: RefreshingValue<DiscoveredProvider>;
-  private keys: { issuer: string; jwksUri: string; value: RefreshingValue<KeySnapshot> } | undefined;
+  private keys: ProviderKeySet | undefined;
   /**
    * Tokens whose signature this provider verified, by the SHA-256 of the whole token, with the key-set
    * snapshot that verified them. A client that reuses its ID token for many calls costs one signature
@@ -108,28 +102,13 @@ export class ProviderRuntime {
    * needs no redeploy) and verifies signature, exp, nbf, iss and aud with aws-jwt-verify.
    */
   async verify(jwt: DecomposedJwt, tokenDigest: string): Promise<VerifiedToken> {
-    const discovered = await this.discover();
-    const keys = this.keySetFor(discovered);
-    let snapshot: KeySnapshot;
-    try {
-      snapshot = await keys.get();
-    } catch (error) {
-      throw new AuthError("jwks_unavailable", `provider ${this.name}: key set unavailable`, { cause: error });
-    }
+    const keys = this.keySetFor(await this.discover());
+    const snapshot = await keys.snapshot(this.name);
     const remembered = this.verified.get(tokenDigest);
     if (remembered?.snapshot === snapshot) return remembered.result;
-    let jwk = selectJwk(snapshot.cache.jwks, jwt.header);
-    if (!jwk && jwt.header.kid !== undefined && (await keys.reload())) {
-      snapshot = keys.current() ?? snapshot;
-      jwk = selectJwk(snapshot.cache.jwks, jwt.header);
-    }
-    if (!jwk) {
-      throw jwt.header.kid === undefined
-        ? new AuthError("kid_missing", "no kid, and the key set has no single usable key")
-        : new AuthError("kid_unknown", `kid ${jwt.header.kid} is not in the key set`);
-    }
-    const result = { payload: snapshot.verifier.verifyDecomposed(jwt), jwk };
-    this.remember(tokenDigest, snapshot, result);
+    const { snapshot: current, jwk } = await keys.keyFor(snapshot, jwt.header);
+    const result = { payload: current.verifier.verifyDecomposed(jwt), jwk };
+    this.remember(tokenDigest, current, result);
     return result;
   }
 
@@ -143,25 +122,11 @@ export class ProviderRuntime {
     this.verified.set(tokenDigest, { snapshot, result });
   }
 
-  /** The key set follows the discovery document: a new issuer or jwks_uri gets a fresh cache. */
-  private keySetFor(discovered: DiscoveredProvider): RefreshingValue<KeySnapshot> {
-    const { issuer, jwksUri } = discovered;
-    if (this.keys?.issuer === issuer && this.keys.jwksUri === jwksUri) return this.keys.value;
-    const verifierConfig = {
-      issuer,
-      jwksUri,
-      audience: this.config.clientId,
-      graceSeconds: this.config.clockSkewSeconds,
-    };
-    const value = new RefreshingValue<KeySnapshot>(
-      async () => {
-        const cache = new SnapshotJwksCache(parseJwks(await this.fetcher.fetchJson(jwksUri)));
-        return { cache, verifier: new DecomposedJwtVerifier(verifierConfig, cache) };
-      },
-      this.clock,
-      this.options.keys,
-    );
-    this.keys = { issuer, jwksUri, value };
-    return value;
+  /** The key set follows the discovery document: a new issuer or jwks_uri gets a fresh one. */
+  private keySetFor({ issuer, jwksUri }: DiscoveredProvider): ProviderKeySet {
+    if (this.keys?.config.issuer === issuer && this.keys.config.jwksUri === jwksUri) return this.keys;
+    const config = { issuer, jwksUri, audience: this.config.clientId, graceSeconds: this.config.clockSkewSeconds };
+    this.keys = new ProviderKeySet(config, this.fetcher, this.clock, this.options.keys);
+    return this.keys;
   }
 }

@@ -19,16 +19,17 @@ import {
   KidNotFoundInJwksError,
 } from "aws-jwt-verify/error";
 import { AuthError, type AuthReasonCode } from "../shared/errors";
-import type { SnapshotJwksCache } from "./key-set";
+import type { JwksCache } from "aws-jwt-verify/jwk";
 
 type VerifyProps = { audience: string; graceSeconds: number };
-type IssuerConfig = VerifyProps & { issuer: string; jwksUri: string };
+/** What a token of one provider is verified against: its issuer, its key set's URL, the client id and the clock skew. */
+export type IssuerConfig = VerifyProps & { issuer: string; jwksUri: string };
 
 /** Exposes the verifier's decomposed-token entry point, so a token is parsed once per request. */
 export class DecomposedJwtVerifier extends JwtVerifierBase<VerifyProps, IssuerConfig, false> {
   constructor(
     private readonly config: IssuerConfig,
-    jwksCache: SnapshotJwksCache,
+    jwksCache: JwksCache,
   ) {
     super(config, jwksCache);
   }

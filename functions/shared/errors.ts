@@ -1,46 +1,48 @@
 // Every error of the domain: a stable `code` (the log's reason code), a message for logs only, and `cause`.
 
-/** Why a request was denied. Logged on the decision line; never sent to the caller. */
-export type AuthReasonCode =
+/** Why a request was denied. Logged on the decision line; never sent to the caller. The README's table lists exactly these. */
+export const AUTH_REASON_CODES = [
   // the Authorization header and the token's shape
-  | "token_missing"
-  | "token_malformed"
-  | "token_too_large"
-  | "token_type_invalid"
-  | "alg_not_allowed"
+  "token_missing",
+  "token_malformed",
+  "token_too_large",
+  "token_type_invalid",
+  "alg_not_allowed",
   // the provider and its keys
-  | "unknown_issuer"
-  | "provider_unavailable"
-  | "kid_missing"
-  | "kid_unknown"
-  | "jwks_unavailable"
+  "unknown_issuer",
+  "provider_unavailable",
+  "kid_missing",
+  "kid_unknown",
+  "jwks_unavailable",
   // the token itself
-  | "signature_invalid"
-  | "token_expired"
-  | "token_not_yet_valid"
-  | "token_issued_in_future"
-  | "issuer_mismatch"
-  | "audience_mismatch"
-  | "azp_mismatch"
-  | "claim_missing"
-  | "claim_invalid"
-  | "claim_mismatch"
-  | "jti_replayed"
+  "signature_invalid",
+  "token_expired",
+  "token_not_yet_valid",
+  "token_issued_in_future",
+  "issuer_mismatch",
+  "audience_mismatch",
+  "azp_mismatch",
+  "claim_missing",
+  "claim_invalid",
+  "claim_mismatch",
+  "jti_replayed",
   // the user
-  | "user_claim_missing"
-  | "user_claim_invalid"
-  | "email_unverified"
-  | "identity_conflict"
-  | "user_not_found"
-  | "user_ambiguous"
-  | "user_inactive"
-  | "user_locked_out"
-  | "provisioning_failed"
+  "user_claim_missing",
+  "user_claim_invalid",
+  "email_unverified",
+  "identity_conflict",
+  "user_not_found",
+  "user_ambiguous",
+  "user_inactive",
+  "user_locked_out",
+  "provisioning_failed",
   // our own side: never a bad token, always a deny
-  | "config_store_error"
-  | "replay_store_error"
-  | "user_store_error"
-  | "internal_error";
+  "config_store_error",
+  "replay_store_error",
+  "user_store_error",
+  "internal_error",
+] as const;
+export type AuthReasonCode = (typeof AUTH_REASON_CODES)[number];
 
 /** Reason codes that mean "our side failed", so operators can tell an outage from an attack. */
 export const INTERNAL_REASON_CODES: ReadonlySet<AuthReasonCode> = new Set<AuthReasonCode>([
@@ -63,12 +65,16 @@ export abstract class DomainError<Code extends string> extends Error {
 
 /** The request is not authenticated. Always a 401 with the fixed body; `code` and message go to the log. */
 export class AuthError extends DomainError<AuthReasonCode> {
+  /** The claim the failed check was about (a name or path from config or the ID token spec, never a value). */
+  readonly claim: string | undefined;
+
   constructor(
     readonly code: AuthReasonCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; claim?: string },
   ) {
     super(message, options);
+    this.claim = options?.claim;
   }
 }
 
