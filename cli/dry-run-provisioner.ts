@@ -5,7 +5,8 @@ import type { UserProvisioner } from "../functions/authorizer/authenticate";
 import type { ProviderConfig } from "../functions/config/schema";
 import { AuthError } from "../functions/shared/errors";
 import { asAuthError, bindingStep, planUser } from "../functions/authorizer/provisioning";
-import { IdentityConflictError, parseUserInput, UserInvalidError } from "../functions/users/directory";
+import { IdentityConflictError, UserInvalidError } from "../functions/users/errors";
+import { parseUserInput } from "../functions/users/input";
 import { bindingOf, toUserRecord, type Identity, type UserRecord, type UserStore } from "../functions/users/store";
 
 export class DryRunProvisioner implements UserProvisioner {

@@ -1,7 +1,8 @@
 // user show|unbind: a user's identity binding (the issuer + subject that signs in as them), and taking it away.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { systemClock } from "../../functions/shared/clock";
-import { UserConflictError, UserDirectory, UserNotFoundError } from "../../functions/users/directory";
+import { UserDirectory } from "../../functions/users/directory";
+import { UserConflictError, UserNotFoundError } from "../../functions/users/errors";
 import { boundIdentity, DynamoUserStore, linksOf, type UserRecord } from "../../functions/users/store";
 import { positional, type Command } from "../command";
 import type { CommandContext } from "../context";

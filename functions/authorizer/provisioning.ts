@@ -6,7 +6,8 @@ import { claimAt, emailVerified } from "./claims";
 import type { AutoProvision, FieldSource, ProviderConfig } from "../config/schema";
 import { AuthError, StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
-import { IdentityConflictError, UserConflictError, UserInvalidError, type UserDirectory } from "../users/directory";
+import type { UserDirectory } from "../users/directory";
+import { IdentityConflictError, UserConflictError, UserInvalidError } from "../users/errors";
 import { bindingOf, linkOf, identityKey, type Identity, type UserRecord } from "../users/store";
 
 /** Who the sys_created_by / sys_updated_by fields name for users the authorizer creates or refreshes. */

@@ -1,7 +1,7 @@
 // The stores' domain errors as a backend answers them, in ServiceNow's words: one translation for the
 // Table API and every scripted API; each says in its own words what was not found or kept changing.
 import { MAX_ITEM_BYTES, RecordConflictError, RecordNotFoundError, RecordTooLargeError } from "../records/store";
-import { UserConflictError, UserInvalidError, UserNotFoundError } from "../users/directory";
+import { UserConflictError, UserInvalidError, UserNotFoundError } from "../users/errors";
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UNREADABLE_REQUEST } from "./api-errors";
 
 export interface StoreErrorDetails {

@@ -10,6 +10,7 @@ import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../config/sto
 import type { AppLogger } from "../shared/logger";
 import { RecordsStore } from "../records/store";
 import { UserDirectory } from "../users/directory";
+import { DynamoUserStore } from "../users/store";
 import { TableAccess } from "./access";
 import { toApiError } from "./errors";
 import { operationOf, perform, type TableRequest } from "./operations";
@@ -41,8 +42,7 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
   const access = new TableAccess(config);
   const records = new RecordsStore(client, tables.records, clock);
   const users = usersTable({
-    client,
-    tableName: tables.users,
+    store: new DynamoUserStore(client, tables.users),
     directory: new UserDirectory(client, tables.users, clock),
   });
   const sourceFor = (table: string): TableSource => (table === SYS_USER ? users : recordsTable(records, table));

@@ -1,14 +1,9 @@
-// What the Table API needs of a table: the records table serves every table but sys_user, which lives in
-// the users table and is written only through UserDirectory.
-import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+// What the Table API needs of a table: the records store serves every table but sys_user, which the users
+// module serves (reads through its store, writes through UserDirectory).
 import type { Caller } from "../http/caller";
-import { batchGetAll, queryPages } from "../shared/dynamo-paging";
-import type { FieldValues } from "../records/store";
-import type { RecordsStore } from "../records/store";
-import { SYS_ID_PATTERN } from "../shared/sys-id";
-import { USER_LISTING_INDEX } from "../shared/tables";
+import type { FieldValues, RecordsStore } from "../records/store";
 import type { UserDirectory } from "../users/directory";
-import { toUserRecord } from "../users/store";
+import type { DynamoUserStore } from "../users/store";
 import { bindingChange, presentUser, userInputFrom } from "../users/view";
 
 export const SYS_USER = "sys_user";
@@ -38,37 +33,20 @@ export function recordsTable(store: RecordsStore, table: string): TableSource {
 }
 
 export interface UsersTableOptions {
-  readonly client: DynamoDBDocumentClient;
-  readonly tableName: string;
+  readonly store: DynamoUserStore;
   readonly directory: UserDirectory;
 }
 
-/** sys_user: read by key or from the all_users index (guard items never show), written via UserDirectory. */
-export function usersTable({ client, tableName, directory }: UsersTableOptions): TableSource {
+/** sys_user: read and listed through the users store (guard items never show), written via UserDirectory. */
+export function usersTable({ store, directory }: UsersTableOptions): TableSource {
   return {
     get: async (sysId) => {
       const user = await directory.get(sysId);
       return user && presentUser(user);
     },
-    getMany: async (sysIds) => {
-      const keys = sysIds.filter((id) => SYS_ID_PATTERN.test(id)).map((sys_id) => ({ sys_id }));
-      const items = await batchGetAll(client, tableName, keys);
-      return new Map(
-        items
-          .filter((item) => item[USER_LISTING_INDEX.partition] === USER_LISTING_INDEX.value)
-          .map((item) => [String(item["sys_id"]), presentUser(toUserRecord(item))]),
-      );
-    },
+    getMany: async (sysIds) => new Map([...(await store.getMany(sysIds))].map(([sysId, user]) => [sysId, presentUser(user)])),
     pages: async function* () {
-      for await (const items of queryPages(client, {
-        TableName: tableName,
-        IndexName: USER_LISTING_INDEX.indexName,
-        KeyConditionExpression: "#directory = :directory",
-        ExpressionAttributeNames: { "#directory": USER_LISTING_INDEX.partition },
-        ExpressionAttributeValues: { ":directory": USER_LISTING_INDEX.value },
-      })) {
-        yield items.map((item) => presentUser(toUserRecord(item)));
-      }
+      for await (const users of store.pages()) yield users.map(presentUser);
     },
     create: async (fields, caller) =>
       presentUser(await directory.create(userInputFrom(fields), { by: caller.user_name })),

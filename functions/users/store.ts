@@ -2,7 +2,9 @@
 // link, or by a configured field; each one key read or one index query.
 import { hash } from "node:crypto";
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { batchGetAll, queryPages } from "../shared/dynamo-paging";
 import { StoreError } from "../shared/errors";
+import { SYS_ID_PATTERN } from "../shared/sys-id";
 import { USER_IDENTITY_INDEX, USER_LISTING_INDEX, USER_LOOKUP_INDEXES, type UserLookupField } from "../shared/tables";
 import { foldEmail } from "./fields";
 
@@ -81,6 +83,9 @@ export function linksOf(user: UserRecord): Record<string, IdentityLink> {
 export const identitiesOf = (user: UserRecord): Pick<Identity, "issuer" | "subject">[] =>
   [boundIdentity(user), ...Object.values(linksOf(user))].filter((identity) => identity !== undefined);
 
+/** The binding fields: written only by sign-in (bind, link) and by an admin's unbind. */
+export const BINDING_FIELDS = ["oidc_issuer", "oidc_subject", "oidc_provider", "oidc_links"] as const;
+
 export interface UserStore {
   /** Users whose `field` equals `value` (email case-insensitively): none, one, or (ambiguous) two. */
   findBy(field: UserLookupField, value: string): Promise<readonly UserRecord[]>;
@@ -155,6 +160,30 @@ export class DynamoUserStore implements UserStore {
       return user && bindingOf(user, identity) === "linked" ? user : undefined;
     } catch (error) {
       throw new StoreError("user lookup by identity link failed", { cause: error });
+    }
+  }
+
+  /** The users with these sys_ids that exist (never a guard item), by sys_id; one BatchGetItem per 100. */
+  async getMany(sysIds: readonly string[]): Promise<ReadonlyMap<string, UserRecord>> {
+    const keys = sysIds.filter((id) => SYS_ID_PATTERN.test(id)).map((sys_id) => ({ sys_id }));
+    const items = await batchGetAll(this.client, this.tableName, keys);
+    return new Map(
+      items
+        .filter((item) => item[USER_LISTING_INDEX.partition] === USER_LISTING_INDEX.value)
+        .map((item) => [String(item["sys_id"]), toUserRecord(item)]),
+    );
+  }
+
+  /** Every user, in sys_id order, one page of the all_users index at a time: a Query, never a Scan. */
+  async *pages(): AsyncGenerator<UserRecord[]> {
+    for await (const items of queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: USER_LISTING_INDEX.indexName,
+      KeyConditionExpression: "#directory = :directory",
+      ExpressionAttributeNames: { "#directory": USER_LISTING_INDEX.partition },
+      ExpressionAttributeValues: { ":directory": USER_LISTING_INDEX.value },
+    })) {
+      yield items.map(toUserRecord);
     }
   }
 

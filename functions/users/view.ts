@@ -3,8 +3,7 @@
 import { BadRequestError, UNREADABLE_REQUEST } from "../http/api-errors";
 import type { FieldValues } from "../records/store";
 import { USER_IDENTITY_INDEX, USER_LISTING_INDEX } from "../shared/tables";
-import { BINDING_FIELDS } from "./directory";
-import type { UserRecord } from "./store";
+import { BINDING_FIELDS, type UserRecord } from "./store";
 
 /** Attributes the users table keeps for its indexes: never shown. */
 const INTERNAL_ATTRIBUTES: ReadonlySet<string> = new Set([

@@ -13,7 +13,8 @@ import { providerKey, providerSchema, type ProviderInput } from "../../functions
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import type { AppLogger } from "../../functions/shared/logger";
 import { AUTHORIZER, BACKENDS, ROUTES, type BackendName } from "../../functions/http/routes";
-import { UserConflictError, UserDirectory } from "../../functions/users/directory";
+import { UserDirectory } from "../../functions/users/directory";
+import { UserConflictError } from "../../functions/users/errors";
 import { TABLES, type TableName } from "../../functions/shared/tables";
 import { ensureTables } from "./create-tables";
 import { seedDemo } from "./demo-records";
