@@ -5,7 +5,7 @@ import { isConditionalCheckFailed } from "../functions/shared/dynamo";
 import type { ConfigItem, InspectedConfig, InvalidItem } from "./config-items";
 
 /** `new`: only if absent; `existing`: only if present; `any`: unconditionally. */
-export type WriteCondition = "new" | "existing" | "any";
+type WriteCondition = "new" | "existing" | "any";
 
 const CONDITIONS: Readonly<Record<WriteCondition, string | undefined>> = {
   new: "attribute_not_exists(#pk)",

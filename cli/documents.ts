@@ -6,7 +6,7 @@ import type { CommandContext } from "./context";
 import { CliError } from "./errors";
 
 /** The file names of a saved provider, as in test/fixtures/okta-2018/. */
-export const DOCUMENT_FILES = { discovery: "openid-configuration.json", jwks: "jwks.json" } as const;
+const DOCUMENT_FILES = { discovery: "openid-configuration.json", jwks: "jwks.json" } as const;
 
 export class SavedDocuments implements JsonFetcher {
   private constructor(

@@ -1,7 +1,7 @@
 // The admin CLI's one error: a code that decides the exit status (2 for usage, 1 otherwise) and the problems to list.
 import { DomainError } from "../functions/shared/errors";
 
-export type CliErrorCode = "usage" | "invalid" | "not_found" | "conflict" | "no_target" | "failed";
+type CliErrorCode = "usage" | "invalid" | "not_found" | "conflict" | "no_target" | "failed";
 
 export class CliError extends DomainError<CliErrorCode> {
   readonly problems: readonly string[];

@@ -8,7 +8,7 @@ import { printable } from "./output";
 /** Longest stated issuer the CLI repeats as a fix: a longer one is shown cut, and a cut one is no fix. */
 const MAX_SHOWN_ISSUER = 256;
 
-export type IssuerCheck =
+type IssuerCheck =
   | { readonly outcome: "accepted"; readonly issuer: string }
   | { readonly outcome: "mismatch"; readonly error: IssuerMismatchError }
   /** The document could not be fetched or read: nothing is known about its issuer. */

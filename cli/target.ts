@@ -44,14 +44,14 @@ export interface TargetFlags {
 
 export type StackOutputsReader = (stackName: string, region: string | undefined) => Promise<Record<string, string>>;
 
-export interface TargetSources {
+interface TargetSources {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The local stack's state file; defaults to the one `npm start` writes. */
   readonly localStateFile?: string;
   readonly stackOutputs?: StackOutputsReader;
 }
 
-export const NO_TARGET_MESSAGE =
+const NO_TARGET_MESSAGE =
   "no target: no local stack is running and no table was named. Start the local stack (npm start), " +
   "or name a deployed stack (--stack <name>), or the tables (--config-table, or CONFIG_TABLE; " +
   "--endpoint for a DynamoDB-compatible server)";
@@ -139,7 +139,7 @@ export function requireTable(target: Target, table: CliTable, why: string): stri
 }
 
 /** The deployed stack's outputs, with the standard credential chain. */
-export const describeStackOutputs: StackOutputsReader = async (stackName, region) => {
+const describeStackOutputs: StackOutputsReader = async (stackName, region) => {
   const client = new CloudFormationClient(region === undefined ? {} : { region });
   try {
     const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: stackName }));

@@ -7,7 +7,7 @@ import { Construct } from "constructs";
 import { ERROR_ENVELOPE_TEMPLATE, GATEWAY_RESPONSES } from "../functions/http/gateway-responses";
 import { ROUTES, type BackendName } from "../functions/http/routes";
 
-export interface ApiProps {
+interface ApiProps {
   readonly authorizerFunction: lambda.IFunction;
   readonly backendFunctions: Readonly<Record<BackendName, lambda.IFunction>>;
   readonly stageName: string;

@@ -20,7 +20,7 @@ export const SERVICE_NAME = "oidc-auth";
 export const LOG_LEVELS = ["DEBUG", "INFO", "WARN", "ERROR"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-export interface AppFunctionProps {
+interface AppFunctionProps {
   readonly definition: FunctionDefinition;
   readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
   readonly logLevel: LogLevel;

@@ -6,7 +6,7 @@ import { TABLES, type TableName } from "../functions/shared/tables";
 import type { AppFunction } from "./functions";
 
 /** What the acknowledgements are about: the API, the tables, and every function with what it declares. */
-export interface NagSubject {
+interface NagSubject {
   readonly restApi: IConstruct;
   readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
   readonly functions: readonly AppFunction[];

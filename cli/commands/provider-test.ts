@@ -42,7 +42,7 @@ export interface ProviderTestReport {
 const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The checks, in the authorizer's order; stops at the first step the authorizer could not get past. */
-export async function testProvider(
+async function testProvider(
   provider: ProviderConfig,
   fetcher: JsonFetcher,
   policy: { allowLoopbackHttp: boolean },

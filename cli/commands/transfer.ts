@@ -7,7 +7,7 @@ import { ACL, byName, canonical, PROPERTY, PROVIDER, toItem, type ConfigItem, ty
 import { CliError } from "../errors";
 import { columns } from "../output";
 
-export interface ConfigDocument {
+interface ConfigDocument {
   readonly version: 1;
   readonly providers: readonly ProviderConfig[];
   readonly properties: readonly Property[];

@@ -4,7 +4,7 @@ import { authenticate, type AuthenticatorDeps } from "./authenticate";
 import { allowPolicy } from "./policy";
 
 /** The exact message API Gateway turns into the UNAUTHORIZED gateway response (401). */
-export const UNAUTHORIZED = "Unauthorized";
+const UNAUTHORIZED = "Unauthorized";
 
 /**
  * Every failure, ours included, becomes "Unauthorized": nothing fails open, and no reason reaches the

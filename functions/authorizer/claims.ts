@@ -88,7 +88,7 @@ export function emailVerified(provider: Pick<ProviderConfig, "acceptMissingEmail
 }
 
 /** Whether the provider finds users by email (as the user claim or the user field). */
-export const identifiesByEmail = (provider: Pick<ProviderConfig, "userClaim" | "userField">): boolean =>
+const identifiesByEmail = (provider: Pick<ProviderConfig, "userClaim" | "userField">): boolean =>
   provider.userClaim === "email" || provider.userField === "email";
 
 /**

@@ -13,7 +13,7 @@ export function wholeApiResource(methodArn: string): string {
   return `${prefix}${apiId}/${stage}/*/*`;
 }
 
-export interface CallerContext {
+interface CallerContext {
   readonly sys_id: string;
   readonly user_name: string;
   /** Comma-separated: authorizer context values must be strings, numbers or booleans. */

@@ -10,7 +10,7 @@ import type { FetchPolicy, JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, ProviderRuntime, type ProviderCacheOptions } from "./provider";
 
 /** What the registry needs of a token to choose its provider; none of it is verified yet. */
-export interface TokenAddress {
+interface TokenAddress {
   readonly iss: string;
   readonly aud: readonly string[];
   readonly azp: unknown;

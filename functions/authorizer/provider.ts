@@ -28,7 +28,7 @@ export const DEFAULT_PROVIDER_CACHE_OPTIONS: ProviderCacheOptions = {
   verifiedTokens: 1_000,
 };
 
-export interface VerifiedToken {
+interface VerifiedToken {
   readonly payload: JwtPayload;
   readonly jwk: Jwk;
 }

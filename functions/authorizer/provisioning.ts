@@ -11,10 +11,10 @@ import { IdentityConflictError, UserConflictError, UserInvalidError } from "../u
 import { bindingOf, linkOf, identityKey, type Identity, type UserRecord } from "../users/store";
 
 /** Who the sys_created_by / sys_updated_by fields name for users the authorizer creates or refreshes. */
-export const PROVISIONING_ACTOR = "oidc.provisioning";
-export const LAST_LOGIN_INTERVAL_MS = 60 * 60_000;
+const PROVISIONING_ACTOR = "oidc.provisioning";
+const LAST_LOGIN_INTERVAL_MS = 60 * 60_000;
 
-export interface PlannedUser {
+interface PlannedUser {
   /** Derived from iss + sub, so concurrent first logins of one person converge on one user. */
   readonly sysId: string;
   readonly fields: Record<string, string | boolean | string[]>;
@@ -58,7 +58,7 @@ function resolveSource(source: FieldSource, claims: JwtPayload): string | undefi
 }
 
 /** Default roles plus every role mapping whose claim has (or is) the mapped value. */
-export function claimDerivedRoles(settings: AutoProvision, claims: JwtPayload): string[] {
+function claimDerivedRoles(settings: AutoProvision, claims: JwtPayload): string[] {
   const roles = new Set(settings.defaultRoles);
   for (const mapping of settings.roleMappings) {
     const value = claimAt(claims, mapping.claim);
@@ -108,7 +108,7 @@ export function planUser(provider: ProviderConfig, claims: JwtPayload, lookupVal
 }
 
 /** What a sign-in that found `user` by the user claim does with the token's identity. */
-export type BindingStep = "use" | "bind" | "link" | "conflict";
+type BindingStep = "use" | "bind" | "link" | "conflict";
 
 /**
  * OIDC Core 5.7: only iss + sub identify a person. A user bound to the token's identity (or linked to

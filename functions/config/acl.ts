@@ -2,7 +2,7 @@
 import type { Acl, AclOperation } from "./schema";
 
 /** ServiceNow's admin role passes every ACL. */
-export const ADMIN_ROLE = "admin";
+const ADMIN_ROLE = "admin";
 
 export const isAdmin = (roles: readonly string[]): boolean => roles.includes(ADMIN_ROLE);
 

@@ -5,9 +5,8 @@ import { isSettableUserField, USER_FIELDS } from "../users/fields";
 
 /** Asymmetric algorithms aws-jwt-verify verifies. HS* and `none` are never accepted (RFC 8725 3.1, 3.2). */
 export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
-export type SupportedAlgorithm = (typeof SUPPORTED_ALGORITHMS)[number];
 
-export const DEFAULT_CLOCK_SKEW_SECONDS = 60;
+const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
 /** A claim name, or a dot path into nested claims (`realm_access.roles`). */
 const claimPath = z
@@ -40,7 +39,7 @@ const fieldSourceSchema = z.union([
 export type FieldSource = z.infer<typeof fieldSourceSchema>;
 
 
-export const DEFAULT_TRANSFORM_MAP: Readonly<Record<string, FieldSource>> = {
+const DEFAULT_TRANSFORM_MAP: Readonly<Record<string, FieldSource>> = {
   user_name: { claim: ["preferred_username", "email", "sub"] },
   email: "email",
   first_name: "given_name",
@@ -77,10 +76,10 @@ export const autoProvisionSchema = z.strictObject({
 });
 export type AutoProvision = z.infer<typeof autoProvisionSchema>;
 
-export const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** OpenID Connect Discovery 4.1: the document lives at the issuer + this path. */
-export const DISCOVERY_PATH = "/.well-known/openid-configuration";
+const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
 export const providerSchema = z
   .strictObject({
@@ -170,7 +169,7 @@ export function describeIssues(error: z.ZodError): string {
 }
 
 /** The issuer a metadata URL is the discovery URL of (OIDC Discovery 4.1), if it has that form. */
-export function derivedIssuer(metadataUrl: string): string | undefined {
+function derivedIssuer(metadataUrl: string): string | undefined {
   let url: URL;
   try {
     url = new URL(metadataUrl);

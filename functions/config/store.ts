@@ -34,13 +34,13 @@ export const isDebugEnabled = (config: ConfigSnapshot): boolean =>
   DEBUG_PROPERTIES.some((name) => config.properties.get(name)?.toLowerCase() === "true");
 
 /** A config item the authorizer ignores, and why (each problem names its field). */
-export interface InvalidConfigItem {
+interface InvalidConfigItem {
   readonly pk: string;
   readonly kind: keyof typeof CONFIG_KEY_PREFIX;
   readonly problems: string;
 }
 
-export type InvalidItemSink = (item: InvalidConfigItem) => void;
+type InvalidItemSink = (item: InvalidConfigItem) => void;
 
 const CONSEQUENCE: Readonly<Record<InvalidConfigItem["kind"], string>> = {
   provider: "provider disabled",
@@ -118,7 +118,7 @@ export class DynamoConfigSource implements ConfigSource {
 
 export const DEFAULT_CONFIG_TTL_MS = 30_000;
 /** How long a last good config is served while the table cannot be read, before denying everything. */
-export const DEFAULT_CONFIG_MAX_STALE_MS = 15 * 60_000;
+const DEFAULT_CONFIG_MAX_STALE_MS = 15 * 60_000;
 
 /** The config, re-read every ttlMs; while the table is unreadable, the last good copy serves for maxStaleMs. */
 export class CachedConfig {

@@ -5,7 +5,7 @@ import { error } from "./response";
 import { DomainError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 
-export type ApiErrorCode =
+type ApiErrorCode =
   | "bad_request"
   | "forbidden"
   | "not_found"
@@ -13,7 +13,7 @@ export type ApiErrorCode =
   | "conflict"
   | "payload_too_large";
 
-export abstract class ApiError extends DomainError<ApiErrorCode> {
+abstract class ApiError extends DomainError<ApiErrorCode> {
   abstract readonly status: number;
 
   constructor(

@@ -12,7 +12,7 @@ export interface Caller {
 }
 
 /** Authorizer context values are strings (API Gateway flattens them); roles arrive comma-separated. */
-export const parseRoles = (csv: unknown): string[] =>
+const parseRoles = (csv: unknown): string[] =>
   typeof csv === "string"
     ? csv
         .split(",")

@@ -9,7 +9,7 @@ import { BadRequestError, PayloadTooLargeError, UNREADABLE_REQUEST } from "./api
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** The raw body as UTF-8 text, or undefined when there is none; 413 above MAX_BODY_BYTES. */
-export function bodyText(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">): string | undefined {
+function bodyText(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">): string | undefined {
   const raw = event.body;
   if (raw === null || raw === undefined || raw === "") return undefined;
   // Base64 is 4/3 of the bytes: check the encoded length first so a huge body is never decoded.

@@ -5,16 +5,6 @@ import type { Clock } from "../shared/clock";
 import type { AppLogger } from "../shared/logger";
 import { errorResponse } from "./api-errors";
 
-export interface RequestLine {
-  /** What the backend adds to its line (the table, the API and resource): names, never values. */
-  readonly [field: string]: string | undefined;
-}
-
-export interface Served {
-  readonly response: APIGatewayProxyResult;
-  readonly fields?: RequestLine;
-}
-
 /**
  * Serves one request: `run` answers it, or throws; `translate` turns a domain error into an ApiError first
  * (the stores' errors, in the words of this backend). The line: `message`, method, resource, status,

@@ -4,7 +4,7 @@ import { MAX_ITEM_BYTES, RecordConflictError, RecordNotFoundError, RecordTooLarg
 import { UserConflictError, UserInvalidError, UserNotFoundError } from "../users/errors";
 import { BadRequestError, ConflictError, NotFoundError, PayloadTooLargeError, UNREADABLE_REQUEST } from "./api-errors";
 
-export interface StoreErrorDetails {
+interface StoreErrorDetails {
   /** The 404 detail: what was looked for. */
   readonly notFound: string;
   /** The 409 detail for a record that changed under a write. */

@@ -29,7 +29,7 @@ export const TABLE_ATTRIBUTE = "table";
 export const MAX_ITEM_BYTES = 400 * 1024;
 
 /** An item's size as DynamoDB counts it, for the string and number attributes records hold. */
-export function itemSizeBytes(item: Record<string, unknown>): number {
+function itemSizeBytes(item: Record<string, unknown>): number {
   let bytes = 0;
   for (const [name, value] of Object.entries(item)) {
     bytes += Buffer.byteLength(name, "utf8");
@@ -42,7 +42,7 @@ export function itemSizeBytes(item: Record<string, unknown>): number {
 }
 
 /** A stored item as the API shows it: without the partition key, every value a string. */
-export function toRecordView(item: Record<string, unknown>): FieldValues {
+function toRecordView(item: Record<string, unknown>): FieldValues {
   // fromEntries defines own properties, so even an attribute named __proto__ stays plain data.
   return Object.fromEntries(
     Object.entries(item)

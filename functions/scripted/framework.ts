@@ -53,7 +53,7 @@ export interface ScriptedApi<Services> {
 }
 
 /** A result with a status other than 200, or extra headers. */
-export class Reply {
+class Reply {
   constructor(
     readonly body: unknown,
     readonly status: number,
@@ -97,7 +97,7 @@ export function defineApi<Services>(api: ScriptedApi<Services>): ScriptedApi<Ser
 }
 
 /** The greedy path parameter both mount paths end with. */
-export const PROXY_PARAMETER = "path";
+const PROXY_PARAMETER = "path";
 
 /** Where an API is mounted: `/api/{namespace}/{id}/...` and `/api/{namespace}/{version}/{id}/...`, as ServiceNow does. */
 export function mountPaths(api: Pick<ScriptedApi<unknown>, "namespace" | "id" | "version">): [string, string] {

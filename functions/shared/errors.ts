@@ -78,18 +78,13 @@ export class AuthError extends DomainError<AuthReasonCode> {
   }
 }
 
-/** A configuration item is invalid. Disables that one item, never the whole authorizer. */
-export class ConfigError extends DomainError<"config_invalid"> {
-  readonly code = "config_invalid" as const;
-}
-
 /** A DynamoDB call failed for a reason other than its condition. */
 export class StoreError extends DomainError<"store_unavailable"> {
   readonly code = "store_unavailable" as const;
 }
 
 /** ServiceNow's error envelope; `detail` is null where ServiceNow sends null (e.g. `Invalid table`). */
-export interface ErrorBody<Message extends string = string, Detail extends string | null = string | null> {
+interface ErrorBody<Message extends string = string, Detail extends string | null = string | null> {
   readonly error: { readonly message: Message; readonly detail: Detail };
   readonly status: "failure";
 }

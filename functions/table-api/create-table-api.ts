@@ -16,7 +16,7 @@ import { toApiError } from "./errors";
 import { operationOf, perform, type TableRequest } from "./operations";
 import { recordsTable, SYS_USER, usersTable, type TableSource } from "./table-source";
 
-export interface TableApiOptions {
+interface TableApiOptions {
   readonly client: DynamoDBDocumentClient;
   readonly tables: { readonly config: string; readonly records: string; readonly users: string };
   readonly logger: AppLogger;
@@ -26,7 +26,7 @@ export interface TableApiOptions {
 }
 
 /** ACL changes should apply quickly; the config table is tiny and one Scan per 10 s per container is cheap. */
-export const TABLE_API_CONFIG_TTL_MS = 10_000;
+const TABLE_API_CONFIG_TTL_MS = 10_000;
 
 export type TableApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 

@@ -50,7 +50,7 @@ export interface EncodedQuery {
   readonly orderBy: readonly OrderBy[];
 }
 
-export type ParseResult =
+type ParseResult =
   | { readonly ok: true; readonly query: EncodedQuery }
   | { readonly ok: false; readonly reason: string };
 
@@ -60,10 +60,8 @@ export const FIELD_NAME = /^[a-z][a-z0-9_]{0,79}$/;
 // Bounds on work per request: a query string is at most a few KB behind API Gateway anyway.
 export const MAX_QUERY_LENGTH = 16 * 1024;
 export const MAX_CONDITIONS = 200;
-export const MAX_IN_VALUES = 1000;
-export const MAX_ORDER_BY = 10;
-
-export const EMPTY_QUERY: EncodedQuery = { groups: [], orderBy: [] };
+const MAX_IN_VALUES = 1000;
+const MAX_ORDER_BY = 10;
 
 const fail = (reason: string): ParseResult => ({ ok: false, reason });
 

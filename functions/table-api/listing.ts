@@ -16,9 +16,9 @@ export const MAX_SORTED_MATCHES = 10_000;
  * response; 4 MiB of JSON leaves room for that. A page over it is refused, never cut short: a client
  * paging by offset would silently skip the records left out.
  */
-export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-export interface ListResult {
+interface ListResult {
   readonly records: readonly Record<string, unknown>[];
   /** All matching records, for X-Total-Count. */
   readonly total: number;

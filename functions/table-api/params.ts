@@ -12,9 +12,9 @@ import {
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
 
-export type DisplayValue = "false" | "true" | "all";
+type DisplayValue = "false" | "true" | "all";
 
-export interface ReadOptions {
+interface ReadOptions {
   /** Only these fields, in this order; undefined = every field of the record. */
   readonly fields: readonly string[] | undefined;
   readonly displayValue: DisplayValue;
@@ -28,7 +28,7 @@ export interface ListParams extends ReadOptions {
 }
 
 /** ServiceNow's default page size. */
-export const DEFAULT_LIMIT = 10_000;
+const DEFAULT_LIMIT = 10_000;
 
 const INVALID_PARAMETER = "Invalid query parameter";
 

@@ -12,7 +12,7 @@ const valueOf = (record: FieldValues, field: string): string =>
  * Numbers compare as numbers when both sides are numbers (priority, sys_mod_count); everything else as
  * text, which also orders `YYYY-MM-DD HH:MM:SS` date-times correctly.
  */
-export function compareValues(a: string, b: string): number {
+function compareValues(a: string, b: string): number {
   if (NUMBER.test(a) && NUMBER.test(b)) return Math.sign(Number(a) - Number(b));
   const x = a.toLowerCase();
   const y = b.toLowerCase();

@@ -2,7 +2,7 @@
 import { isLoopbackHostHeader } from "../shared/loopback";
 import type { APIGatewayProxyEvent } from "aws-lambda";
 
-export interface RequestUrl {
+interface RequestUrl {
   /** `https://host/stage/api/now/table/incident`, or just the path when there is no Host header. */
   readonly base: string;
   /** The query parameters as sent, in order, repeated ones included. */
@@ -36,7 +36,7 @@ export function requestUrl(event: Pick<APIGatewayProxyEvent, UrlParts>): Request
 }
 
 /** The same URL with these parameters set (replacing any sent), the others kept as they were. */
-export function withParams(url: RequestUrl, changes: Readonly<Record<string, string>>): string {
+function withParams(url: RequestUrl, changes: Readonly<Record<string, string>>): string {
   const search = new URLSearchParams(url.params.map(([name, value]): [string, string] => [name, value]));
   for (const [name, value] of Object.entries(changes)) search.set(name, value);
   const query = search.toString();

@@ -32,7 +32,7 @@ export function recordsTable(store: RecordsStore, table: string): TableSource {
   };
 }
 
-export interface UsersTableOptions {
+interface UsersTableOptions {
   readonly store: DynamoUserStore;
   readonly directory: UserDirectory;
 }

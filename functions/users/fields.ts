@@ -19,7 +19,6 @@ export const USER_FIELDS = [
   "time_zone",
   "preferred_language",
 ] as const;
-export type UserField = (typeof USER_FIELDS)[number];
 
 export const CUSTOM_USER_FIELD = /^u_[a-z0-9_]{1,78}$/;
 

@@ -9,7 +9,7 @@ import type { UserRecord } from "./store";
 const text = z.string().max(255);
 
 /** A user as given by a caller: known fields, custom `u_*` fields, flags and roles; nothing else. */
-export const userInputSchema = z
+const userInputSchema = z
   .object({
     user_name: z
       .string()
@@ -35,7 +35,7 @@ export const userInputSchema = z
       }
     }
   });
-export type UserInput = z.input<typeof userInputSchema>;
+type UserInput = z.input<typeof userInputSchema>;
 
 
 /** System-maintained fields (`source`, `oidc_*`): set by provisioning, never by a caller's input. */

@@ -30,14 +30,14 @@ export const identityKey = (identity: Pick<Identity, "issuer" | "subject">): str
   hash("sha256", `${identity.issuer}\n${identity.subject}`, "hex");
 
 /** A link of a user to a further identity (provider name -> that identity), recorded on the user. */
-export interface IdentityLink {
+interface IdentityLink {
   readonly issuer: string;
   readonly subject: string;
   readonly identity: string;
 }
 
 /** How a user stands to an identity: bound to it, linked to it, bound to none, or bound to another. */
-export type Binding = "same" | "linked" | "unbound" | "other";
+type Binding = "same" | "linked" | "unbound" | "other";
 
 /** The issuer and subject a user is bound to, if any (provisioned users and users that signed in). */
 export function boundIdentity(user: UserRecord): Pick<Identity, "issuer" | "subject"> | undefined {
@@ -96,7 +96,7 @@ export interface UserStore {
 }
 
 /** The value as stored in the lookup attribute for `field`. */
-export const lookupValue = (field: UserLookupField, value: string): string => (field === "email" ? foldEmail(value) : value);
+const lookupValue = (field: UserLookupField, value: string): string => (field === "email" ? foldEmail(value) : value);
 
 /** Guard items share the users table's key space but can never look like a sys_id. */
 export const guardKey = (kind: "user_name" | "email" | "identity", folded: string): string => `unique#${kind}#${folded}`;

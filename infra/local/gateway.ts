@@ -18,7 +18,7 @@ import { evaluatePolicy } from "./policy";
 export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 export type BackendHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-export interface GatewayOptions {
+interface GatewayOptions {
   readonly routes: readonly RouteDefinition[];
   readonly authorizer: AuthorizerHandler;
   readonly backends: Readonly<Record<BackendName, BackendHandler>>;

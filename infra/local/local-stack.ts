@@ -23,7 +23,7 @@ import { LOCAL_CLIENT_ID } from "./local-client";
 import { startLocalOpenIdProvider } from "./openid-provider";
 import type { LocalState } from "./state";
 
-export interface LocalStackOptions {
+interface LocalStackOptions {
   readonly apiPort: number;
   readonly oidcPort: number;
   readonly dynamoPort: number;
@@ -34,7 +34,7 @@ export interface LocalStackOptions {
   readonly logger: AppLogger;
 }
 
-export interface LocalStack {
+interface LocalStack {
   readonly state: LocalState;
   close(): Promise<void>;
 }
@@ -43,7 +43,7 @@ const REGION = "local";
 const TABLE_PREFIX = "local-";
 
 /** The bundled provider, pointing at the local OpenID provider; one token, one call. */
-export const localProvider = (metadataUrl: string): ProviderInput => ({
+const localProvider = (metadataUrl: string): ProviderInput => ({
   name: "local",
   metadataUrl,
   clientId: LOCAL_CLIENT_ID,
@@ -52,7 +52,7 @@ export const localProvider = (metadataUrl: string): ProviderInput => ({
   enableJtiVerification: true,
 });
 
-export const DEMO_USERS = [
+const DEMO_USERS = [
   { user_name: "alice", email: "alice@example.com", first_name: "Alice", last_name: "Example", roles: ["itil"] },
   { user_name: "admin", email: "admin@example.com", first_name: "Admin", last_name: "Example", roles: ["admin"] },
 ] as const;

@@ -12,14 +12,14 @@ import { LOCAL_CLIENT_ID, LOCAL_REDIRECT_URI } from "./local-client";
 
 const LOGIN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
-export interface LocalOpenIdProvider {
+interface LocalOpenIdProvider {
   readonly issuer: string;
   readonly metadataUrl: string;
   close(): Promise<void>;
 }
 
 /** The claims a login gets: `alice` is alice@example.com, verified, with a fresh jti in every ID token. */
-export function accountClaims(login: string): Record<string, unknown> {
+function accountClaims(login: string): Record<string, unknown> {
   const name = login.charAt(0).toUpperCase() + login.slice(1);
   return {
     sub: login,

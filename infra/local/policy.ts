@@ -2,7 +2,7 @@
 // then any Allow, else an implicit deny. Resource and action patterns use IAM's `*` and `?` wildcards.
 import type { PolicyDocument, Statement } from "aws-lambda";
 
-export type PolicyDecision = "allow" | "deny";
+type PolicyDecision = "allow" | "deny";
 
 const asList = (value: string | string[] | undefined): string[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];

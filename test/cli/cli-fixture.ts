@@ -61,7 +61,7 @@ const loopbackFetcher = new PolicyJsonFetcher({ ...DEFAULT_FETCH_POLICY, allowLo
  * discovery document of whatever URL it is given). The harness's targets are local, so loopback http is
  * what the CLI's own fetcher would allow too.
  */
-export const offlineFetcher: JsonFetcher = {
+const offlineFetcher: JsonFetcher = {
   async fetchJson(url) {
     if (URL.canParse(url) && isLoopbackHost(new URL(url).hostname)) return loopbackFetcher.fetchJson(url);
     throw new FetchFailedError("fetch_failed", `offline test run: ${url} is not fetched`);

@@ -49,7 +49,7 @@ export interface TestIssuer {
   close(): Promise<void>;
 }
 
-export interface TestIssuerOptions {
+interface TestIssuerOptions {
   algs?: KeyAlg[];
   clientId?: string;
   /** Issuer path below the origin, e.g. "/tenant-a". */

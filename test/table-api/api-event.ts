@@ -38,7 +38,7 @@ export const caller = (user_name: string, roles: readonly string[], sys_id = new
 const routes = routeMatcher(ROUTES);
 
 /** The route API Gateway would pick: literal segments win over parameters, as it does. */
-export function route(method: string, path: string): { route: RouteDefinition; pathParameters: Record<string, string> } {
+function route(method: string, path: string): { route: RouteDefinition; pathParameters: Record<string, string> } {
   const matched = routes.match(method, path);
   if (!matched.route) throw new Error(`no route for ${method} ${path}`);
   return { route: matched.route, pathParameters: matched.params };

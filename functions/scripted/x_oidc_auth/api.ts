@@ -3,7 +3,7 @@ import type { UserDirectory } from "../../users/directory";
 import { presentUser } from "../../users/view";
 import { defineApi, NotFoundError } from "../framework";
 
-export interface AuthApiServices {
+interface AuthApiServices {
   readonly users: Pick<UserDirectory, "get">;
 }
 

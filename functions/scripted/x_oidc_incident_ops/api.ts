@@ -11,7 +11,7 @@ import { UNREADABLE_REQUEST } from "../../http/api-errors";
 import { storeErrorToApiError } from "../../http/store-errors";
 import { BadRequestError, defineApi, NotFoundError } from "../framework";
 
-export interface IncidentOpsServices {
+interface IncidentOpsServices {
   readonly records: Pick<RecordsStore, "get" | "findFirst" | "update">;
   readonly clock: Clock;
 }
