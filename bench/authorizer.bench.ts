@@ -138,7 +138,10 @@ async function measureStores(jti: boolean, latencyMs: number): Promise<{ storesM
   try {
     await dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.users, Item: toUserItem(boundAlice(issuer.issuer)) }));
     let ddbCalls = 0;
-    dynamo.client.middlewareStack.add((next) => (args) => (ddbCalls++, next(args)), { step: "initialize" });
+    dynamo.client.middlewareStack.add((next) => (args) => {
+      ddbCalls++;
+      return next(args);
+    }, { step: "initialize" });
     const stores = {
       replayStore: withLatency(new DynamoReplayStore(dynamo.doc, dynamo.tables.jti), latencyMs),
       userStore: withLatency(new DynamoUserStore(dynamo.doc, dynamo.tables.users), latencyMs),

@@ -21,6 +21,7 @@ export interface Command {
   /** How many positionals it takes: [min, max]. */
   readonly positionals: readonly [number, number];
   /** Resolves to the exit code (0 when nothing is returned); throws CliError when refused. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command that only prints returns nothing, which means 0.
   run(ctx: CommandContext, input: CommandInput): Promise<number | void>;
 }
 

@@ -1,6 +1,11 @@
 // Whether a provider's discovery document states an issuer the authorizer will believe (OIDC Discovery 4.3),
 // and the exact `--issuer` that fixes it when not; provider add, update and test judge with the authorizer's code.
-import { assertStatedIssuer, IssuerMismatchError, parseDiscoveryDocument } from "../functions/authorizer/discovery";
+import {
+  assertStatedIssuer,
+  IssuerMismatchError,
+  parseDiscoveryDocument,
+  type DiscoveredProvider,
+} from "../functions/authorizer/discovery";
 import { assertFetchableUrl, type JsonFetcher } from "../functions/authorizer/http";
 import { providerSchema, type ProviderConfig } from "../functions/config/schema";
 import { printable } from "./output";
@@ -20,7 +25,7 @@ export async function checkStatedIssuer(
   fetcher: JsonFetcher,
   policy: { allowLoopbackHttp: boolean },
 ): Promise<IssuerCheck> {
-  let discovered;
+  let discovered: DiscoveredProvider;
   try {
     assertFetchableUrl(provider.metadataUrl, policy);
     discovered = parseDiscoveryDocument(await fetcher.fetchJson(provider.metadataUrl), policy);

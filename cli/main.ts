@@ -114,7 +114,7 @@ function selectCommand(argv: readonly string[]): "help" | { command: Command; re
 }
 
 function parseInput(command: Command, args: string[]): CommandInput {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
       args,

@@ -1,5 +1,5 @@
 // What the CLI prints: short aligned text for people, one JSON document with --json; errors on stderr.
-import { CliError } from "./errors";
+import type { CliError } from "./errors";
 
 export interface TextSink {
   write(text: string): unknown;
@@ -51,7 +51,11 @@ export class Output {
 /** Rows as columns separated by two spaces; the last column is not padded. */
 export function columns(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
   return rows
     .map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  "))
     .join("\n");

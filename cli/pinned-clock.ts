@@ -27,11 +27,15 @@ export async function withPinnedClock<T>(
   const offsets = clients.map((client) => client.config.systemClockOffset);
   const pinnedNow = (): number => realNow() - shiftMs;
   Date.now = pinnedNow;
-  clients.forEach((client, i) => (client.config.systemClockOffset = (offsets[i] ?? 0) + shiftMs));
+  clients.forEach((client, i) => {
+    client.config.systemClockOffset = (offsets[i] ?? 0) + shiftMs;
+  });
   try {
     return await work({ nowMs: pinnedNow });
   } finally {
     Date.now = realNow;
-    clients.forEach((client, i) => (client.config.systemClockOffset = offsets[i] ?? 0));
+    clients.forEach((client, i) => {
+      client.config.systemClockOffset = offsets[i] ?? 0;
+    });
   }
 }

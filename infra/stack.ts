@@ -1,7 +1,7 @@
 // The one stack: tables, functions, the API and its outputs; environment-agnostic, so `cdk synth` needs no account.
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
-import { Construct } from "constructs";
+import type { Construct } from "constructs";
 import { AUTHORIZER, BACKENDS, type BackendName } from "../functions/http/routes";
 import type { TableName } from "../functions/shared/tables";
 import { Api } from "./api";

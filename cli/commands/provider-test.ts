@@ -1,6 +1,11 @@
 // provider test <name>: fetch the provider's discovery document and key set now, and say what would and would not work.
 import type { Jwk } from "aws-jwt-verify/jwk";
-import { assertStatedIssuer, IssuerMismatchError, parseDiscoveryDocument } from "../../functions/authorizer/discovery";
+import {
+  assertStatedIssuer,
+  IssuerMismatchError,
+  parseDiscoveryDocument,
+  type DiscoveredProvider,
+} from "../../functions/authorizer/discovery";
 import { assertFetchableUrl, type JsonFetcher } from "../../functions/authorizer/http";
 import { parseJwks, selectJwk } from "../../functions/authorizer/key-set";
 import type { ProviderConfig } from "../../functions/config/schema";
@@ -65,7 +70,7 @@ async function testProvider(
     problem("error", `metadataUrl: ${message(error)}${hint}`);
     return report;
   }
-  let discovered;
+  let discovered: DiscoveredProvider;
   try {
     discovered = parseDiscoveryDocument(await fetcher.fetchJson(provider.metadataUrl), policy);
   } catch (error) {

@@ -1,6 +1,6 @@
 // Turns an API Gateway TOKEN authorizer event into an Allow policy, or the error API Gateway maps to 401.
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
-import { authenticate, type AuthenticatorDeps } from "./authenticate";
+import { authenticate, type AuthenticatedCaller, type AuthenticatorDeps } from "./authenticate";
 import { allowPolicy } from "./policy";
 
 /** The exact message API Gateway turns into the UNAUTHORIZED gateway response (401). */
@@ -14,7 +14,7 @@ export async function authorizeEvent(
   event: APIGatewayTokenAuthorizerEvent,
   deps: AuthenticatorDeps,
 ): Promise<APIGatewayAuthorizerResult> {
-  let caller;
+  let caller: AuthenticatedCaller;
   try {
     caller = await authenticate(event.authorizationToken, deps);
   } catch {

@@ -4,6 +4,7 @@ import {
   QueryCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
+  type QueryCommandOutput,
 } from "@aws-sdk/lib-dynamodb";
 import { StoreError } from "./errors";
 
@@ -16,7 +17,7 @@ export async function* queryPages(
 ): AsyncGenerator<readonly Item[]> {
   let startKey: Item | undefined;
   do {
-    let page;
+    let page: QueryCommandOutput;
     try {
       page = await client.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
     } catch (error) {

@@ -33,13 +33,13 @@ const DEFAULT_LIMIT = 10_000;
 const INVALID_PARAMETER = "Invalid query parameter";
 
 /** The parameter's value, or undefined when it is absent or empty (which means: the default). */
-const valueOf = (params: QueryParams, name: string): string | undefined => {
+const paramValue = (params: QueryParams, name: string): string | undefined => {
   const value = params[name];
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 };
 
 function parseBoolean(params: QueryParams, name: string, fallback: boolean): boolean {
-  const value = valueOf(params, name)?.toLowerCase();
+  const value = paramValue(params, name)?.toLowerCase();
   if (value === undefined) return fallback;
   if (value === "true") return true;
   if (value === "false") return false;
@@ -47,7 +47,7 @@ function parseBoolean(params: QueryParams, name: string, fallback: boolean): boo
 }
 
 function parseCount(params: QueryParams, name: string, fallback: number, min: number): number {
-  const value = valueOf(params, name);
+  const value = paramValue(params, name);
   if (value === undefined) return fallback;
   // Nine digits keep offset + limit far inside the safe integers.
   if (!/^\d{1,9}$/.test(value) || Number(value) < min) {
@@ -58,7 +58,7 @@ function parseCount(params: QueryParams, name: string, fallback: number, min: nu
 
 /** `sysparm_fields` and `sysparm_display_value`: what every read (and write) answer shows. */
 export function readOptions(params: QueryParams): ReadOptions {
-  const rawFields = valueOf(params, "sysparm_fields");
+  const rawFields = paramValue(params, "sysparm_fields");
   let fields: string[] | undefined;
   if (rawFields !== undefined) {
     fields = [...new Set(rawFields.split(",").map((field) => field.trim()).filter((field) => field !== ""))];
@@ -69,7 +69,7 @@ export function readOptions(params: QueryParams): ReadOptions {
     }
     if (fields.length === 0) fields = undefined;
   }
-  const display = valueOf(params, "sysparm_display_value")?.toLowerCase() ?? "false";
+  const display = paramValue(params, "sysparm_display_value")?.toLowerCase() ?? "false";
   if (display !== "true" && display !== "false" && display !== "all") {
     throw new BadRequestError(INVALID_PARAMETER, "sysparm_display_value must be true, false or all");
   }
@@ -84,7 +84,7 @@ export function readOptions(params: QueryParams): ReadOptions {
  * as ServiceNow ignores the ones it does not know.
  */
 export function listParams(params: QueryParams): ListParams {
-  const parsed = parseEncodedQuery(valueOf(params, "sysparm_query") ?? "");
+  const parsed = parseEncodedQuery(paramValue(params, "sysparm_query") ?? "");
   if (!parsed.ok) throw new BadRequestError("Invalid query", `sysparm_query: ${parsed.reason}`);
   const filters: Condition[] = [];
   for (const [name, value] of Object.entries(params)) {

@@ -5,7 +5,7 @@ import type { Condition, EncodedQuery, OrderBy } from "./encoded-query";
 
 const NUMBER = /^-?\d+(\.\d+)?$/;
 
-const valueOf = (record: FieldValues, field: string): string =>
+const fieldValue = (record: FieldValues, field: string): string =>
   Object.hasOwn(record, field) ? (record[field] ?? "") : "";
 
 /**
@@ -58,13 +58,13 @@ function test(condition: Condition, raw: string): boolean {
 export function matches(query: EncodedQuery, record: FieldValues): boolean {
   if (query.groups.length === 0) return true;
   return query.groups.some((group) =>
-    group.every((anyOf) => anyOf.some((condition) => test(condition, valueOf(record, condition.field)))),
+    group.every((anyOf) => anyOf.some((condition) => test(condition, fieldValue(record, condition.field)))),
   );
 }
 
 /** The values a record is sorted by, in ORDERBY order, so only these need be kept while sorting. */
 export const sortKey = (orderBy: readonly OrderBy[], record: FieldValues): string[] =>
-  orderBy.map(({ field }) => valueOf(record, field));
+  orderBy.map(({ field }) => fieldValue(record, field));
 
 /** Compares two sort keys made by `sortKey` for the same ORDERBY terms. Empty values sort first, as NULLs do. */
 export function compareSortKeys(orderBy: readonly OrderBy[], a: readonly string[], b: readonly string[]): number {

@@ -47,7 +47,7 @@ writeLocalState(stack.state, stateFile);
 
 const { apiUrl, metadataUrl, dynamoEndpoint } = stack.state;
 process.stdout.write(
-  [
+  `${[
     "",
     "Local stack running (Ctrl-C to stop)",
     `  API               ${apiUrl}`,
@@ -61,7 +61,7 @@ process.stdout.write(
     "  TOKEN=$(npm run -s token -- alice)   # one token, one call: get a fresh one",
     `  curl -H "Accept: application/json" -H "Authorization: Bearer $TOKEN" ${apiUrl}api/now/table/incident/897b04f2dbd4a300a135364e9d961952`,
     "",
-  ].join("\n") + "\n",
+  ].join("\n")}\n`,
 );
 
 let stopping = false;

@@ -77,7 +77,7 @@ describe("the decision log", () => {
   it("carries a fingerprint and never the token or its signature", async () => {
     const token = await issuer.mint(aliceClaims);
     await fixture.authorize(token);
-    await fixture.authorize(token.slice(0, -4) + "AAAA").catch(() => undefined);
+    await fixture.authorize(`${token.slice(0, -4)}AAAA`).catch(() => undefined);
 
     const logged = JSON.stringify([fixture.decisions, fixture.logger.lines]);
     const [header, payload, signature] = token.split(".");
@@ -147,7 +147,7 @@ describe("user lookup by other fields", () => {
   it.each([
     ["user_name", "preferred_username", (u: UserRecord) => u.user_name],
     ["sys_id", "sub", (u: UserRecord) => u.sys_id],
-  ] as const)("finds the user by %s from a configured claim", async (userField, userClaim, valueOf) => {
+  ] as const)("finds the user by %s from a configured claim", async (userField, userClaim, valueFrom) => {
     await putProvider(dynamo, {
       name: `by-${userField}`,
       metadataUrl: other.metadataUrl,
@@ -156,10 +156,10 @@ describe("user lookup by other fields", () => {
       userField,
     });
     const person = await putUser(dynamo, { user_name: `found.by.${userField}` });
-    const token = await other.mint({ sub: `${userField}-person`, [userClaim]: valueOf(person) });
+    const token = await other.mint({ sub: `${userField}-person`, [userClaim]: valueFrom(person) });
     await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: person.sys_id });
     // Looked up exactly, not case-folded, for fields other than email (another person: another sub).
-    const wrongCase = await other.mint({ sub: "someone-else", [userClaim]: valueOf(person).toUpperCase() });
+    const wrongCase = await other.mint({ sub: "someone-else", [userClaim]: valueFrom(person).toUpperCase() });
     await expect(fixture.authorize(wrongCase)).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("user_not_found");
     await putProvider(dynamo, {

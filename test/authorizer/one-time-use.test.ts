@@ -147,7 +147,10 @@ describe("DynamoDB calls on the warm path", () => {
   it("are two per request: the replay write and the user lookup (config cached, last login recent)", async () => {
     const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
     const calls: string[] = [];
-    client.middlewareStack.add((next, context) => (args) => (calls.push(String(context.commandName)), next(args)), { step: "initialize" });
+    client.middlewareStack.add((next, context) => (args) => {
+      calls.push(String(context.commandName));
+      return next(args);
+    }, { step: "initialize" });
     const counted = createAuthorizerFixture(dynamo, { client: createDocumentClient(client), configTtlMs: 30_000 });
     try {
       await counted.authorize(await issuer.mint(claims)); // cold: config scan, first last_login_time

@@ -78,7 +78,10 @@ describe("resolveTarget", () => {
 
     const target = await resolveTarget(
       { ...noFlags, stack: "OidcAuth", region: "eu-west-1", tables: { jti: "flag-jti" } },
-      { env: {}, stackOutputs: async (...args) => (asked.push(args), outputs) },
+      { env: {}, stackOutputs: async (...args) => {
+        asked.push(args);
+        return outputs;
+      } },
     );
 
     expect(asked).toEqual([["OidcAuth", "eu-west-1"]]);

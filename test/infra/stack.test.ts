@@ -51,7 +51,10 @@ const logicalId = (construct: IConstruct): string => {
 const referencedIds = (value: Json): Set<string> => {
   const ids = new Set<string>();
   const visit = (node: Json): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      node.forEach(visit);
+      return;
+    }
     if (node === null || typeof node !== "object") return;
     for (const [key, child] of Object.entries(node)) {
       if (key === "Ref" && typeof child === "string") ids.add(child);
@@ -70,7 +73,7 @@ const allowStatementsOfRole = (template: Template, roleLogicalId: string): Polic
   const policies = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, CfnResource>);
   return policies
     .filter((policy) => referencedIds(policy.Properties?.["Roles"]).has(roleLogicalId))
-    .flatMap((policy) => (policy.Properties?.["PolicyDocument"] as { Statement: PolicyStatement[] }).Statement)
+    .flatMap((policy) => (policy.Properties?.["PolicyDocument"] as { Statement: PolicyStatement[] } | undefined)?.Statement ?? [])
     .filter((statement) => statement.Effect === "Allow");
 };
 
@@ -207,9 +210,11 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
       const functions = template.findResources("AWS::Lambda::Function") as Record<string, CfnResource>;
       for (const [definition, appFunction] of functionsByDefinition()) {
         const declared = Object.keys(definition.tables) as TableName[];
-        const variables = (functions[logicalId(appFunction.function)]?.Properties?.["Environment"] as {
-          Variables: Record<string, Json>;
-        }).Variables;
+        const variables = (
+          functions[logicalId(appFunction.function)]?.Properties?.["Environment"] as
+            | { Variables: Record<string, Json> }
+            | undefined
+        )?.Variables;
         expect(variables).toEqual({
           NODE_OPTIONS: "--enable-source-maps",
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
@@ -326,7 +331,7 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
           AuthorizerId: { Ref: logicalId(stack.api.authorizer) },
           Integration: { Type: "AWS_PROXY", IntegrationHttpMethod: "POST" },
         });
-        const uri = (found?.properties["Integration"] as { Uri: Json }).Uri;
+        const uri = (found?.properties["Integration"] as { Uri: Json } | undefined)?.Uri ?? null;
         expect(referencedIds(uri)).toContain(logicalId(stack.backends[route.backend].function));
       },
     );

@@ -33,13 +33,16 @@ async function start(authorizer: AuthorizerHandler, ttl = 0) {
       routes,
       authorizer,
       // Any backend name will do: the routes above are this test's own.
-      backends: { whoami: async (event: APIGatewayProxyEvent) => (events.push(event), { statusCode: 200, body: JSON.stringify({ ok: true }), headers: { "X-Backend": "1" } }) } as never,
+      backends: { whoami: async (event: APIGatewayProxyEvent) => {
+        events.push(event);
+        return { statusCode: 200, body: JSON.stringify({ ok: true }), headers: { "X-Backend": "1" } };
+      } } as never,
       authorizerCacheTtlSeconds: ttl,
       logger: capturingLogger(),
     }),
   );
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
-  const base = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  const base = `http://127.0.0.1:${(server?.address() as AddressInfo | undefined)?.port}`;
   return { base, events };
 }
 
@@ -96,7 +99,10 @@ describe("the local gateway", () => {
 
   it("answers 403 Missing Authentication Token for an unknown route or method, without calling the authorizer", async () => {
     let calls = 0;
-    const { base } = await start(async () => (calls++, allowAll()));
+    const { base } = await start(async () => {
+      calls++;
+      return allowAll();
+    });
     expect((await fetch(`${base}/nope`, { headers: { Authorization: "Bearer t" } })).status).toBe(403);
     expect((await fetch(`${base}/api/now/table/incident`, { method: "DELETE", headers: { Authorization: "Bearer t" } })).status).toBe(403);
     expect(calls).toBe(0);
@@ -107,7 +113,10 @@ describe("the local gateway", () => {
     [300, 1],
   ])("with authorizer cache TTL %i s calls the authorizer %i time(s) for 3 requests with one token", async (ttl, expected) => {
     let calls = 0;
-    const { base } = await start(async () => (calls++, allowAll()), ttl);
+    const { base } = await start(async () => {
+      calls++;
+      return allowAll();
+    }, ttl);
     for (let i = 0; i < 3; i++) await fetch(`${base}/api/now/table/incident`, { headers: { Authorization: "Bearer same" } });
     expect(calls).toBe(expected);
   });

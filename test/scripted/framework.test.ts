@@ -27,7 +27,10 @@ const api = defineApi<Services>({
   version: "v2",
   description: "test API",
   resources: [
-    { method: "GET", path: "/echo/{a}/and/{b}", handle: (request, { seen }) => (seen.push(request), { echoed: true }) },
+    { method: "GET", path: "/echo/{a}/and/{b}", handle: (request, { seen }) => {
+      seen.push(request);
+      return { echoed: true };
+    } },
     { method: "POST", path: "/echo/{a}/and/{b}", handle: (request) => reply({ got: request.body }, { status: 201, headers: { Location: "/x" } }) },
     { method: "GET", path: "/itil-only", roles: ["itil", "itil_admin"], handle: () => "ok" },
     { method: "GET", path: "/nothing", handle: () => undefined },

@@ -52,7 +52,7 @@ export function apiEvent(input: EventInput): { event: APIGatewayProxyEvent; back
   const multi: Record<string, string[]> = {};
   for (const [name, value] of url.searchParams) {
     query[name] = value;
-    (multi[name] ??= []).push(value);
+    multi[name] = [...(multi[name] ?? []), value];
   }
   const who = input.caller === undefined ? caller("beth.anglin", ["itil"]) : input.caller;
   const body = input.body === undefined ? null : typeof input.body === "string" ? input.body : JSON.stringify(input.body);
