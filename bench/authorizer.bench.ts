@@ -30,9 +30,21 @@ const logger = new Logger({ serviceName: "bench", logLevel: "INFO" });
 const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
 Object.assign(logger, { console: new Console({ stdout: sink, stderr: sink }) });
 
-const alice: UserRecord = { sys_id: "a".repeat(32), user_name: "alice", email: "alice@example.com", active: true, locked_out: false, roles: ["itil"] };
+const alice: UserRecord = {
+  sys_id: "a".repeat(32),
+  user_name: "alice",
+  email: "alice@example.com",
+  active: true,
+  locked_out: false,
+  roles: ["itil"],
+};
 /** Alice as bound to the test issuer's default subject, so every call finds her by identity (the warm path). */
-const boundAlice = (issuer: string): UserRecord => ({ ...alice, oidc_issuer: issuer, oidc_subject: "user-1", oidc_provider: "bench" });
+const boundAlice = (issuer: string): UserRecord => ({
+  ...alice,
+  oidc_issuer: issuer,
+  oidc_subject: "user-1",
+  oidc_provider: "bench",
+});
 
 /** The users table is only read: the bench's users are bound already and never change. */
 const noProvisioning: UserProvisioner = {
@@ -46,8 +58,17 @@ function depsFor(
   stores: { replayStore: ReplayStore; userStore: UserStore },
   options: { jti: boolean; verifiedTokens: number; decisions?: DecisionSink; provisioner?: UserProvisioner },
 ): AuthenticatorDeps {
-  const provider = providerSchema.parse({ name: "bench", metadataUrl, clientId: "client-1", enableJtiVerification: options.jti });
-  const config = new CachedConfig({ load: async () => ({ providers: [provider], properties: new Map(), acls: new Map() }) }, systemClock, logger);
+  const provider = providerSchema.parse({
+    name: "bench",
+    metadataUrl,
+    clientId: "client-1",
+    enableJtiVerification: options.jti,
+  });
+  const config = new CachedConfig(
+    { load: async () => ({ providers: [provider], properties: new Map(), acls: new Map() }) },
+    systemClock,
+    logger,
+  );
   const policy = { allowLoopbackHttp: true };
   return {
     registry: new ProviderRegistry(
@@ -80,7 +101,11 @@ async function timePerCall(fn: () => unknown | Promise<unknown>): Promise<number
 async function compareWithVerifySync(alg: KeyAlg): Promise<void> {
   const issuer = await startTestIssuer({ algs: [alg] });
   try {
-    const token = await issuer.mint({ email: "alice@example.com", email_verified: true, exp: Math.floor(Date.now() / 1000) + 3_600 });
+    const token = await issuer.mint({
+      email: "alice@example.com",
+      email_verified: true,
+      exp: Math.floor(Date.now() / 1000) + 3_600,
+    });
     const bound = [boundAlice(issuer.issuer)];
     const memoryStores: { replayStore: ReplayStore; userStore: UserStore } = {
       replayStore: { consume: async () => undefined },
@@ -133,15 +158,23 @@ function withLatency<T extends object>(store: T, ms: number): T {
 }
 
 /** Median stores time and DynamoDB calls per warm request, with or without the one-time-use write. */
-async function measureStores(jti: boolean, latencyMs: number): Promise<{ storesMs: number; calls: number; allowed: number }> {
+async function measureStores(
+  jti: boolean,
+  latencyMs: number,
+): Promise<{ storesMs: number; calls: number; allowed: number }> {
   const [issuer, dynamo] = await Promise.all([startTestIssuer({ algs: ["RS256"] }), startDynamo()]);
   try {
-    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.users, Item: toUserItem(boundAlice(issuer.issuer)) }));
+    await dynamo.doc.send(
+      new PutCommand({ TableName: dynamo.tables.users, Item: toUserItem(boundAlice(issuer.issuer)) }),
+    );
     let ddbCalls = 0;
-    dynamo.client.middlewareStack.add((next) => (args) => {
-      ddbCalls++;
-      return next(args);
-    }, { step: "initialize" });
+    dynamo.client.middlewareStack.add(
+      (next) => (args) => {
+        ddbCalls++;
+        return next(args);
+      },
+      { step: "initialize" },
+    );
     const stores = {
       replayStore: withLatency(new DynamoReplayStore(dynamo.doc, dynamo.tables.jti), latencyMs),
       userStore: withLatency(new DynamoUserStore(dynamo.doc, dynamo.tables.users), latencyMs),
@@ -158,7 +191,9 @@ async function measureStores(jti: boolean, latencyMs: number): Promise<{ storesM
       authorizeEvent({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN }, deps);
     await authorize(await issuer.mint({ email: alice.email, email_verified: true })); // warm: keys, config, last_login_time
 
-    const tokens = await Promise.all(Array.from({ length: 20 }, () => issuer.mint({ email: alice.email, email_verified: true })));
+    const tokens = await Promise.all(
+      Array.from({ length: 20 }, () => issuer.mint({ email: alice.email, email_verified: true })),
+    );
     ddbCalls = 0;
     decisions.length = 0;
     for (const token of tokens) await authorize(token);

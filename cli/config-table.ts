@@ -28,7 +28,9 @@ export class ConfigTable {
   /** Every item, through the authorizer's own reader: valid ones parsed, invalid ones with their problems. */
   async load(): Promise<InspectedConfig> {
     const invalid: InvalidItem[] = [];
-    const snapshot = await new DynamoConfigSource(this.doc, this.name, ({ pk, problems }) => invalid.push({ pk, problems })).load();
+    const snapshot = await new DynamoConfigSource(this.doc, this.name, ({ pk, problems }) =>
+      invalid.push({ pk, problems }),
+    ).load();
     return { snapshot, invalid };
   }
 
@@ -47,11 +49,16 @@ export class ConfigTable {
 
   private async conditional(
     condition: WriteCondition,
-    send: (fields: { ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string> }) => Promise<unknown>,
+    send: (fields: {
+      ConditionExpression?: string;
+      ExpressionAttributeNames?: Record<string, string>;
+    }) => Promise<unknown>,
   ): Promise<boolean> {
     const expression = CONDITIONS[condition];
     try {
-      await send(expression === undefined ? {} : { ConditionExpression: expression, ExpressionAttributeNames: { "#pk": "pk" } });
+      await send(
+        expression === undefined ? {} : { ConditionExpression: expression, ExpressionAttributeNames: { "#pk": "pk" } },
+      );
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;

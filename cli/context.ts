@@ -77,7 +77,8 @@ export class CommandContext {
       if (!this.io.stdin) throw new CliError("usage", "no standard input to read `-` from");
       let text = "";
       const decoder = new TextDecoder();
-      for await (const chunk of this.io.stdin) text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
+      for await (const chunk of this.io.stdin)
+        text += typeof chunk === "string" ? chunk : decoder.decode(chunk, { stream: true });
       return text + decoder.decode();
     }
     try {
@@ -94,7 +95,10 @@ export class CommandContext {
     try {
       return JSON.parse(text) as unknown;
     } catch (error) {
-      throw new CliError("invalid", `${path === "-" ? "standard input" : path} is not JSON: ${(error as Error).message}`);
+      throw new CliError(
+        "invalid",
+        `${path === "-" ? "standard input" : path} is not JSON: ${(error as Error).message}`,
+      );
     }
   }
 

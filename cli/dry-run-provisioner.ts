@@ -33,7 +33,15 @@ export class DryRunProvisioner implements UserProvisioner {
     // of the same identity, or a conflict); a user_name or email held by another user is a conflict.
     const [earlier] = await this.users.findBy("sys_id", plan.sysId);
     if (earlier && bindingOf(earlier, identity) === "same") return earlier;
-    if (earlier) throw asAuthError(new IdentityConflictError("the derived sys_id belongs to a user bound to another identity", undefined, earlier.sys_id), provider);
+    if (earlier)
+      throw asAuthError(
+        new IdentityConflictError(
+          "the derived sys_id belongs to a user bound to another identity",
+          undefined,
+          earlier.sys_id,
+        ),
+        provider,
+      );
     for (const field of ["user_name", "email"] as const) {
       const value = plan.fields[field];
       if (typeof value !== "string") continue;
@@ -48,10 +56,18 @@ export class DryRunProvisioner implements UserProvisioner {
     const step = bindingStep(provider, user, identity);
     if (step === "conflict") {
       const bound = typeof user["oidc_provider"] === "string" ? user["oidc_provider"] : undefined;
-      throw asAuthError(new IdentityConflictError("the user claim matches a user bound to another identity", bound, user.sys_id), provider);
+      throw asAuthError(
+        new IdentityConflictError("the user claim matches a user bound to another identity", bound, user.sys_id),
+        provider,
+      );
     }
     if (step !== "bind") return user;
-    return toUserRecord({ ...user, oidc_issuer: identity.issuer, oidc_subject: identity.subject, oidc_provider: identity.provider });
+    return toUserRecord({
+      ...user,
+      oidc_issuer: identity.issuer,
+      oidc_subject: identity.subject,
+      oidc_provider: identity.provider,
+    });
   }
 
   /** The existing user as is; a refresh on login (updateOnLogin) is not simulated. */

@@ -31,12 +31,15 @@ export function describeReport(report: ExplainReport): string {
   lines.push("Token header (the token itself is never printed)");
   lines.push(
     header
-      ? fields([
-          ["fingerprint", report.decision.tokenFingerprint ?? "-"],
-          ["alg", String(header.alg ?? "(none)")],
-          ["kid", String(header.kid ?? "(none)")],
-          ["typ", String(header.typ ?? "(none)")],
-        ], "  ")
+      ? fields(
+          [
+            ["fingerprint", report.decision.tokenFingerprint ?? "-"],
+            ["alg", String(header.alg ?? "(none)")],
+            ["kid", String(header.kid ?? "(none)")],
+            ["typ", String(header.typ ?? "(none)")],
+          ],
+          "  ",
+        )
       : "  (not a compact JWS with a JSON header and payload)",
   );
   if (claims) {

@@ -55,7 +55,9 @@ export function describeMismatch(error: IssuerMismatchError, provider: Pick<Prov
  */
 export function issuerFix(stated: string, command?: string): string {
   const pinnable =
-    stated.length <= MAX_SHOWN_ISSUER && /^[^\p{C}\s]+$/u.test(stated) && providerSchema.shape.issuer.safeParse(stated).success;
+    stated.length <= MAX_SHOWN_ISSUER &&
+    /^[^\p{C}\s]+$/u.test(stated) &&
+    providerSchema.shape.issuer.safeParse(stated).success;
   const flag = `${command === undefined ? "" : `${command} `}--issuer ${stated}`;
   return pinnable
     ? `if this metadata URL really serves that issuer's document (Okta's -admin host does), pin it: ${flag}`

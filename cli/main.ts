@@ -99,7 +99,9 @@ function selectCommand(argv: readonly string[]): "help" | { command: Command; re
   const [first, second] = words;
   if (first === undefined || first === "help") {
     if (first === "help" || argv.includes("--help") || argv.includes("-h")) return "help";
-    throw new CliError("usage", "no command given", { usage: "oidc-admin <command> [arguments] [flags]; oidc-admin --help lists them" });
+    throw new CliError("usage", "no command given", {
+      usage: "oidc-admin <command> [arguments] [flags]; oidc-admin --help lists them",
+    });
   }
   const name = GROUPS.has(first) ? `${first} ${second ?? ""}`.trimEnd() : first;
   const command = BY_NAME.get(name);
@@ -147,9 +149,12 @@ const causeText = (error: unknown): string => {
 /** Anything thrown becomes a CliError; failures of AWS or the network keep their name and message. */
 function toCliError(error: unknown): CliError {
   if (error instanceof CliError) return error;
-  if (error instanceof StoreError) return new CliError("failed", `${error.message}${causeText(error)}`, { cause: error });
+  if (error instanceof StoreError)
+    return new CliError("failed", `${error.message}${causeText(error)}`, { cause: error });
   if (error instanceof Error && error.name === "ResourceNotFoundException") {
-    return new CliError("failed", "table not found: check where the CLI points with `oidc-admin target`", { cause: error });
+    return new CliError("failed", "table not found: check where the CLI points with `oidc-admin target`", {
+      cause: error,
+    });
   }
   const text = error instanceof Error ? `${error.name}: ${error.message}${causeText(error)}` : String(error);
   return new CliError("failed", text, { cause: error });

@@ -95,7 +95,10 @@ export async function resolveTarget(flags: TargetFlags, sources: TargetSources):
     if (table === "config") origin = from;
   }
   if (tables.config === undefined || origin === undefined) {
-    throw new CliError("no_target", flags.stack === undefined ? NO_TARGET_MESSAGE : `stack ${flags.stack} has no output ${STACK_OUTPUT_KEYS.config}`);
+    throw new CliError(
+      "no_target",
+      flags.stack === undefined ? NO_TARGET_MESSAGE : `stack ${flags.stack} has no output ${STACK_OUTPUT_KEYS.config}`,
+    );
   }
 
   const resolvedEndpoint = endpoint ?? state?.dynamoEndpoint;
@@ -119,7 +122,10 @@ function isLoopbackUrl(url: string): boolean {
   }
 }
 
-function pick(outputs: Record<string, string>, keys: Readonly<Record<CliTable, string>>): Partial<Record<CliTable, string>> {
+function pick(
+  outputs: Record<string, string>,
+  keys: Readonly<Record<CliTable, string>>,
+): Partial<Record<CliTable, string>> {
   const tables: Partial<Record<CliTable, string>> = {};
   for (const table of CLI_TABLES) {
     const value = outputs[keys[table]];

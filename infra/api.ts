@@ -18,7 +18,6 @@ interface ApiProps {
 // API Gateway response parameters take literal header values in single quotes.
 const JSON_CONTENT_TYPE = { "Content-Type": "'application/json'" };
 
-
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
   readonly authorizer: apigateway.TokenAuthorizer;
@@ -85,7 +84,9 @@ export class Api extends Construct {
         type,
         statusCode: String(response.statusCode),
         // Header values are literals in single quotes in API Gateway response parameters.
-        responseHeaders: Object.fromEntries(Object.entries(response.headers).map(([name, value]) => [name, `'${value}'`])),
+        responseHeaders: Object.fromEntries(
+          Object.entries(response.headers).map(([name, value]) => [name, `'${value}'`]),
+        ),
         templates: { "application/json": response.body },
       });
     }

@@ -84,9 +84,7 @@ export class AppFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: logLevel,
         // Only the tables the function declares: a handler cannot even name a table it may not touch.
-        ...Object.fromEntries(
-          tableNames.map((name) => [TABLES[name].envVar, tables[name].tableName]),
-        ),
+        ...Object.fromEntries(tableNames.map((name) => [TABLES[name].envVar, tables[name].tableName])),
       },
     });
 

@@ -106,9 +106,7 @@ function readLogLevel(scope: Construct): LogLevel {
   const raw: unknown = scope.node.tryGetContext("logLevel") ?? "INFO";
   const level = LOG_LEVELS.find((candidate) => candidate === raw);
   if (level === undefined) {
-    throw new Error(
-      `Context logLevel must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(raw)}`,
-    );
+    throw new Error(`Context logLevel must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(raw)}`);
   }
   return level;
 }

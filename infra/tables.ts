@@ -10,8 +10,7 @@ const toAttribute = ({ name, type }: KeyAttribute): dynamodb.Attribute => ({
 });
 
 /** Construct id of a table, e.g. `ConfigTable`: also the stem of its stack output name. */
-export const tableConstructId = (name: TableName): string =>
-  `${name.charAt(0).toUpperCase()}${name.slice(1)}Table`;
+export const tableConstructId = (name: TableName): string => `${name.charAt(0).toUpperCase()}${name.slice(1)}Table`;
 
 export class Tables extends Construct {
   readonly byName: Readonly<Record<TableName, dynamodb.Table>>;

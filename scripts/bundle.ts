@@ -24,5 +24,7 @@ for (const definition of functions) {
     logLevel: "warning",
   });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
-  console.log(`${definition.id.padEnd(12)} dist/${definition.id}/index.js  ${(bytes / 1024).toFixed(0)} KiB (with map)`);
+  console.log(
+    `${definition.id.padEnd(12)} dist/${definition.id}/index.js  ${(bytes / 1024).toFixed(0)} KiB (with map)`,
+  );
 }

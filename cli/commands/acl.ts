@@ -9,7 +9,10 @@ const ROLE_OPTIONS = Object.fromEntries(ACL_OPERATIONS.map((operation) => [opera
 const ROLE_ARGS = ACL_OPERATIONS.map((operation) => `[--${operation} ROLES]`).join(" ");
 
 const describeAcl = (acl: Acl): string =>
-  fields([["table", acl.table], ...ACL_OPERATIONS.map((operation) => [operation, formatValue(acl[operation])] as const)]);
+  fields([
+    ["table", acl.table],
+    ...ACL_OPERATIONS.map((operation) => [operation, formatValue(acl[operation])] as const),
+  ]);
 
 const list: Command = {
   name: "acl list",
@@ -52,7 +55,7 @@ const get: Command = {
 const set: Command = {
   name: "acl set",
   args: `<table> ${ROLE_ARGS}`,
-  summary: "set the roles of the operations given (comma-separated; \"\" for none); the others stay",
+  summary: 'set the roles of the operations given (comma-separated; "" for none); the others stay',
   options: ROLE_OPTIONS,
   positionals: [1, 1],
   async run(ctx, input) {

@@ -36,7 +36,8 @@ async function readToken(ctx: CommandContext, input: CommandInput): Promise<stri
       usage: usageOf(explain),
     });
   }
-  const text = file !== undefined ? await ctx.readText(file) : argument === "-" ? await ctx.readText("-") : (argument ?? "");
+  const text =
+    file !== undefined ? await ctx.readText(file) : argument === "-" ? await ctx.readText("-") : (argument ?? "");
   // A pasted Authorization header value works too.
   const token = text.trim().replace(/^Bearer\s+/i, "");
   if (token.length === 0) throw new CliError("usage", "the token is empty", { usage: usageOf(explain) });
@@ -55,7 +56,9 @@ function tracingFetcher(inner: JsonFetcher, trace: Trace, source: string): JsonF
         throw error;
       }
       if (isJsonObject(document) && typeof document["issuer"] === "string") {
-        trace.step(`Discovery document (${source}) ${url}: issuer ${document["issuer"]}, jwks_uri ${String(document["jwks_uri"])}`);
+        trace.step(
+          `Discovery document (${source}) ${url}: issuer ${document["issuer"]}, jwks_uri ${String(document["jwks_uri"])}`,
+        );
       } else if (isJsonObject(document) && Array.isArray(document["keys"])) {
         const kids = document["keys"].map((key) => (isJsonObject(key) ? String(key["kid"] ?? "(no kid)") : "?"));
         trace.step(`Key set (${source}) ${url}: ${kids.length} key(s) ${kids.join(", ")}`);
@@ -78,7 +81,11 @@ function notingLogger(notes: string[]): AppLogger {
 }
 
 /** Which provider, if any: the one the authorizer chose, else the one asked for. */
-function chosenProvider(snapshot: ConfigSnapshot, decision: Decision, asked: string | undefined): ProviderConfig | undefined {
+function chosenProvider(
+  snapshot: ConfigSnapshot,
+  decision: Decision,
+  asked: string | undefined,
+): ProviderConfig | undefined {
   const name = decision.provider ?? asked;
   return snapshot.providers.find((provider) => provider.name === name);
 }
@@ -130,7 +137,10 @@ function provisioningLine(provider: ProviderConfig, seen: ProvisioningSeen, deci
 }
 
 /** Every claim-rule's result on the token's claims, one at a time, as the authorizer checks them together. */
-function claimRuleResults(provider: ProviderConfig | undefined, claims: JwtPayload | undefined): ExplainReport["claimRules"] {
+function claimRuleResults(
+  provider: ProviderConfig | undefined,
+  claims: JwtPayload | undefined,
+): ExplainReport["claimRules"] {
   if (!provider || !claims) return [];
   return provider.claimValidations.map((rule) => {
     try {
@@ -189,18 +199,23 @@ export const explain: Command = {
       if (!provider) {
         const broken = invalid.find((item) => item.pk === PROVIDER.key(askedProvider));
         throw broken
-          ? new CliError("invalid", `provider ${askedProvider} is invalid: the authorizer ignores it`, { problems: [broken.problems] })
+          ? new CliError("invalid", `provider ${askedProvider} is invalid: the authorizer ignores it`, {
+              problems: [broken.problems],
+            })
           : new CliError("not_found", `no provider named ${askedProvider}`);
       }
       if (!provider.active) notes.push(`provider ${provider.name} is disabled: the authorizer ignores it`);
       snapshot = { ...fullSnapshot, providers: [provider] };
-      fetcher = documents === undefined ? await ctx.fetcher() : await SavedDocuments.read(ctx, documents, provider.metadataUrl);
+      fetcher =
+        documents === undefined ? await ctx.fetcher() : await SavedDocuments.read(ctx, documents, provider.metadataUrl);
     } else {
       fetcher = await ctx.fetcher();
     }
 
     const steps: ExplainStep[] = [];
-    const trace: Trace = { step: (text, attributes) => void steps.push({ message: text, ...(attributes && { attributes }) }) };
+    const trace: Trace = {
+      step: (text, attributes) => void steps.push({ message: text, ...(attributes && { attributes }) }),
+    };
     const decisions: Decision[] = [];
     const userStore = new DynamoUserStore(doc, tables.users);
     const seen: ProvisioningSeen = { found: false, called: false, user: undefined };
@@ -244,7 +259,9 @@ export const explain: Command = {
       token: decoded,
       steps,
       claimRules: claimRuleResults(provider, decoded.claims),
-      ...(caller && { user: { sys_id: caller.user.sys_id, user_name: caller.user.user_name, roles: caller.user.roles } }),
+      ...(caller && {
+        user: { sys_id: caller.user.sys_id, user_name: caller.user.user_name, roles: caller.user.roles },
+      }),
       ...(provider && { provisioning: provisioningLine(provider, seen, decision) }),
       notes,
       decision: decisionFacts,

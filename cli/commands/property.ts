@@ -20,7 +20,9 @@ const list: Command = {
     const debugLog = isDebugEnabled(snapshot);
     ctx.out.result({ properties, debugLog, invalid: broken }, () =>
       [
-        properties.length === 0 ? "no properties" : columns([["NAME", "VALUE"], ...properties.map((p) => [p.name, p.value])]),
+        properties.length === 0
+          ? "no properties"
+          : columns([["NAME", "VALUE"], ...properties.map((p) => [p.name, p.value])]),
         ...broken.map((item) => `INVALID ${item.pk}: ${item.problems}`),
         `debug log (${DEBUG_PROPERTIES.join(" or ")} = true): ${debugLog ? "on" : "off"}`,
       ].join("\n"),

@@ -83,7 +83,10 @@ async function testProvider(
   } catch (error) {
     if (!(error instanceof IssuerMismatchError)) throw error;
     // The authorizer does not use such a document at all: no key set, no token of this provider.
-    problem("error", `${describeMismatch(error, provider)}; ${issuerFix(error.stated, `oidc-admin provider update ${provider.name}`)}`);
+    problem(
+      "error",
+      `${describeMismatch(error, provider)}; ${issuerFix(error.stated, `oidc-admin provider update ${provider.name}`)}`,
+    );
     return report;
   }
   report.jwksUri = discovered.jwksUri;
@@ -92,7 +95,10 @@ async function testProvider(
   const issuerHost = new URL(discovered.issuer).host;
   if (metadataHost !== issuerHost) {
     // Only with a pinned issuer: Okta's `-admin` host serves the document for the tenant's issuer, and tokens are matched to the issuer.
-    problem("note", `the metadata URL's host (${metadataHost}) differs from the issuer's (${issuerHost}); tokens must carry iss ${discovered.issuer}`);
+    problem(
+      "note",
+      `the metadata URL's host (${metadataHost}) differs from the issuer's (${issuerHost}); tokens must carry iss ${discovered.issuer}`,
+    );
   }
   if (
     discovered.idTokenSigningAlgs.length > 0 &&
@@ -119,10 +125,15 @@ async function testProvider(
     // The authorizer's own key choice, asked one key at a time.
     verifies: provider.allowedAlgorithms.filter((alg) => selectJwk({ keys: [jwk] }, { alg }) !== undefined),
   }));
-  report.usableAlgorithms = provider.allowedAlgorithms.filter((alg) => report.keys.some((key) => key.verifies.includes(alg)));
+  report.usableAlgorithms = provider.allowedAlgorithms.filter((alg) =>
+    report.keys.some((key) => key.verifies.includes(alg)),
+  );
   if (keys.length === 0) problem("error", "the key set has no keys: no token can be verified");
   else if (report.usableAlgorithms.length === 0) {
-    problem("error", `no signing key in the key set can verify any allowed algorithm (${provider.allowedAlgorithms.join(", ")})`);
+    problem(
+      "error",
+      `no signing key in the key set can verify any allowed algorithm (${provider.allowedAlgorithms.join(", ")})`,
+    );
   }
   return report;
 }
@@ -155,7 +166,11 @@ function describeReport(report: ProviderTestReport): string {
   ].join("\n");
 }
 
-async function fetcherFor(ctx: CommandContext, documents: string | undefined, provider: ProviderConfig): Promise<JsonFetcher> {
+async function fetcherFor(
+  ctx: CommandContext,
+  documents: string | undefined,
+  provider: ProviderConfig,
+): Promise<JsonFetcher> {
   return documents === undefined ? ctx.fetcher() : SavedDocuments.read(ctx, documents, provider.metadataUrl);
 }
 

@@ -1,7 +1,15 @@
 // provider add|update|show|list|remove|enable|disable: one provider item at a time, validated before any write.
 import { assertFetchableUrl } from "../../functions/authorizer/http";
 import { providerSchema, type ClaimValidation, type ProviderConfig } from "../../functions/config/schema";
-import { booleanOption, listOption, positional, stringOption, usageOf, type Command, type CommandInput } from "../command";
+import {
+  booleanOption,
+  listOption,
+  positional,
+  stringOption,
+  usageOf,
+  type Command,
+  type CommandInput,
+} from "../command";
 import { byName, describeRule, inspectConfigItems, parseOrRefuse, PROVIDER, toItem } from "../config-items";
 import type { CommandContext } from "../context";
 import { CliError } from "../errors";
@@ -63,14 +71,26 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
     }
   }
   const algorithms = stringOption(input, "algorithms");
-  set("allowedAlgorithms", algorithms?.split(",").map((alg) => alg.trim()).filter((alg) => alg.length > 0));
+  set(
+    "allowedAlgorithms",
+    algorithms
+      ?.split(",")
+      .map((alg) => alg.trim())
+      .filter((alg) => alg.length > 0),
+  );
   const skew = stringOption(input, "clock-skew");
   // A non-number is passed on as text, so the schema's message names clockSkewSeconds.
   set("clockSkewSeconds", skew !== undefined && /^-?\d+$/.test(skew.trim()) ? Number(skew) : skew);
   set("acceptMissingEmailVerified", booleanOption(input, "accept-missing-email-verified"));
   // An empty string is the empty list: how a link is taken away.
   const links = stringOption(input, "link-to-providers");
-  set("linkToProviders", links?.split(",").map((name) => name.trim()).filter((name) => name.length > 0));
+  set(
+    "linkToProviders",
+    links
+      ?.split(",")
+      .map((name) => name.trim())
+      .filter((name) => name.length > 0),
+  );
   return given;
 }
 
@@ -81,7 +101,10 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
 function withAutoProvision(provider: Record<string, unknown>, enabled: boolean | undefined): Record<string, unknown> {
   if (enabled === undefined) return provider;
   const current = provider["autoProvision"];
-  return { ...provider, autoProvision: { ...(typeof current === "object" && current !== null ? current : {}), enabled } };
+  return {
+    ...provider,
+    autoProvision: { ...(typeof current === "object" && current !== null ? current : {}), enabled },
+  };
 }
 
 /** What the schema cannot say: a URL it accepts that the authorizer will refuse to fetch. */
@@ -123,9 +146,13 @@ async function issuerWarning(ctx: CommandContext, provider: ProviderConfig): Pro
     const later = `\`provider test ${provider.name}\` checks it once the document can be read`;
     return `issuer not checked (${printable(check.reason)}); written anyway: ${later}`;
   }
-  throw new CliError("invalid", `provider ${provider.name}: ${describeMismatch(check.error, provider)}; nothing was written`, {
-    problems: [issuerFix(check.error.stated)],
-  });
+  throw new CliError(
+    "invalid",
+    `provider ${provider.name}: ${describeMismatch(check.error, provider)}; nothing was written`,
+    {
+      problems: [issuerFix(check.error.stated)],
+    },
+  );
 }
 
 async function writeProvider(
@@ -136,7 +163,8 @@ async function writeProvider(
   options: { checkIssuer: boolean },
 ): Promise<void> {
   // An http URL outside loopback is never fetched, by the authorizer or here; its own warning says so.
-  const warning = metadataUrlWarning(provider) ?? (options.checkIssuer ? await issuerWarning(ctx, provider) : undefined);
+  const warning =
+    metadataUrlWarning(provider) ?? (options.checkIssuer ? await issuerWarning(ctx, provider) : undefined);
   const table = await ctx.configTable();
   if (!(await table.put(toItem(PROVIDER, provider), condition))) {
     throw condition === "new"
@@ -163,7 +191,10 @@ async function updateProvider(
     });
   }
   if (changes["name"] !== undefined && changes["name"] !== name) {
-    throw new CliError("invalid", `name: a provider cannot be renamed (add ${String(changes["name"])}, then remove ${name})`);
+    throw new CliError(
+      "invalid",
+      `name: a provider cannot be renamed (add ${String(changes["name"])}, then remove ${name})`,
+    );
   }
   const table = await ctx.configTable();
   const stored = await table.get(PROVIDER.key(name));
@@ -172,7 +203,9 @@ async function updateProvider(
   const merged: Record<string, unknown> = { ...current, ...changes };
   for (const field of unset) delete merged[field];
   const provider = withAutoProvision(merged, options.autoProvision);
-  await writeProvider(ctx, parseOrRefuse(PROVIDER, provider, name), "existing", verb, { checkIssuer: options.checkIssuer ?? false });
+  await writeProvider(ctx, parseOrRefuse(PROVIDER, provider, name), "existing", verb, {
+    checkIssuer: options.checkIssuer ?? false,
+  });
 }
 
 const add: Command = {
@@ -186,7 +219,8 @@ const add: Command = {
   async run(ctx, input) {
     const given = await givenFields(ctx, input);
     const name = input.positionals[0] ?? given["name"];
-    if (typeof name !== "string") throw new CliError("usage", "missing <name> (or a name in --file)", { usage: usageOf(add) });
+    if (typeof name !== "string")
+      throw new CliError("usage", "missing <name> (or a name in --file)", { usage: usageOf(add) });
     if (given["name"] !== undefined && given["name"] !== name) {
       throw new CliError("invalid", `name: the file says ${JSON.stringify(given["name"])}, the command line ${name}`);
     }
@@ -217,7 +251,9 @@ function setActive(active: boolean): Command {
   const command: Command = {
     name: active ? "provider enable" : "provider disable",
     args: "<name>",
-    summary: active ? "let the authorizer use a provider again" : "make the authorizer ignore a provider (kept in the table)",
+    summary: active
+      ? "let the authorizer use a provider again"
+      : "make the authorizer ignore a provider (kept in the table)",
     positionals: [1, 1],
     async run(ctx, input) {
       const name = positional(input, 0, "<name>", command);
@@ -290,4 +326,12 @@ const remove: Command = {
   },
 };
 
-export const PROVIDER_COMMANDS: readonly Command[] = [add, update, show, list, remove, setActive(true), setActive(false)];
+export const PROVIDER_COMMANDS: readonly Command[] = [
+  add,
+  update,
+  show,
+  list,
+  remove,
+  setActive(true),
+  setActive(false),
+];

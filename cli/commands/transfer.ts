@@ -32,7 +32,10 @@ function toDocument(snapshot: ConfigSnapshot): ConfigDocument {
   return {
     version: 1,
     providers: ordered(PROVIDER, snapshot.providers),
-    properties: ordered(PROPERTY, [...snapshot.properties].map(([name, value]) => ({ name, value }))),
+    properties: ordered(
+      PROPERTY,
+      [...snapshot.properties].map(([name, value]) => ({ name, value })),
+    ),
     acls: ordered(ACL, snapshot.acls.values()),
   };
 }
@@ -69,7 +72,8 @@ function parseAll<T>(kind: ConfigKind<T>, inputs: readonly unknown[], problems: 
   inputs.forEach((input, i) => {
     const parsed = kind.schema.safeParse(input);
     if (!parsed.success) {
-      const named = typeof input === "object" && input !== null ? (input as Record<string, unknown>)[kind.nameField] : undefined;
+      const named =
+        typeof input === "object" && input !== null ? (input as Record<string, unknown>)[kind.nameField] : undefined;
       const label = typeof named === "string" ? ` (${named})` : "";
       problems.push(`${kind.plural}[${i}]${label}: ${describeIssues(parsed.error)}`);
       return;
@@ -85,7 +89,8 @@ function parseAll<T>(kind: ConfigKind<T>, inputs: readonly unknown[], problems: 
 const importCommand: Command = {
   name: "import",
   args: "<file.json>|- [--replace] [--dry-run]",
-  summary: "write a document made by export; all of it or (if any item is invalid) none; --replace also deletes what it lacks",
+  summary:
+    "write a document made by export; all of it or (if any item is invalid) none; --replace also deletes what it lacks",
   options: { replace: { type: "boolean" }, "dry-run": { type: "boolean" } },
   positionals: [1, 1],
   async run(ctx, input) {
@@ -111,20 +116,31 @@ const importCommand: Command = {
     const { snapshot, invalid } = await table.load();
     const current = itemsOf(toDocument(snapshot));
     const wanted = itemsOf(document);
-    const plan = { created: [] as string[], updated: [] as string[], unchanged: [] as string[], deleted: [] as string[] };
+    const plan = {
+      created: [] as string[],
+      updated: [] as string[],
+      unchanged: [] as string[],
+      deleted: [] as string[],
+    };
     const invalidKeys = new Set(invalid.map((item) => item.pk));
     const writes: ConfigItem[] = [];
     for (const [pk, item] of wanted) {
       const existing = current.get(pk);
       const change =
         existing === undefined
-          ? invalidKeys.has(pk) ? "updated" : "created"
-          : JSON.stringify(existing) === JSON.stringify(item) ? "unchanged" : "updated";
+          ? invalidKeys.has(pk)
+            ? "updated"
+            : "created"
+          : JSON.stringify(existing) === JSON.stringify(item)
+            ? "unchanged"
+            : "updated";
       plan[change].push(pk);
       if (change !== "unchanged") writes.push(item);
     }
     if (booleanOption(input, "replace")) {
-      const stored = [...current.keys(), ...invalidKeys].filter((pk) => KINDS.some((kind) => pk.startsWith(kind.prefix)));
+      const stored = [...current.keys(), ...invalidKeys].filter((pk) =>
+        KINDS.some((kind) => pk.startsWith(kind.prefix)),
+      );
       plan.deleted.push(...stored.filter((pk) => !wanted.has(pk)));
     }
 
@@ -135,7 +151,9 @@ const importCommand: Command = {
       for (const pk of plan.deleted) await table.delete(pk, "any");
     }
     ctx.out.result({ dryRun, ...plan }, () => {
-      const rows = (["created", "updated", "deleted"] as const).flatMap((change) => plan[change].map((pk) => [change, pk]));
+      const rows = (["created", "updated", "deleted"] as const).flatMap((change) =>
+        plan[change].map((pk) => [change, pk]),
+      );
       const summary = `${dryRun ? "would import" : "imported"}: ${plan.created.length} created, ${plan.updated.length} updated, ${plan.unchanged.length} unchanged, ${plan.deleted.length} deleted`;
       return rows.length > 0 ? `${columns(rows)}\n${summary}` : summary;
     });

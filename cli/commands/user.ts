@@ -124,14 +124,18 @@ const unbind: Command = {
     try {
       await users.directory.unbind(user.sys_id, { by: ADMIN_ACTOR });
     } catch (error) {
-      if (error instanceof UserNotFoundError) throw new CliError("not_found", `user ${user.sys_id} was deleted meanwhile`);
+      if (error instanceof UserNotFoundError)
+        throw new CliError("not_found", `user ${user.sys_id} was deleted meanwhile`);
       // The write is conditional on the version read: a sign-in or an edit came first.
-      if (error instanceof UserConflictError) throw new CliError("conflict", `user ${user.sys_id} changed meanwhile: run it again`);
+      if (error instanceof UserConflictError)
+        throw new CliError("conflict", `user ${user.sys_id} changed meanwhile: run it again`);
       throw error;
     }
     const who = `user ${user.user_name} (sys_id ${user.sys_id})`;
     ctx.out.result({ sys_id: user.sys_id, user_name: user.user_name, removed: removed ?? null }, () =>
-      removed ? `${who} unbound; removed:\n${fields(describeBinding(removed), "  ")}` : `${who} was not bound: nothing to remove`,
+      removed
+        ? `${who} unbound; removed:\n${fields(describeBinding(removed), "  ")}`
+        : `${who} was not bound: nothing to remove`,
     );
   },
 };

@@ -20,14 +20,25 @@ import { toAuthError } from "./verifier";
 /** The seam for the users table's writes at sign-in (functions/authorizer/provisioning.ts implements it). */
 export interface UserProvisioner {
   /** Creates the user the verified token describes, or resolves undefined when the provider does not provision. */
-  provision(provider: ProviderConfig, claims: JwtPayload, lookupValue: string, identity: Identity): Promise<UserRecord | undefined>;
+  provision(
+    provider: ProviderConfig,
+    claims: JwtPayload,
+    lookupValue: string,
+    identity: Identity,
+  ): Promise<UserRecord | undefined>;
   /**
    * The user the user claim found, bound to the token's identity (or linked to it); rejects with
    * identity_conflict when the user belongs to another identity.
    */
   bind(provider: ProviderConfig, user: UserRecord, identity: Identity): Promise<UserRecord>;
   /** After an existing user signs in: the user to authenticate (refreshed from the token if configured). */
-  onLogin(provider: ProviderConfig, user: UserRecord, claims: JwtPayload, lookupValue: string, identity: Identity): Promise<UserRecord>;
+  onLogin(
+    provider: ProviderConfig,
+    user: UserRecord,
+    claims: JwtPayload,
+    lookupValue: string,
+    identity: Identity,
+  ): Promise<UserRecord>;
 }
 
 export interface AuthenticatorDeps {
@@ -134,7 +145,11 @@ async function resolveUser(
   const identity: Identity = { issuer: payload.iss as string, subject: payload.sub as string, provider: provider.name };
   const nowSec = epochSec(deps.clock);
   const replay = provider.enableJtiVerification
-    ? deps.replayStore.consume(replayKey(identity.issuer, jwt), (payload.exp as number) + provider.clockSkewSeconds, nowSec)
+    ? deps.replayStore.consume(
+        replayKey(identity.issuer, jwt),
+        (payload.exp as number) + provider.clockSkewSeconds,
+        nowSec,
+      )
     : Promise.resolve();
   const [replayed, bound] = await Promise.allSettled([replay, deps.userStore.findBound(identity)]);
 
@@ -148,7 +163,8 @@ async function resolveUser(
   let user = single(await lookedUp(bound), "several users are bound to this identity");
   if (user) trace.step(`User found by the token's identity (iss + sub): '${user.user_name}'`);
   if (!user) {
-    const linked = provider.linkToProviders.length > 0 ? await lookedUp(deps.userStore.findLinked(identity)) : undefined;
+    const linked =
+      provider.linkToProviders.length > 0 ? await lookedUp(deps.userStore.findLinked(identity)) : undefined;
     const found =
       linked ??
       single(
@@ -173,7 +189,8 @@ async function resolveUser(
   }
   trace.step(`User lookup ${provider.userClaim} -> ${provider.userField}: no user`);
   const created = await deps.provisioner.provision(provider, payload, claimValue, identity);
-  if (!created) throw new AuthError("user_not_found", `no user with this ${provider.userField}, and no auto-provisioning`);
+  if (!created)
+    throw new AuthError("user_not_found", `no user with this ${provider.userField}, and no auto-provisioning`);
   trace.step(`User provisioned with the transform map: '${created.user_name}'`, {
     sys_id: created.sys_id,
     roles: created.roles,
@@ -189,7 +206,9 @@ async function lookedUp<T>(lookup: Promise<T> | PromiseSettledResult<T>): Promis
     if (lookup.status === "fulfilled") return lookup.value;
     throw lookup.reason;
   } catch (error) {
-    throw new AuthError("user_store_error", "user lookup failed", { cause: error instanceof StoreError ? error.cause : error });
+    throw new AuthError("user_store_error", "user lookup failed", {
+      cause: error instanceof StoreError ? error.cause : error,
+    });
   }
 }
 

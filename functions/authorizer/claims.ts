@@ -17,14 +17,21 @@ export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig
   const { sub, aud, exp, iat, nbf, azp, jti } = payload;
   const skew = provider.clockSkewSeconds;
   if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH) {
-    throw new AuthError(sub === undefined ? "claim_missing" : "claim_invalid", "sub must be a string of 1-255 characters", {
-      claim: "sub",
-    });
+    throw new AuthError(
+      sub === undefined ? "claim_missing" : "claim_invalid",
+      "sub must be a string of 1-255 characters",
+      {
+        claim: "sub",
+      },
+    );
   }
   if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
     throw new AuthError("claim_missing", "aud is required", { claim: "aud" });
   }
-  for (const [name, value] of [["exp", exp], ["iat", iat]] as const) {
+  for (const [name, value] of [
+    ["exp", exp],
+    ["iat", iat],
+  ] as const) {
     if (value === undefined) throw new AuthError("claim_missing", `${name} is required`, { claim: name });
     if (!Number.isFinite(value)) throw new AuthError("claim_invalid", `${name} must be a number`, { claim: name });
   }
@@ -36,7 +43,8 @@ export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig
   if (Array.isArray(aud) && aud.length > 1 && azp === undefined) {
     throw new AuthError("azp_mismatch", "several audiences and no azp", { claim: "azp" });
   }
-  if (azp !== undefined && azp !== provider.clientId) throw new AuthError("azp_mismatch", "azp is another client", { claim: "azp" });
+  if (azp !== undefined && azp !== provider.clientId)
+    throw new AuthError("azp_mismatch", "azp is another client", { claim: "azp" });
   // A logout token (OIDC Back-Channel Logout 2.4) is signed by the same keys; it is never an ID token.
   if (payload["events"] !== undefined) {
     throw new AuthError("token_type_invalid", "token carries events (logout token)", { claim: "events" });
@@ -82,7 +90,10 @@ export function checkClaimRules(payload: Readonly<Record<string, unknown>>, rule
 }
 
 /** Whether the token vouches for its email: `email_verified` true, or absent where the provider never sends it. */
-export function emailVerified(provider: Pick<ProviderConfig, "acceptMissingEmailVerified">, claims: JwtPayload): boolean {
+export function emailVerified(
+  provider: Pick<ProviderConfig, "acceptMissingEmailVerified">,
+  claims: JwtPayload,
+): boolean {
   const verified = claims["email_verified"];
   return verified === true || (verified === undefined && provider.acceptMissingEmailVerified);
 }
@@ -104,9 +115,13 @@ export function userClaimValue(payload: JwtPayload, provider: ProviderConfig): s
     });
   }
   if (value.length > MAX_USER_CLAIM_LENGTH) {
-    throw new AuthError("user_claim_invalid", `user claim ${provider.userClaim} is over ${MAX_USER_CLAIM_LENGTH} characters`, {
-      claim: provider.userClaim,
-    });
+    throw new AuthError(
+      "user_claim_invalid",
+      `user claim ${provider.userClaim} is over ${MAX_USER_CLAIM_LENGTH} characters`,
+      {
+        claim: provider.userClaim,
+      },
+    );
   }
   if (identifiesByEmail(provider)) {
     if (!emailVerified(provider, payload)) {

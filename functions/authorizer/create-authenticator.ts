@@ -58,7 +58,8 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
     ),
     replayStore: options.replayStore ?? new DynamoReplayStore(client, tables.jti),
     userStore: new DynamoUserStore(client, tables.users),
-    provisioner: options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger),
+    provisioner:
+      options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger),
     clock,
     logger,
     decisions: options.decisions ?? new LoggerDecisionSink(logger),

@@ -26,7 +26,6 @@ export interface FetchPolicy {
 
 export const DEFAULT_FETCH_POLICY: FetchPolicy = { allowLoopbackHttp: false, timeoutMs: 3000, maxBytes: 512 * 1024 };
 
-
 /** Throws unless the URL may be fetched under the policy: https, or http on loopback where allowed. */
 export function assertFetchableUrl(url: string, policy: Pick<FetchPolicy, "allowLoopbackHttp">): URL {
   let parsed: URL;
@@ -69,7 +68,9 @@ export class PolicyJsonFetcher implements JsonFetcher {
     try {
       return safeJsonParse(new TextDecoder("utf-8", { fatal: true }).decode(body));
     } catch (error) {
-      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: not UTF-8 JSON`, { cause: error });
+      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: not UTF-8 JSON`, {
+        cause: error,
+      });
     }
   }
 }

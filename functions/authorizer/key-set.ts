@@ -2,13 +2,7 @@
 // while the provider is down; the key for a token chosen from it; and each snapshot adapted to
 // aws-jwt-verify's JwksCache, so its verifier never fetches anything by itself.
 import type { DecomposedJwt } from "aws-jwt-verify/jwt";
-import {
-  assertIsJwks,
-  type Jwk,
-  type Jwks,
-  type JwksCache,
-  type JwkWithKid,
-} from "aws-jwt-verify/jwk";
+import { assertIsJwks, type Jwk, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
 import { JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
 import type { Json } from "aws-jwt-verify/safe-json-parse";
 import type { JwtHeader } from "aws-jwt-verify/jwt-model";

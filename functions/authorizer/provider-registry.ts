@@ -50,7 +50,8 @@ export class ProviderRegistry {
     }
     const chosen = token.aud.length > 1 ? named.filter((runtime) => runtime.config.clientId === token.azp) : named;
     const [provider] = chosen;
-    if (provider === undefined) throw new AuthError("azp_mismatch", "several audiences, and azp names none of our clients");
+    if (provider === undefined)
+      throw new AuthError("azp_mismatch", "several audiences, and azp names none of our clients");
     return provider;
   }
 
@@ -66,7 +67,14 @@ export class ProviderRegistry {
           ? existing
           : {
               json,
-              runtime: new ProviderRuntime(provider, this.fetcher, this.policy, this.clock, this.logger, this.cacheOptions),
+              runtime: new ProviderRuntime(
+                provider,
+                this.fetcher,
+                this.policy,
+                this.clock,
+                this.logger,
+                this.cacheOptions,
+              ),
             },
       );
     }
@@ -92,7 +100,9 @@ export function usableProviders(providers: readonly ProviderConfig[], logger: Ap
   const disabled = new Set<string>();
   for (const provider of active) {
     const issuers = acceptedIssuers(provider);
-    const peers = active.filter((other) => other !== provider && acceptedIssuers(other).some((i) => issuers.includes(i)));
+    const peers = active.filter(
+      (other) => other !== provider && acceptedIssuers(other).some((i) => issuers.includes(i)),
+    );
     const clash =
       peers.find((other) => other.metadataUrl !== provider.metadataUrl) ??
       peers.find((other) => other.clientId === provider.clientId);

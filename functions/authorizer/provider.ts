@@ -8,7 +8,13 @@ import type { ProviderConfig } from "../config/schema";
 import { acceptedIssuers } from "../config/schema";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
-import { assertStatedIssuer, boundedText, IssuerMismatchError, parseDiscoveryDocument, type DiscoveredProvider } from "./discovery";
+import {
+  assertStatedIssuer,
+  boundedText,
+  IssuerMismatchError,
+  parseDiscoveryDocument,
+  type DiscoveredProvider,
+} from "./discovery";
 import type { FetchPolicy, JsonFetcher } from "./http";
 import { ProviderKeySet, type KeySnapshot } from "./key-set";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";

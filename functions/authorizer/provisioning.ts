@@ -21,14 +21,19 @@ interface PlannedUser {
   readonly system: Record<string, unknown>;
 }
 
-export const provisionedSysId = (iss: string, sub: string): string => hash("sha256", `${iss}\n${sub}`, "hex").slice(0, 32);
+export const provisionedSysId = (iss: string, sub: string): string =>
+  hash("sha256", `${iss}\n${sub}`, "hex").slice(0, 32);
 
 /** A claim as a field value: scalars as text, arrays of scalars comma-separated (ServiceNow list fields). */
 function claimText(claims: JwtPayload, path: string): string | undefined {
   const value = claimAt(claims, path);
   if (typeof value === "string") return value.length > 0 ? value : undefined;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (Array.isArray(value) && value.length > 0 && value.every((item) => ["string", "number", "boolean"].includes(typeof item))) {
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((item) => ["string", "number", "boolean"].includes(typeof item))
+  ) {
     return value.join(",");
   }
   return undefined;
@@ -217,7 +222,10 @@ export class DirectoryProvisioner {
           });
         } catch (error) {
           // The user was found and may sign in as they are; a refresh that cannot apply is logged, not fatal.
-          this.logger.warn("user not refreshed from claims", { sys_id: user.sys_id, error: this.asAuthError(error, provider) });
+          this.logger.warn("user not refreshed from claims", {
+            sys_id: user.sys_id,
+            error: this.asAuthError(error, provider),
+          });
         }
       }
     }
@@ -251,13 +259,23 @@ export class DirectoryProvisioner {
 export function asAuthError(error: unknown, provider: ProviderConfig): AuthError {
   if (error instanceof AuthError) return error;
   if (error instanceof IdentityConflictError) {
-    return new AuthError("identity_conflict", `provider ${provider.name}: ${error.message} (bound provider: ${error.boundProvider ?? "unknown"})`, { cause: error });
+    return new AuthError(
+      "identity_conflict",
+      `provider ${provider.name}: ${error.message} (bound provider: ${error.boundProvider ?? "unknown"})`,
+      { cause: error },
+    );
   }
   if (error instanceof UserConflictError) {
-    return new AuthError("provisioning_failed", `provider ${provider.name}: another user has this ${error.field}`, { cause: error });
+    return new AuthError("provisioning_failed", `provider ${provider.name}: another user has this ${error.field}`, {
+      cause: error,
+    });
   }
   if (error instanceof UserInvalidError) {
-    return new AuthError("provisioning_failed", `provider ${provider.name}: transform map gives an invalid user: ${error.message}`, { cause: error });
+    return new AuthError(
+      "provisioning_failed",
+      `provider ${provider.name}: transform map gives an invalid user: ${error.message}`,
+      { cause: error },
+    );
   }
   if (error instanceof StoreError) return new AuthError("user_store_error", error.message, { cause: error.cause });
   return new AuthError("internal_error", error instanceof Error ? error.message : String(error), { cause: error });

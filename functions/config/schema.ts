@@ -34,10 +34,16 @@ const fieldSourceSchema = z.union([
   z.strictObject({ claim: z.union([claimPath, z.array(claimPath).min(1).max(10)]), default: claimScalar.optional() }),
   z.strictObject({ value: claimScalar }),
   // `{given_name} {family_name}`; `{claim|fallback}` when a claim may be missing.
-  z.strictObject({ template: z.string().min(1).max(512).regex(/\{[^{}]+\}/, "has no {claim} placeholder"), default: z.string().max(255).optional() }),
+  z.strictObject({
+    template: z
+      .string()
+      .min(1)
+      .max(512)
+      .regex(/\{[^{}]+\}/, "has no {claim} placeholder"),
+    default: z.string().max(255).optional(),
+  }),
 ]);
 export type FieldSource = z.infer<typeof fieldSourceSchema>;
-
 
 const DEFAULT_TRANSFORM_MAP: Readonly<Record<string, FieldSource>> = {
   user_name: { claim: ["preferred_username", "email", "sub"] },
@@ -83,38 +89,41 @@ const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
 export const providerSchema = z
   .strictObject({
-  name: z.string().regex(PROVIDER_NAME_PATTERN, "1-64 letters, digits, '_', '.', '-'"),
-  metadataUrl: z.url({ protocol: /^https?$/ }).max(2048),
-  /**
-   * The issuer the discovery document must state, when the document is not served at the issuer's own
-   * `/.well-known/openid-configuration` (Okta's `-admin` host). Unset: the metadata URL minus that path.
-   */
-  issuer: z.url({ protocol: /^https?$/ }).max(2048).optional(),
-  /** The expected audience: the client id the provider issued to this application. */
-  clientId: z.string().min(1).max(256),
-  /** A reference (ARN or name) to where the client secret is kept; never the secret itself. */
-  clientSecretRef: z.string().min(1).max(2048).optional(),
-  userClaim: claimPath.default("email"),
-  userField: z.enum(USER_LOOKUP_FIELDS).default("email"),
-  enableJtiVerification: z.boolean().default(false),
-  claimValidations: z.array(claimValidationSchema).max(50).default([]),
-  autoProvision: autoProvisionSchema.prefault({}),
-  active: z.boolean().default(true),
-  allowedAlgorithms: z
-    .array(z.enum(SUPPORTED_ALGORITHMS))
-    .min(1)
-    .default([...SUPPORTED_ALGORITHMS]),
-  clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULT_CLOCK_SKEW_SECONDS),
-  /**
-   * With `email` as the user claim or field, `email_verified` must be true at every sign-in. On: a token
-   * without the claim at all is taken as verified (for providers that never send it); `false` still fails.
-   */
-  acceptMissingEmailVerified: z.boolean().default(false),
-  /**
-   * Providers whose bound users this provider's tokens may link to through the user claim. Off (empty)
-   * by default: a link makes this provider as trusted as those for every user it can name.
-   */
-  linkToProviders: z.array(z.string().regex(PROVIDER_NAME_PATTERN, "a provider name")).max(20).default([]),
+    name: z.string().regex(PROVIDER_NAME_PATTERN, "1-64 letters, digits, '_', '.', '-'"),
+    metadataUrl: z.url({ protocol: /^https?$/ }).max(2048),
+    /**
+     * The issuer the discovery document must state, when the document is not served at the issuer's own
+     * `/.well-known/openid-configuration` (Okta's `-admin` host). Unset: the metadata URL minus that path.
+     */
+    issuer: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    /** The expected audience: the client id the provider issued to this application. */
+    clientId: z.string().min(1).max(256),
+    /** A reference (ARN or name) to where the client secret is kept; never the secret itself. */
+    clientSecretRef: z.string().min(1).max(2048).optional(),
+    userClaim: claimPath.default("email"),
+    userField: z.enum(USER_LOOKUP_FIELDS).default("email"),
+    enableJtiVerification: z.boolean().default(false),
+    claimValidations: z.array(claimValidationSchema).max(50).default([]),
+    autoProvision: autoProvisionSchema.prefault({}),
+    active: z.boolean().default(true),
+    allowedAlgorithms: z
+      .array(z.enum(SUPPORTED_ALGORITHMS))
+      .min(1)
+      .default([...SUPPORTED_ALGORITHMS]),
+    clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULT_CLOCK_SKEW_SECONDS),
+    /**
+     * With `email` as the user claim or field, `email_verified` must be true at every sign-in. On: a token
+     * without the claim at all is taken as verified (for providers that never send it); `false` still fails.
+     */
+    acceptMissingEmailVerified: z.boolean().default(false),
+    /**
+     * Providers whose bound users this provider's tokens may link to through the user claim. Off (empty)
+     * by default: a link makes this provider as trusted as those for every user it can name.
+     */
+    linkToProviders: z.array(z.string().regex(PROVIDER_NAME_PATTERN, "a provider name")).max(20).default([]),
   })
   .superRefine((provider, context) => {
     if (provider.issuer === undefined && derivedIssuer(provider.metadataUrl) === undefined) {

@@ -64,12 +64,16 @@ function validItem<T extends Record<string, unknown>>(
   const parsed = schema.safeParse(fields);
   if (!parsed.success) return void onInvalid({ ...key, problems: describeIssues(parsed.error) });
   const keyName = key.pk.slice(CONFIG_KEY_PREFIX[key.kind].length);
-  if (parsed.data[key.nameField] !== keyName) return void onInvalid({ ...key, problems: `${key.nameField}: must be ${keyName}` });
+  if (parsed.data[key.nameField] !== keyName)
+    return void onInvalid({ ...key, problems: `${key.nameField}: must be ${keyName}` });
   return parsed.data;
 }
 
 /** Splits raw config items by kind; an invalid item goes to `onInvalid` and is dropped on its own. */
-export function parseConfigItems(items: readonly Record<string, unknown>[], onInvalid: InvalidItemSink): ConfigSnapshot {
+export function parseConfigItems(
+  items: readonly Record<string, unknown>[],
+  onInvalid: InvalidItemSink,
+): ConfigSnapshot {
   const providers: ProviderConfig[] = [];
   const properties = new Map<string, string>();
   const acls = new Map<string, Acl>();
@@ -138,7 +142,8 @@ export class CachedConfig {
       backoffBaseMs: 0,
       backoffMaxMs: 0,
       maxStaleMs,
-      onServeStale: (ageMs, error) => logger.warn("config table unreadable, serving the last good config", { ageMs, error }),
+      onServeStale: (ageMs, error) =>
+        logger.warn("config table unreadable, serving the last good config", { ageMs, error }),
     });
   }
 

@@ -5,13 +5,7 @@ import { error } from "./response";
 import { DomainError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 
-type ApiErrorCode =
-  | "bad_request"
-  | "forbidden"
-  | "not_found"
-  | "method_not_allowed"
-  | "conflict"
-  | "payload_too_large";
+type ApiErrorCode = "bad_request" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large";
 
 abstract class ApiError extends DomainError<ApiErrorCode> {
   abstract readonly status: number;

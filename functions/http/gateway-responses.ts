@@ -32,4 +32,7 @@ export const errorEnvelope = (message: string): string => JSON.stringify(errorBo
  * The same envelope as an API Gateway response template: `$context.error.messageString` is already a
  * quoted JSON string, so it replaces a quoted placeholder.
  */
-export const ERROR_ENVELOPE_TEMPLATE = errorEnvelope("\u0000").replace(JSON.stringify("\u0000"), "$context.error.messageString");
+export const ERROR_ENVELOPE_TEMPLATE = errorEnvelope("\u0000").replace(
+  JSON.stringify("\u0000"),
+  "$context.error.messageString",
+);

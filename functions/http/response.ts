@@ -10,7 +10,6 @@ const JSON_HEADERS: Headers = {
   "Cache-Control": "no-store",
 };
 
-
 export function ok(result: unknown, status = 200, headers: Headers = {}): APIGatewayProxyResult {
   return { statusCode: status, headers: { ...JSON_HEADERS, ...headers }, body: JSON.stringify({ result }) };
 }

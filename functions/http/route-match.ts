@@ -9,7 +9,10 @@ export interface RouteShape {
 
 export interface RouteMatcher<R extends RouteShape> {
   /** The route for `method` and `path`, with its path parameters (URI-decoded); `pathMatched` tells 404 from 405. */
-  match(method: string, path: string): { route: R; params: Record<string, string> } | { route?: undefined; pathMatched: boolean };
+  match(
+    method: string,
+    path: string,
+  ): { route: R; params: Record<string, string> } | { route?: undefined; pathMatched: boolean };
 }
 
 interface Compiled<R> {
@@ -43,7 +46,10 @@ function compile<R extends RouteShape>(route: R): Compiled<R> {
  * Routes are tried with literal segments first: `/incident/{id}/comment` before `/incident/{id}/{field}`.
  * `decode: false` leaves parameters as they are, for a path that API Gateway has decoded already.
  */
-export function routeMatcher<R extends RouteShape>(routes: readonly R[], options: { decode?: boolean } = {}): RouteMatcher<R> {
+export function routeMatcher<R extends RouteShape>(
+  routes: readonly R[],
+  options: { decode?: boolean } = {},
+): RouteMatcher<R> {
   const decode = options.decode === false ? (text: string) => text : decodeURIComponent;
   const compiled = routes.map(compile).sort((a, b) => b.literals - a.literals);
   return {

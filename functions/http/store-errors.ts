@@ -19,10 +19,16 @@ export function storeErrorToApiError(thrown: unknown, details: StoreErrorDetails
     return new NotFoundError("No Record found", details.notFound);
   }
   if (thrown instanceof RecordTooLargeError) {
-    return new PayloadTooLargeError("Request Entity Too Large", details.tooLarge ?? `A record may hold at most ${MAX_ITEM_BYTES} bytes`);
+    return new PayloadTooLargeError(
+      "Request Entity Too Large",
+      details.tooLarge ?? `A record may hold at most ${MAX_ITEM_BYTES} bytes`,
+    );
   }
   if (thrown instanceof RecordConflictError) {
-    return new ConflictError("Operation Failed", details.conflict ?? "The record was changed by another request at the same time; try again");
+    return new ConflictError(
+      "Operation Failed",
+      details.conflict ?? "The record was changed by another request at the same time; try again",
+    );
   }
   if (thrown instanceof UserConflictError) {
     return new ConflictError("Operation Failed", `Another user already has this ${thrown.field}`);

@@ -127,7 +127,8 @@ function match<Services>(
 ): { resource: Resource<Services>; pathParams: Record<string, string> } {
   const matched = resources.match(method, path);
   if (matched.route) return { resource: matched.route, pathParams: matched.params };
-  if (matched.pathMatched) throw new MethodNotAllowedError("Method not Supported", `${method} is not supported on this resource`);
+  if (matched.pathMatched)
+    throw new MethodNotAllowedError("Method not Supported", `${method} is not supported on this resource`);
   // ServiceNow's answer for a path no resource serves.
   throw new BadRequestError("Requested URI does not represent any resource");
 }

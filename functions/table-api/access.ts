@@ -27,7 +27,10 @@ export class TableAccess {
     const allowed =
       table === SYS_USER && operation !== "read" ? isAdmin(caller.roles) : isAllowed(acl, caller.roles, operation);
     if (!allowed) {
-      throw new ForbiddenError("Operation Failed", `ACL Exception ${VERB[operation]} Failed due to security constraints`);
+      throw new ForbiddenError(
+        "Operation Failed",
+        `ACL Exception ${VERB[operation]} Failed due to security constraints`,
+      );
     }
   }
 }

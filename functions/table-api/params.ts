@@ -1,14 +1,7 @@
 // The Table API's query parameters (sysparm_*) and plain name=value filters, read as ServiceNow reads
 // them: an empty value means the default, booleans ignore case (pysnow sends `False`).
 import { BadRequestError } from "../http/api-errors";
-import {
-  andAll,
-  equals,
-  FIELD_NAME,
-  parseEncodedQuery,
-  type Condition,
-  type EncodedQuery,
-} from "./encoded-query";
+import { andAll, equals, FIELD_NAME, parseEncodedQuery, type Condition, type EncodedQuery } from "./encoded-query";
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
 
@@ -61,7 +54,14 @@ export function readOptions(params: QueryParams): ReadOptions {
   const rawFields = paramValue(params, "sysparm_fields");
   let fields: string[] | undefined;
   if (rawFields !== undefined) {
-    fields = [...new Set(rawFields.split(",").map((field) => field.trim()).filter((field) => field !== ""))];
+    fields = [
+      ...new Set(
+        rawFields
+          .split(",")
+          .map((field) => field.trim())
+          .filter((field) => field !== ""),
+      ),
+    ];
     const invalid = fields.find((field) => !FIELD_NAME.test(field));
     if (invalid !== undefined) {
       const shown = JSON.stringify(invalid.slice(0, 100));

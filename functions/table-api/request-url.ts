@@ -24,7 +24,8 @@ export function requestUrl(event: Pick<APIGatewayProxyEvent, UrlParts>): Request
   const path = event.requestContext?.path || event.path;
   const host = header(event, "host");
   // API Gateway sets X-Forwarded-Proto; the local stack serves plain http on loopback.
-  const proto = header(event, "x-forwarded-proto") ?? (host !== undefined && isLoopbackHostHeader(host) ? "http" : "https");
+  const proto =
+    header(event, "x-forwarded-proto") ?? (host !== undefined && isLoopbackHostHeader(host) ? "http" : "https");
   const base = host === undefined ? path : `${proto}://${host}${path}`;
   const multi = event.multiValueQueryStringParameters;
   const params: [string, string][] = multi

@@ -44,7 +44,8 @@ export function usersTable({ store, directory }: UsersTableOptions): TableSource
       const user = await directory.get(sysId);
       return user && presentUser(user);
     },
-    getMany: async (sysIds) => new Map([...(await store.getMany(sysIds))].map(([sysId, user]) => [sysId, presentUser(user)])),
+    getMany: async (sysIds) =>
+      new Map([...(await store.getMany(sysIds))].map(([sysId, user]) => [sysId, presentUser(user)])),
     pages: async function* () {
       for await (const users of store.pages()) yield users.map(presentUser);
     },

@@ -1,7 +1,13 @@
 // Creating, changing, binding and deleting users (sys_user) race-free: user_name, email and identity stay
 // unique through guard items (guards.ts), and every write is conditional on the version read. Every step
 // is idempotent, so a half-finished change is completed (or taken over) by the next attempt.
-import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "../shared/clock";
 import { isConditionalCheckFailed } from "../shared/dynamo";
 import { StoreError } from "../shared/errors";
@@ -74,7 +80,11 @@ export class UserDirectory {
         roles: [],
         ...fields,
         ...options.system,
-        ...(identity && { oidc_issuer: identity.issuer, oidc_subject: identity.subject, oidc_provider: identity.provider }),
+        ...(identity && {
+          oidc_issuer: identity.issuer,
+          oidc_subject: identity.subject,
+          oidc_provider: identity.provider,
+        }),
         sys_id: sysId,
         ...createdFields(options.by, nowMs),
         ...(options.loggedIn && { last_login_time: glideDateTime(nowMs) }),
@@ -84,7 +94,11 @@ export class UserDirectory {
       const existing = options.sysId === undefined ? undefined : await this.get(sysId);
       if (existing && (identity === undefined || bindingOf(existing, identity) === "same")) return existing;
       if (existing && identity) {
-        throw new IdentityConflictError("the derived sys_id belongs to a user bound to another identity", boundProviderOf(existing), sysId);
+        throw new IdentityConflictError(
+          "the derived sys_id belongs to a user bound to another identity",
+          boundProviderOf(existing),
+          sysId,
+        );
       }
       throw new UserConflictError("sys_id");
     } catch (error) {
@@ -126,7 +140,8 @@ export class UserDirectory {
     try {
       await this.guards.claim(claimed, "identity", key, user.sys_id, this.clock.nowMs());
       // A user stored with this identity before identities were indexed keeps the provider it names.
-      const provider = binding === "same" && typeof user["oidc_provider"] === "string" ? user["oidc_provider"] : identity.provider;
+      const provider =
+        binding === "same" && typeof user["oidc_provider"] === "string" ? user["oidc_provider"] : identity.provider;
       const bound = await this.writeBinding(user, options.by, {
         oidc_issuer: identity.issuer,
         oidc_subject: identity.subject,
@@ -156,7 +171,10 @@ export class UserDirectory {
     try {
       await this.guards.claim(claimed, "identity", key, user.sys_id, this.clock.nowMs());
       const linked = await this.writeBinding(user, options.by, {
-        oidc_links: { ...linksOf(user), [identity.provider]: { issuer: identity.issuer, subject: identity.subject, identity: key } },
+        oidc_links: {
+          ...linksOf(user),
+          [identity.provider]: { issuer: identity.issuer, subject: identity.subject, identity: key },
+        },
       });
       if (linked) return linked;
       const now = await this.get(user.sys_id);
@@ -186,7 +204,11 @@ export class UserDirectory {
   }
 
   /** Writes binding fields onto the user as read; resolves undefined when the user changed meanwhile. */
-  private async writeBinding(user: UserRecord, by: string, fields: Record<string, unknown>): Promise<UserRecord | undefined> {
+  private async writeBinding(
+    user: UserRecord,
+    by: string,
+    fields: Record<string, unknown>,
+  ): Promise<UserRecord | undefined> {
     const updated = { ...user, ...fields, ...updatedFields(by, this.clock.nowMs(), user[MOD_COUNT]) } as UserRecord;
     try {
       await this.putVersion(user, updated);
@@ -225,7 +247,8 @@ export class UserDirectory {
       ...options.system,
       ...updatedFields(options.by, nowMs, current[MOD_COUNT]),
     } as UserRecord;
-    for (const field of UNIQUE_FIELDS) if (next[field] === undefined) delete (updated as Record<string, unknown>)[field];
+    for (const field of UNIQUE_FIELDS)
+      if (next[field] === undefined) delete (updated as Record<string, unknown>)[field];
     const claimed: [GuardKind, string][] = [];
     try {
       for (const field of UNIQUE_FIELDS) {
@@ -291,8 +314,6 @@ export class UserDirectory {
       throw new StoreError("last login update failed", { cause: error });
     }
   }
-
-
 }
 
 const boundProviderOf = (user: UserRecord): string | undefined =>
@@ -300,5 +321,3 @@ const boundProviderOf = (user: UserRecord): string | undefined =>
 
 const conflictWith = (user: UserRecord): IdentityConflictError =>
   new IdentityConflictError("the user is bound to another identity", boundProviderOf(user), user.sys_id);
-
-

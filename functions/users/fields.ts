@@ -42,8 +42,22 @@ const FORBIDDEN_IN_USER_NAME = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]|[^\P{Zs} 
 
 /** Scripts a letter of a user_name is recognised in; letters of any other script are told apart by 128-code-point block. */
 const SCRIPTS = [
-  "Latin", "Cyrillic", "Greek", "Armenian", "Georgian", "Hebrew", "Arabic", "Devanagari", "Bengali", "Tamil",
-  "Thai", "Han", "Hiragana", "Katakana", "Hangul", "Bopomofo",
+  "Latin",
+  "Cyrillic",
+  "Greek",
+  "Armenian",
+  "Georgian",
+  "Hebrew",
+  "Arabic",
+  "Devanagari",
+  "Bengali",
+  "Tamil",
+  "Thai",
+  "Han",
+  "Hiragana",
+  "Katakana",
+  "Hangul",
+  "Bopomofo",
 ] as const;
 const SCRIPT_PATTERNS = SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, "u")] as const);
 /** Script mixes that are one writing system (UTS #39 "highly restrictive"): Japanese, Chinese, Korean with Latin. */
@@ -57,7 +71,9 @@ function scriptsOf(text: string): Set<string> {
   const scripts = new Set<string>();
   for (const char of text) {
     if (!/\p{L}/u.test(char)) continue;
-    scripts.add(SCRIPT_PATTERNS.find(([, pattern]) => pattern.test(char))?.[0] ?? `block:${(char.codePointAt(0) ?? 0) >> 7}`);
+    scripts.add(
+      SCRIPT_PATTERNS.find(([, pattern]) => pattern.test(char))?.[0] ?? `block:${(char.codePointAt(0) ?? 0) >> 7}`,
+    );
   }
   return scripts;
 }

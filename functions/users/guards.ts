@@ -36,7 +36,13 @@ export class UniquenessGuards {
    * back. A guard the sys_id held already (a retry, a concurrent creation of the same user, the user's own
    * value) is never given back: it is not this call's to release.
    */
-  async claim(claimed: [GuardKind, string][], kind: GuardKind, value: string, sysId: string, nowMs: number): Promise<void> {
+  async claim(
+    claimed: [GuardKind, string][],
+    kind: GuardKind,
+    value: string,
+    sysId: string,
+    nowMs: number,
+  ): Promise<void> {
     if (await this.claimGuard(kind, value, sysId, nowMs)) claimed.push([kind, value]);
   }
 
@@ -52,15 +58,19 @@ export class UniquenessGuards {
    */
   async claimGuard(field: GuardKind, value: string, sysId: string, nowMs: number): Promise<boolean> {
     const key = guardOf(field, value);
-    const claimed = await this.putGuard(key, sysId, nowMs, "attribute_not_exists(#sys_id) OR #owner = :owner", { ":owner": sysId });
+    const claimed = await this.putGuard(key, sysId, nowMs, "attribute_not_exists(#sys_id) OR #owner = :owner", {
+      ":owner": sysId,
+    });
     if (claimed !== "refused") return claimed === "created";
     const guard = await this.read(key);
     const owner = typeof guard?.["owner"] === "string" ? guard["owner"] : undefined;
     const claimedAtMs = Number(guard?.["claimedAtMs"] ?? nowMs);
     if (owner && nowMs - claimedAtMs > ABANDONED_GUARD_MS && !(await this.holds(owner, field, value))) {
-      if ((await this.putGuard(key, sysId, nowMs, "#owner = :previous", { ":previous": owner })) !== "refused") return true;
+      if ((await this.putGuard(key, sysId, nowMs, "#owner = :previous", { ":previous": owner })) !== "refused")
+        return true;
     }
-    if (field === "identity") throw new IdentityConflictError("the identity is bound to another user", undefined, owner ?? "");
+    if (field === "identity")
+      throw new IdentityConflictError("the identity is bound to another user", undefined, owner ?? "");
     throw new UserConflictError(field);
   }
 
@@ -68,7 +78,8 @@ export class UniquenessGuards {
   private async holds(owner: string, field: GuardKind, value: string): Promise<boolean> {
     const user = await this.getUser(owner);
     if (!user) return false;
-    if (field !== "identity") return typeof user[field] === "string" && folded(field, user[field]) === folded(field, value);
+    if (field !== "identity")
+      return typeof user[field] === "string" && folded(field, user[field]) === folded(field, value);
     return identitiesOf(user).some((identity) => identityKey(identity) === value);
   }
 

@@ -24,19 +24,25 @@ const userInputSchema = z
     locked_out: z.boolean().optional(),
     roles: z.array(roleName).max(100).optional(),
     ...Object.fromEntries(
-      USER_FIELDS.filter((field) => field !== "user_name" && field !== "email").map((field) => [field, text.optional()]),
+      USER_FIELDS.filter((field) => field !== "user_name" && field !== "email").map((field) => [
+        field,
+        text.optional(),
+      ]),
     ),
   })
   .catchall(z.union([text, z.number(), z.boolean()]))
   .superRefine((user, context) => {
     for (const key of Object.keys(user)) {
       if (!(key in userInputSchema.shape) && !CUSTOM_USER_FIELD.test(key)) {
-        context.addIssue({ code: "custom", path: [key], message: "not a sys_user field (custom fields start with u_)" });
+        context.addIssue({
+          code: "custom",
+          path: [key],
+          message: "not a sys_user field (custom fields start with u_)",
+        });
       }
     }
   });
 type UserInput = z.input<typeof userInputSchema>;
-
 
 /** System-maintained fields (`source`, `oidc_*`): set by provisioning, never by a caller's input. */
 export type SystemFields = Readonly<Record<string, unknown>>;

@@ -99,7 +99,8 @@ export interface UserStore {
 const lookupValue = (field: UserLookupField, value: string): string => (field === "email" ? foldEmail(value) : value);
 
 /** Guard items share the users table's key space but can never look like a sys_id. */
-export const guardKey = (kind: "user_name" | "email" | "identity", folded: string): string => `unique#${kind}#${folded}`;
+export const guardKey = (kind: "user_name" | "email" | "identity", folded: string): string =>
+  `unique#${kind}#${folded}`;
 
 export class DynamoUserStore implements UserStore {
   constructor(

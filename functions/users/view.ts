@@ -28,7 +28,10 @@ export function bindingChange(fields: FieldValues): { unbind: boolean; rest: Fie
     } else if (value.trim() === "") {
       unbind = true;
     } else {
-      throw new BadRequestError(UNREADABLE_REQUEST, `${name} can only be cleared (to unbind the user); identities bind at sign-in`);
+      throw new BadRequestError(
+        UNREADABLE_REQUEST,
+        `${name} can only be cleared (to unbind the user); identities bind at sign-in`,
+      );
     }
   }
   return { unbind, rest };
@@ -37,7 +40,11 @@ export function bindingChange(fields: FieldValues): { unbind: boolean; rest: Fie
 const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(["active", "locked_out"]);
 
 const asText = (value: unknown): string =>
-  Array.isArray(value) ? value.map(String).join(",") : typeof value === "object" ? JSON.stringify(value) : String(value);
+  Array.isArray(value)
+    ? value.map(String).join(",")
+    : typeof value === "object"
+      ? JSON.stringify(value)
+      : String(value);
 
 /** A user with every value a string: booleans "true"/"false", roles comma-separated, as ServiceNow shows them. */
 export function presentUser(user: UserRecord): FieldValues {
@@ -53,7 +60,11 @@ export function userInputFrom(fields: FieldValues): Record<string, unknown> {
   const input: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(fields)) {
     if (BOOLEAN_FIELDS.has(name)) input[name] = parseBoolean(name, value);
-    else if (name === "roles") input[name] = value.split(",").map((role) => role.trim()).filter((role) => role !== "");
+    else if (name === "roles")
+      input[name] = value
+        .split(",")
+        .map((role) => role.trim())
+        .filter((role) => role !== "");
     else input[name] = value;
   }
   return input;

@@ -13,8 +13,11 @@ import {
 import { TABLES, type TableDefinition, type TableName } from "../../functions/shared/tables";
 
 export function createTableInput(tableName: string, definition: TableDefinition): CreateTableCommandInput {
-  const keys = [definition.partitionKey, definition.sortKey, ...definition.indexes.flatMap((i) => [i.partitionKey, i.sortKey])]
-    .filter((key) => key !== undefined);
+  const keys = [
+    definition.partitionKey,
+    definition.sortKey,
+    ...definition.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ].filter((key) => key !== undefined);
   const attributes = new Map(keys.map((key) => [key.name, key.type]));
   const keySchema = (partition: { name: string }, sort?: { name: string }) => [
     { AttributeName: partition.name, KeyType: "HASH" as const },
@@ -76,7 +79,9 @@ async function rebuild(client: DynamoDBClient, name: string, definition: TableDe
   const items: Record<string, AttributeValue>[] = [];
   let startKey: Record<string, AttributeValue> | undefined;
   do {
-    const page = await client.send(new ScanCommand({ TableName: name, ExclusiveStartKey: startKey, ConsistentRead: true }));
+    const page = await client.send(
+      new ScanCommand({ TableName: name, ExclusiveStartKey: startKey, ConsistentRead: true }),
+    );
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);

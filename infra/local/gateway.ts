@@ -9,7 +9,11 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from "aws-lambda";
-import { errorEnvelope, GATEWAY_RESPONSES, type GatewayResponseDefinition } from "../../functions/http/gateway-responses";
+import {
+  errorEnvelope,
+  GATEWAY_RESPONSES,
+  type GatewayResponseDefinition,
+} from "../../functions/http/gateway-responses";
 import type { AppLogger } from "../../functions/shared/logger";
 import { routeMatcher } from "../../functions/http/route-match";
 import type { BackendName, RouteDefinition } from "../../functions/http/routes";
@@ -75,14 +79,26 @@ export function createGateway(options: GatewayOptions): RequestListener {
     try {
       policy = await authorize(token, methodArn);
     } catch (error) {
-      if (error instanceof Error && error.message === "Unauthorized") return send(response, GATEWAY_RESPONSES.UNAUTHORIZED);
+      if (error instanceof Error && error.message === "Unauthorized")
+        return send(response, GATEWAY_RESPONSES.UNAUTHORIZED);
       options.logger.error("authorizer failed", { error });
       // API Gateway: an authorizer error other than "Unauthorized" is a 500 (AuthorizerConfigurationException).
       return send(response, jsonError(500, "Internal server error"));
     }
-    if (evaluatePolicy(policy.policyDocument, methodArn) === "deny") return send(response, GATEWAY_RESPONSES.ACCESS_DENIED);
+    if (evaluatePolicy(policy.policyDocument, methodArn) === "deny")
+      return send(response, GATEWAY_RESPONSES.ACCESS_DENIED);
 
-    const event = proxyEvent({ request, url, method, body, stage, apiId, route: matched.route, pathParameters: matched.params, policy });
+    const event = proxyEvent({
+      request,
+      url,
+      method,
+      body,
+      stage,
+      apiId,
+      route: matched.route,
+      pathParameters: matched.params,
+      policy,
+    });
     const result = await options.backends[matched.route.backend](event);
     const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
@@ -136,7 +152,10 @@ function proxyEvent(input: {
       authorizer: { ...policy.context, principalId: policy.principalId },
       protocol: "HTTP/1.1",
       httpMethod: method,
-      identity: { sourceIp: request.socket.remoteAddress ?? "127.0.0.1", userAgent: headers["User-Agent"] ?? null } as never,
+      identity: {
+        sourceIp: request.socket.remoteAddress ?? "127.0.0.1",
+        userAgent: headers["User-Agent"] ?? null,
+      } as never,
       // In AWS this includes the stage because the URL does; the local URL has no stage segment.
       path: url.pathname,
       stage,

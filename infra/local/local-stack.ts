@@ -69,7 +69,11 @@ const closeServer = (server: Server): Promise<void> =>
     server.close(() => resolveClose());
   });
 
-async function seed(doc: DynamoDBDocumentClient, tables: Record<TableName, string>, metadataUrl: string): Promise<void> {
+async function seed(
+  doc: DynamoDBDocumentClient,
+  tables: Record<TableName, string>,
+  metadataUrl: string,
+): Promise<void> {
   const provider = providerSchema.parse(localProvider(metadataUrl));
   await doc.send(new PutCommand({ TableName: tables.config, Item: { pk: providerKey(provider.name), ...provider } }));
   const directory = new UserDirectory(doc, tables.users, systemClock);

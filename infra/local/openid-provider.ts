@@ -9,7 +9,6 @@ import { exportJWK, generateKeyPair } from "jose";
 import Provider, { type KoaContextWithOIDC } from "oidc-provider";
 import { LOCAL_CLIENT_ID, LOCAL_REDIRECT_URI } from "./local-client";
 
-
 const LOGIN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 interface LocalOpenIdProvider {
@@ -35,14 +34,20 @@ function accountClaims(login: string): Record<string, unknown> {
 
 /** Signing keys, kept in `keysFile` when given so tokens survive a restart of an on-disk stack. */
 async function signingKeys(keysFile: string | undefined): Promise<{ keys: Record<string, unknown>[] }> {
-  if (keysFile && existsSync(keysFile)) return JSON.parse(readFileSync(keysFile, "utf8")) as { keys: Record<string, unknown>[] };
+  if (keysFile && existsSync(keysFile))
+    return JSON.parse(readFileSync(keysFile, "utf8")) as { keys: Record<string, unknown>[] };
   const { privateKey } = await generateKeyPair("RS256", { extractable: true });
-  const jwks = { keys: [{ ...(await exportJWK(privateKey)), kid: randomBytes(8).toString("hex"), alg: "RS256", use: "sig" }] };
+  const jwks = {
+    keys: [{ ...(await exportJWK(privateKey)), kid: randomBytes(8).toString("hex"), alg: "RS256", use: "sig" }],
+  };
   if (keysFile) writeFileSync(keysFile, JSON.stringify(jwks), { mode: 0o600 });
   return jwks;
 }
 
-export async function startLocalOpenIdProvider(options: { port: number; keysFile?: string }): Promise<LocalOpenIdProvider> {
+export async function startLocalOpenIdProvider(options: {
+  port: number;
+  keysFile?: string;
+}): Promise<LocalOpenIdProvider> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -82,7 +87,9 @@ export async function startLocalOpenIdProvider(options: { port: number; keysFile
   const oidc = provider.callback();
 
   server.on("request", (request: IncomingMessage, response: ServerResponse) => {
-    const interaction = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(new URL(request.url ?? "/", issuer).pathname);
+    const interaction = /^\/interaction\/([A-Za-z0-9_-]+)(\/login)?$/.exec(
+      new URL(request.url ?? "/", issuer).pathname,
+    );
     if (!interaction) return void oidc(request, response);
     void handleInteraction(provider, request, response, interaction[2] !== undefined).catch(() => {
       response.writeHead(400, { "Content-Type": "text/plain" });
@@ -137,7 +144,12 @@ async function handleInteraction(
     response.end("login: 1-64 of a-z 0-9 . _ -\n");
     return;
   }
-  await provider.interactionFinished(request, response, { login: { accountId: login } }, { mergeWithLastSubmission: false });
+  await provider.interactionFinished(
+    request,
+    response,
+    { login: { accountId: login } },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 async function readText(request: IncomingMessage): Promise<string> {

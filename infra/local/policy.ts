@@ -9,7 +9,10 @@ const asList = (value: string | string[] | undefined): string[] =>
 
 /** IAM glob: `*` any run of characters (including `/`), `?` any one character; case-sensitive. */
 export function iamGlobMatches(pattern: string, value: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+    .replace(/\*/g, ".*")
+    .replace(/\?/g, ".");
   return new RegExp(`^${regex}$`, "s").test(value);
 }
 
@@ -18,9 +21,7 @@ const actionMatches = (pattern: string): boolean => iamGlobMatches(pattern.toLow
 
 function statementApplies(statement: Statement, methodArn: string): boolean {
   const { Action, Resource } = statement as { Action?: string | string[]; Resource?: string | string[] };
-  return (
-    asList(Action).some(actionMatches) && asList(Resource).some((pattern) => iamGlobMatches(pattern, methodArn))
-  );
+  return asList(Action).some(actionMatches) && asList(Resource).some((pattern) => iamGlobMatches(pattern, methodArn));
 }
 
 export function evaluatePolicy(policy: PolicyDocument | undefined, methodArn: string): PolicyDecision {

@@ -15,7 +15,8 @@ const fail = (message: string): never => {
 const port = (name: string, fallback: number): number => {
   const raw = process.env[name];
   const value = raw === undefined || raw === "" ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < 0 || value > 65_535) fail(`${name} must be a port number (0-65535), got ${raw}`);
+  if (!Number.isInteger(value) || value < 0 || value > 65_535)
+    fail(`${name} must be a port number (0-65535), got ${raw}`);
   return value;
 };
 
@@ -24,7 +25,8 @@ const dataDir = values.data ?? process.env["LOCAL_DATA_DIR"];
 const stateFile = process.env["LOCAL_STATE_FILE"] ?? LOCAL_STATE_FILE;
 
 const running = readLocalState(stateFile);
-if (running) fail(`a local stack is already running (pid ${running.pid}) at ${running.apiUrl}; stop it with Ctrl-C first`);
+if (running)
+  fail(`a local stack is already running (pid ${running.pid}) at ${running.apiUrl}; stop it with Ctrl-C first`);
 
 const options = {
   apiPort: port("PORT", 3000),

@@ -57,11 +57,14 @@ export async function fetchIdToken(issuer: string, login: string): Promise<strin
       location = `${location.replace(/\/$/, "")}/login`;
       form = new URLSearchParams({ login, password: "local" });
     } else {
-      throw new Error(`sign-in failed at ${new URL(location).pathname}: HTTP ${response.status} ${await response.text()}`);
+      throw new Error(
+        `sign-in failed at ${new URL(location).pathname}: HTTP ${response.status} ${await response.text()}`,
+      );
     }
   }
   const code = new URL(location).searchParams.get("code");
-  if (!code) throw new Error(`no authorization code: ${new URL(location).searchParams.get("error") ?? "unknown error"}`);
+  if (!code)
+    throw new Error(`no authorization code: ${new URL(location).searchParams.get("error") ?? "unknown error"}`);
 
   const tokenResponse = await fetch(discovery.token_endpoint, {
     method: "POST",
@@ -75,6 +78,7 @@ export async function fetchIdToken(issuer: string, login: string): Promise<strin
     }),
   });
   const tokens = (await tokenResponse.json()) as { id_token?: string; error?: string; error_description?: string };
-  if (!tokens.id_token) throw new Error(`token request failed: ${tokens.error ?? tokenResponse.status} ${tokens.error_description ?? ""}`);
+  if (!tokens.id_token)
+    throw new Error(`token request failed: ${tokens.error ?? tokenResponse.status} ${tokens.error_description ?? ""}`);
   return tokens.id_token;
 }

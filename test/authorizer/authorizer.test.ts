@@ -123,16 +123,22 @@ describe("users", () => {
     await putUser(dynamo, { user_name: "bob", email: "bob@example.com", active: false });
     await putUser(dynamo, { user_name: "carol", email: "carol@example.com", locked_out: true });
 
-    await expect(fixture.authorize(await issuer.mint({ sub: "bob", email: "bob@example.com" }))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint({ sub: "bob", email: "bob@example.com" }))).rejects.toThrow(
+      "Unauthorized",
+    );
     expect(fixture.lastDecision().reason).toBe("user_inactive");
-    await expect(fixture.authorize(await issuer.mint({ sub: "carol", email: "carol@example.com" }))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint({ sub: "carol", email: "carol@example.com" }))).rejects.toThrow(
+      "Unauthorized",
+    );
     expect(fixture.lastDecision().reason).toBe("user_locked_out");
   });
 
   it("denies when two users share the looked-up email", async () => {
     await putUser(dynamo, { user_name: "dup1", email: "dup@example.com" });
     await putUser(dynamo, { user_name: "dup2", email: "DUP@example.com" });
-    await expect(fixture.authorize(await issuer.mint({ sub: "dup", email: "dup@example.com" }))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint({ sub: "dup", email: "dup@example.com" }))).rejects.toThrow(
+      "Unauthorized",
+    );
     expect(fixture.lastDecision().reason).toBe("user_ambiguous");
   });
 });

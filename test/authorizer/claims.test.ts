@@ -61,7 +61,9 @@ describe("checkClaimRules", () => {
       { claim: "name", operator: "equals", value: "imran ali" },
       { claim: "groups", operator: "contains", value: "nobody" },
     ];
-    expect(() => checkClaimRules(payload, rules)).toThrow(expect.objectContaining({ code: "claim_mismatch", claim: "groups" }));
+    expect(() => checkClaimRules(payload, rules)).toThrow(
+      expect.objectContaining({ code: "claim_mismatch", claim: "groups" }),
+    );
     expect(() => checkClaimRules(payload, rules.slice(0, 1))).not.toThrow();
   });
 });

@@ -49,7 +49,14 @@ describe("algorithms (RFC 8725 3.1, 3.2)", () => {
   it("refuses HS256 signed with the provider's public key (key confusion) before fetching anything", async () => {
     const rsaKey = issuer.publicJwks().keys.find((key) => key["kty"] === "RSA");
     const header = b64({ alg: "HS256", kid: rsaKey?.["kid"] });
-    const payload = b64({ iss: issuer.issuer, sub: "s", aud: "client-1", exp: nowSec() + 60, iat: nowSec(), ...claims });
+    const payload = b64({
+      iss: issuer.issuer,
+      sub: "s",
+      aud: "client-1",
+      exp: nowSec() + 60,
+      iat: nowSec(),
+      ...claims,
+    });
     const signature = createHmac("sha256", JSON.stringify(rsaKey)).update(`${header}.${payload}`).digest("base64url");
     const before = { ...issuer.requests };
 
@@ -60,10 +67,20 @@ describe("algorithms (RFC 8725 3.1, 3.2)", () => {
   it("refuses an algorithm the provider's allow-list leaves out, even when it is supported", async () => {
     const other = await startTestIssuer({ algs: ["RS384"], clientId: "client-3" });
     try {
-      await putProvider(dynamo, { name: "rs256-only", metadataUrl: other.metadataUrl, clientId: "client-3", allowedAlgorithms: ["RS256"] });
+      await putProvider(dynamo, {
+        name: "rs256-only",
+        metadataUrl: other.metadataUrl,
+        clientId: "client-3",
+        allowedAlgorithms: ["RS256"],
+      });
       await expectDenied(await other.mint(claims), "alg_not_allowed");
     } finally {
-      await putProvider(dynamo, { name: "rs256-only", metadataUrl: other.metadataUrl, clientId: "client-3", active: false });
+      await putProvider(dynamo, {
+        name: "rs256-only",
+        metadataUrl: other.metadataUrl,
+        clientId: "client-3",
+        active: false,
+      });
       await other.close();
     }
   });
@@ -89,7 +106,14 @@ describe("signatures and keys", () => {
 
   it("refuses a token whose payload was changed after signing", async () => {
     const [header, , signature] = (await issuer.mint(claims)).split(".");
-    const forged = b64({ iss: issuer.issuer, sub: "admin", aud: "client-1", exp: nowSec() + 60, iat: nowSec(), ...claims });
+    const forged = b64({
+      iss: issuer.issuer,
+      sub: "admin",
+      aud: "client-1",
+      exp: nowSec() + 60,
+      iat: nowSec(),
+      ...claims,
+    });
     await expectDenied(`${header}.${forged}.${signature}`, "signature_invalid");
   });
 
@@ -120,7 +144,11 @@ describe("claims (OIDC Core 3.1.3.7)", () => {
     ["a sub over 255 characters", { sub: "x".repeat(256) }, "claim_invalid"],
     ["no aud", { aud: undefined }, "audience_mismatch"],
     ["no iss", { iss: undefined }, "claim_missing"],
-    ["a logout token's events claim", { events: { "http://schemas.openid.net/event/backchannel-logout": {} } }, "token_type_invalid"],
+    [
+      "a logout token's events claim",
+      { events: { "http://schemas.openid.net/event/backchannel-logout": {} } },
+      "token_type_invalid",
+    ],
   ])("refuses %s", async (_, override, reason) => {
     await expectDenied(await issuer.mint({ ...claims, ...override }), reason);
   });
@@ -172,12 +200,16 @@ describe("malformed input", () => {
     const [h, p, s] = valid.split(".") as [string, string, string];
     const part = fc.oneof(fc.string(), fc.base64String(), fc.constantFrom(h, p, s, "", "."));
     await fc.assert(
-      fc.asyncProperty(fc.array(part, { minLength: 1, maxLength: 5 }), fc.constantFrom("Bearer ", "bearer ", ""), async (parts, scheme) => {
-        const header = scheme + parts.join(".");
-        fc.pre(header !== `Bearer ${valid}` && header !== `bearer ${valid}`);
-        await expect(fixture.authorize("", header)).rejects.toThrow(/^Unauthorized$/);
-        expect(fixture.lastDecision().internal).toBe(false);
-      }),
+      fc.asyncProperty(
+        fc.array(part, { minLength: 1, maxLength: 5 }),
+        fc.constantFrom("Bearer ", "bearer ", ""),
+        async (parts, scheme) => {
+          const header = scheme + parts.join(".");
+          fc.pre(header !== `Bearer ${valid}` && header !== `bearer ${valid}`);
+          await expect(fixture.authorize("", header)).rejects.toThrow(/^Unauthorized$/);
+          expect(fixture.lastDecision().internal).toBe(false);
+        },
+      ),
       { numRuns: 200 },
     );
   });

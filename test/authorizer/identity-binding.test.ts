@@ -52,11 +52,16 @@ beforeEach(() => {
 });
 
 const userItem = async (sysId: string): Promise<Record<string, unknown> | undefined> =>
-  (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tables.users, Key: { sys_id: sysId }, ConsistentRead: true })))
-    .Item;
+  (
+    await dynamo.doc.send(
+      new GetCommand({ TableName: dynamo.tables.users, Key: { sys_id: sysId }, ConsistentRead: true }),
+    )
+  ).Item;
 
 async function allItems(): Promise<Record<string, unknown>[]> {
-  const { Items = [] } = await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }));
+  const { Items = [] } = await dynamo.doc.send(
+    new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }),
+  );
   return Items;
 }
 
@@ -71,7 +76,12 @@ async function allowedAs(token: Promise<string>): Promise<string> {
 }
 
 /** corp provisions a person, then an admin makes them admin. */
-async function provisionAtCorp(sub: string, email: string, preferred_username: string, roles: string[] = []): Promise<string> {
+async function provisionAtCorp(
+  sub: string,
+  email: string,
+  preferred_username: string,
+  roles: string[] = [],
+): Promise<string> {
   const sysId = await allowedAs(corp.mint({ sub, email, email_verified: true, preferred_username }));
   if (roles.length > 0) {
     await dynamo.doc.send(
@@ -100,7 +110,9 @@ describe("an email from another provider never signs in as a user bound to corp"
   });
 
   it("refuses ext's email without any email_verified claim", async () => {
-    expect(await denied(ext.mint({ sub: "x-1", email: "admin@example.com", email_verified: undefined }))).toBe("email_unverified");
+    expect(await denied(ext.mint({ sub: "x-1", email: "admin@example.com", email_verified: undefined }))).toBe(
+      "email_unverified",
+    );
   });
 
   it("refuses ext's verified, upper-cased email of corp's admin: identity_conflict, naming both providers", async () => {
@@ -113,9 +125,9 @@ describe("an email from another provider never signs in as a user bound to corp"
   });
 
   it("still lets corp's admin in by iss + sub", async () => {
-    expect(await allowedAs(corp.mint({ sub: "corp-admin-sub", email: "admin@example.com", email_verified: true }))).toBe(
-      adminSysId,
-    );
+    expect(
+      await allowedAs(corp.mint({ sub: "corp-admin-sub", email: "admin@example.com", email_verified: true })),
+    ).toBe(adminSysId);
   });
 });
 
@@ -125,7 +137,13 @@ describe("a new hire at corp who is given a former employee's address", () => {
     const before = await userItem(bobSysId);
 
     const reason = await denied(
-      corp.mint({ sub: "new-hire-sub", email: "bob@corp.example", email_verified: true, given_name: "Eve", preferred_username: "eve" }),
+      corp.mint({
+        sub: "new-hire-sub",
+        email: "bob@corp.example",
+        email_verified: true,
+        given_name: "Eve",
+        preferred_username: "eve",
+      }),
     );
 
     expect(reason).toBe("identity_conflict");
@@ -137,7 +155,9 @@ describe("an email that only Unicode case folding maps onto an existing address"
   it("refuses \\u212Aate (KELVIN SIGN) instead of signing in as kate", async () => {
     const kate = await putUser(dynamo, { user_name: "kate", email: "kate@corp.example", roles: ["itil"] });
 
-    const reason = await denied(corp.mint({ sub: "kelvin-sub", email: "\u212Aate@corp.example", email_verified: true }));
+    const reason = await denied(
+      corp.mint({ sub: "kelvin-sub", email: "\u212Aate@corp.example", email_verified: true }),
+    );
 
     expect(reason).toBe("user_claim_invalid");
     expect(await userItem(kate.sys_id)).not.toHaveProperty("oidc_subject");
@@ -146,8 +166,17 @@ describe("an email that only Unicode case folding maps onto an existing address"
 
 describe("a provider whose discovery document claims another provider's issuer", () => {
   beforeAll(async () => {
-    evil.setDiscoveryOverride({ issuer: corp.issuer, jwks_uri: evil.jwksUri, id_token_signing_alg_values_supported: ["RS256"] });
-    await putProvider(dynamo, { name: "evil", metadataUrl: evil.metadataUrl, clientId: "evil-client", autoProvision: { enabled: true } });
+    evil.setDiscoveryOverride({
+      issuer: corp.issuer,
+      jwks_uri: evil.jwksUri,
+      id_token_signing_alg_values_supported: ["RS256"],
+    });
+    await putProvider(dynamo, {
+      name: "evil",
+      metadataUrl: evil.metadataUrl,
+      clientId: "evil-client",
+      autoProvision: { enabled: true },
+    });
   });
   afterAll(async () => {
     await putProvider(dynamo, { name: "evil", metadataUrl: evil.metadataUrl, clientId: "evil-client", active: false });
@@ -156,7 +185,13 @@ describe("a provider whose discovery document claims another provider's issuer",
   it("is not believed: its tokens in corp's name are refused and bob is not handed over", async () => {
     const bobSysId = provisionedSysId(corp.issuer, "bob-sub");
     for (const aud of ["evil-client", "corp-client"]) {
-      const token = evil.mint({ iss: corp.issuer, aud, sub: "bob-sub", email: "bob@corp.example", email_verified: true });
+      const token = evil.mint({
+        iss: corp.issuer,
+        aud,
+        sub: "bob-sub",
+        email: "bob@corp.example",
+        email_verified: true,
+      });
       await expect(fixture.authorize(await token)).rejects.toThrow(/^Unauthorized$/);
       expect(fixture.lastDecision().outcome).toBe("deny");
       expect(fixture.lastDecision().userSysId).toBeUndefined();
@@ -169,7 +204,11 @@ describe("a provider whose discovery document claims another provider's issuer",
 
     expect(reason).toBe("provider_unavailable");
     const line = fixture.logger.lines.find((entry) => entry.message === "provider disabled: discovery issuer mismatch");
-    expect(line?.attributes[0]).toMatchObject({ provider: "evil", expectedIssuer: evil.issuer, statedIssuer: corp.issuer });
+    expect(line?.attributes[0]).toMatchObject({
+      provider: "evil",
+      expectedIssuer: evil.issuer,
+      statedIssuer: corp.issuer,
+    });
   });
 });
 
@@ -228,7 +267,12 @@ describe("two clients of one IdP (same metadata URL, different client ids)", () 
       expect(cold.lastDecision()).toMatchObject({ outcome: "allow", provider: "app-b" });
       expect(slow.requests.discovery).toBe(0);
     } finally {
-      await putProvider(dynamo, { name: "slow", metadataUrl: slow.metadataUrl, clientId: "slow-client", active: false });
+      await putProvider(dynamo, {
+        name: "slow",
+        metadataUrl: slow.metadataUrl,
+        clientId: "slow-client",
+        active: false,
+      });
       await slow.close();
     }
   });
@@ -262,7 +306,9 @@ describe("binding an admin-created user to the first verified identity", () => {
   it("binds once for 50 concurrent first sign-ins of the same identity, all as that user", async () => {
     const dana = await putUser(dynamo, { user_name: "dana", email: "dana@corp.example", sys_mod_count: 0 });
     const tokens = await Promise.all(
-      Array.from({ length: 50 }, () => corp.mint({ sub: "dana-sub", email: "dana@corp.example", email_verified: true })),
+      Array.from({ length: 50 }, () =>
+        corp.mint({ sub: "dana-sub", email: "dana@corp.example", email_verified: true }),
+      ),
     );
 
     const results = await Promise.allSettled(tokens.map((token) => fixture.authorize(token)));
@@ -271,7 +317,12 @@ describe("binding an admin-created user to the first verified identity", () => {
       Array(50).fill(dana.sys_id),
     );
     const stored = await userItem(dana.sys_id);
-    expect(stored).toMatchObject({ oidc_issuer: corp.issuer, oidc_subject: "dana-sub", oidc_provider: "corp", sys_mod_count: 1 });
+    expect(stored).toMatchObject({
+      oidc_issuer: corp.issuer,
+      oidc_subject: "dana-sub",
+      oidc_provider: "corp",
+      sys_mod_count: 1,
+    });
   });
 
   it("lets exactly one of two different identities racing for one unbound user win", async () => {
@@ -294,7 +345,9 @@ describe("binding an admin-created user to the first verified identity", () => {
 
   it("binds by the user claim only once: a later token with the same email and another sub is refused", async () => {
     const fay = await putUser(dynamo, { user_name: "fay", email: "fay@corp.example" });
-    expect(await allowedAs(corp.mint({ sub: "fay-sub", email: "fay@corp.example", email_verified: true }))).toBe(fay.sys_id);
+    expect(await allowedAs(corp.mint({ sub: "fay-sub", email: "fay@corp.example", email_verified: true }))).toBe(
+      fay.sys_id,
+    );
 
     expect(await denied(corp.mint({ sub: "not-fay", email: "fay@corp.example", email_verified: true }))).toBe(
       "identity_conflict",
@@ -319,7 +372,12 @@ describe("a derived sys_id that is taken by another identity", () => {
     const before = await allItems();
 
     const reason = await denied(
-      corp.mint({ sub: "collide-sub", email: "collide@corp.example", email_verified: true, preferred_username: "collide" }),
+      corp.mint({
+        sub: "collide-sub",
+        email: "collide@corp.example",
+        email_verified: true,
+        preferred_username: "collide",
+      }),
     );
 
     expect(reason).toBe("identity_conflict");
@@ -345,12 +403,16 @@ describe("users stored before identity binding", () => {
     });
     await dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.users, Item: legacy }));
 
-    expect(await allowedAs(corp.mint({ sub: "legacy-sub", email: "legacy@corp.example", email_verified: true }))).toBe(sysId);
+    expect(await allowedAs(corp.mint({ sub: "legacy-sub", email: "legacy@corp.example", email_verified: true }))).toBe(
+      sysId,
+    );
     expect(await denied(corp.mint({ sub: "other-sub", email: "legacy@corp.example", email_verified: true }))).toBe(
       "identity_conflict",
     );
     // Now found by identity: an email change at the provider does not lose the user.
-    expect(await allowedAs(corp.mint({ sub: "legacy-sub", email: "renamed@corp.example", email_verified: true }))).toBe(sysId);
+    expect(await allowedAs(corp.mint({ sub: "legacy-sub", email: "renamed@corp.example", email_verified: true }))).toBe(
+      sysId,
+    );
   });
 });
 
@@ -363,12 +425,16 @@ describe("unbinding and deliberate linking", () => {
   });
 
   it("an admin's unbind lets the person's new identity bind, and the old one stops working", async () => {
-    expect(await allowedAs(corp.mint({ sub: "gus-old", email: "gus@corp.example", email_verified: true }))).toBe(gus.sys_id);
+    expect(await allowedAs(corp.mint({ sub: "gus-old", email: "gus@corp.example", email_verified: true }))).toBe(
+      gus.sys_id,
+    );
 
     await directory.unbind(gus.sys_id, { by: "admin" });
     expect(await userItem(gus.sys_id)).not.toHaveProperty("oidc_subject");
 
-    expect(await allowedAs(ext.mint({ sub: "gus-new", email: "gus@corp.example", email_verified: true }))).toBe(gus.sys_id);
+    expect(await allowedAs(ext.mint({ sub: "gus-new", email: "gus@corp.example", email_verified: true }))).toBe(
+      gus.sys_id,
+    );
     expect(await denied(corp.mint({ sub: "gus-old", email: "gus@corp.example", email_verified: true }))).toBe(
       "identity_conflict",
     );
@@ -383,7 +449,9 @@ describe("unbinding and deliberate linking", () => {
     await putProvider(dynamo, extProvider({ linkToProviders: ["corp"] }));
     expect(await allowedAs(ext.mint({ sub: "hal-ext", email: "hal@corp.example", email_verified: true }))).toBe(hal);
     // The link is to that identity: found again without the email, refused for another ext subject.
-    expect(await allowedAs(ext.mint({ sub: "hal-ext", email: "hal.other@corp.example", email_verified: true }))).toBe(hal);
+    expect(await allowedAs(ext.mint({ sub: "hal-ext", email: "hal.other@corp.example", email_verified: true }))).toBe(
+      hal,
+    );
     expect(await denied(ext.mint({ sub: "hal-ext-2", email: "hal@corp.example", email_verified: true }))).toBe(
       "identity_conflict",
     );
@@ -398,11 +466,15 @@ describe("unbinding and deliberate linking", () => {
 
   it("a provider that never sends email_verified is accepted only with its switch on", async () => {
     const ivy = await putUser(dynamo, { user_name: "ivy", email: "ivy@corp.example" });
-    expect(await denied(ext.mint({ sub: "ivy-ext", email: "ivy@corp.example", email_verified: undefined }))).toBe("email_unverified");
+    expect(await denied(ext.mint({ sub: "ivy-ext", email: "ivy@corp.example", email_verified: undefined }))).toBe(
+      "email_unverified",
+    );
 
     await putProvider(dynamo, extProvider({ acceptMissingEmailVerified: true }));
     try {
-      expect(await allowedAs(ext.mint({ sub: "ivy-ext", email: "ivy@corp.example", email_verified: undefined }))).toBe(ivy.sys_id);
+      expect(await allowedAs(ext.mint({ sub: "ivy-ext", email: "ivy@corp.example", email_verified: undefined }))).toBe(
+        ivy.sys_id,
+      );
       // false is false, switch or not.
       expect(await denied(ext.mint({ sub: "ivy-ext", email: "ivy@corp.example", email_verified: false }))).toBe(
         "email_unverified",

@@ -8,7 +8,12 @@ import type { ProviderCacheOptions } from "../../functions/authorizer/provider";
 let dynamo: TestDynamo;
 let issuer: TestIssuer;
 let fixture: AuthorizerFixture;
-const clock = { t: Date.now(), nowMs() { return this.t; } };
+const clock = {
+  t: Date.now(),
+  nowMs() {
+    return this.t;
+  },
+};
 const advance = (ms: number): void => {
   clock.t += ms;
 };
@@ -36,7 +41,11 @@ beforeEach(async () => {
   await putUser(dynamo, { sys_id: ALICE_SYS_ID, user_name: "alice", email: "alice@example.com" });
   await putProvider(dynamo, { name: "local", metadataUrl: issuer.metadataUrl, clientId: "client-1" });
   clock.t = Date.now();
-  fixture = createAuthorizerFixture(dynamo, { providerCache, clock, fetchPolicy: { allowLoopbackHttp: true, timeoutMs: 300 } });
+  fixture = createAuthorizerFixture(dynamo, {
+    providerCache,
+    clock,
+    fetchPolicy: { allowLoopbackHttp: true, timeoutMs: 300 },
+  });
 });
 
 afterEach(() => issuer.close());
@@ -182,11 +191,18 @@ describe("issuers", () => {
     // OIDC Discovery 4.3: served at issuer.issuer's well-known URL, the document must state issuer.issuer.
     await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("provider_unavailable");
-    await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).rejects.toThrow(
+      "Unauthorized",
+    );
     expect(fixture.lastDecision().reason).toBe("unknown_issuer");
 
     // Pinned (as Okta's -admin metadata host needs): the stated issuer counts, and only it.
-    await putProvider(dynamo, { name: "local", metadataUrl: issuer.metadataUrl, clientId: "client-1", issuer: statedIssuer });
+    await putProvider(dynamo, {
+      name: "local",
+      metadataUrl: issuer.metadataUrl,
+      clientId: "client-1",
+      issuer: statedIssuer,
+    });
     await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).resolves.toMatchObject({
       principalId: ALICE_SYS_ID,
     });

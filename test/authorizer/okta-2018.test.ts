@@ -108,10 +108,16 @@ describe("the Okta tokens, clock pinned inside their lifetime", () => {
 
   it("3. a claim validation name = 'imran ali' passes; name = 'someone else' fails", async () => {
     pinClock(token1);
-    await putProvider(dynamo, { ...okta, claimValidations: [{ claim: "name", operator: "equals", value: "imran ali" }] });
+    await putProvider(dynamo, {
+      ...okta,
+      claimValidations: [{ claim: "name", operator: "equals", value: "imran ali" }],
+    });
     await expect(fixture.authorize(token1)).resolves.toBeDefined();
 
-    await putProvider(dynamo, { ...okta, claimValidations: [{ claim: "name", operator: "equals", value: "someone else" }] });
+    await putProvider(dynamo, {
+      ...okta,
+      claimValidations: [{ claim: "name", operator: "equals", value: "someone else" }],
+    });
     const strict = createAuthorizerFixture(dynamo, { fetcher: new OktaDocuments() });
     await expect(strict.authorize(token1)).rejects.toThrow("Unauthorized");
     // The decision line names the claim the rule checked, as a field, and never its value.

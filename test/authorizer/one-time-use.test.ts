@@ -87,11 +87,18 @@ describe("with JTI verification on", () => {
   it("does not let the same jti from another issuer collide", async () => {
     const other = await startTestIssuer({ clientId: "client-2" });
     try {
-      await putProvider(dynamo, { name: "other", metadataUrl: other.metadataUrl, clientId: "client-2", enableJtiVerification: true });
+      await putProvider(dynamo, {
+        name: "other",
+        metadataUrl: other.metadataUrl,
+        clientId: "client-2",
+        enableJtiVerification: true,
+      });
       // Another issuer's person is another user (alice is bound to the first issuer's identity).
       const olive = await putUser(dynamo, { user_name: "olive", email: "olive@example.com" });
       await fixture.authorize(await issuer.mint({ ...claims, jti: "shared-jti" }));
-      await expect(fixture.authorize(await other.mint({ email: olive.email, jti: "shared-jti" }))).resolves.toMatchObject({
+      await expect(
+        fixture.authorize(await other.mint({ email: olive.email, jti: "shared-jti" })),
+      ).resolves.toMatchObject({
         principalId: olive.sys_id,
       });
     } finally {
@@ -111,7 +118,12 @@ describe("with JTI verification off", () => {
       await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: pia.sys_id });
       await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: pia.sys_id });
     } finally {
-      await putProvider(dynamo, { name: "no-jti", metadataUrl: other.metadataUrl, clientId: "client-4", active: false });
+      await putProvider(dynamo, {
+        name: "no-jti",
+        metadataUrl: other.metadataUrl,
+        clientId: "client-4",
+        active: false,
+      });
       await other.close();
     }
   });
@@ -145,12 +157,19 @@ describe("when a store fails", () => {
 
 describe("DynamoDB calls on the warm path", () => {
   it("are two per request: the replay write and the user lookup (config cached, last login recent)", async () => {
-    const client = new DynamoDBClient({ endpoint: dynamo.endpoint, region: "local", credentials: { accessKeyId: "local", secretAccessKey: "local" } });
+    const client = new DynamoDBClient({
+      endpoint: dynamo.endpoint,
+      region: "local",
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    });
     const calls: string[] = [];
-    client.middlewareStack.add((next, context) => (args) => {
-      calls.push(String(context.commandName));
-      return next(args);
-    }, { step: "initialize" });
+    client.middlewareStack.add(
+      (next, context) => (args) => {
+        calls.push(String(context.commandName));
+        return next(args);
+      },
+      { step: "initialize" },
+    );
     const counted = createAuthorizerFixture(dynamo, { client: createDocumentClient(client), configTtlMs: 30_000 });
     try {
       await counted.authorize(await issuer.mint(claims)); // cold: config scan, first last_login_time

@@ -4,8 +4,14 @@ import { allowPolicy, wholeApiResource } from "../../functions/authorizer/policy
 
 describe("wholeApiResource", () => {
   it.each([
-    ["arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/api/now/table/incident", "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*"],
-    ["arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/v1/POST/", "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/v1/*/*"],
+    [
+      "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/api/now/table/incident",
+      "arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*",
+    ],
+    [
+      "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/v1/POST/",
+      "arn:aws-cn:execute-api:cn-north-1:123456789012:abc123/v1/*/*",
+    ],
   ])("%s -> %s", (methodArn, expected) => {
     expect(wholeApiResource(methodArn)).toBe(expected);
   });

@@ -65,7 +65,11 @@ beforeEach(async () => {
 });
 
 const userItem = async (sysId: string) =>
-  (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tables.users, Key: { sys_id: sysId }, ConsistentRead: true }))).Item;
+  (
+    await dynamo.doc.send(
+      new GetCommand({ TableName: dynamo.tables.users, Key: { sys_id: sysId }, ConsistentRead: true }),
+    )
+  ).Item;
 
 async function usersWithEmail(email: string) {
   const { Items = [] } = await dynamo.doc.send(
@@ -83,7 +87,11 @@ async function usersWithEmail(email: string) {
 
 describe("a new person's first call", () => {
   it("creates the user from the transform map, with default and mapped roles, and lets them in", async () => {
-    const claims = person(1, { groups: ["itil-agents", "staff"], realm_access: { roles: ["api-admin"] }, org: { department: "IT" } });
+    const claims = person(1, {
+      groups: ["itil-agents", "staff"],
+      realm_access: { roles: ["api-admin"] },
+      org: { department: "IT" },
+    });
     const result = await fixture.authorize(await issuer.mint(claims));
 
     const sysId = provisionedSysId(issuer.issuer, "sub-1");
@@ -125,14 +133,19 @@ describe("a new person's first call", () => {
     const tokens = await Promise.all(Array.from({ length: 50 }, () => issuer.mint(person(3))));
     const results = await Promise.all(tokens.map((token) => fixture.authorize(token)));
 
-    expect(new Set(results.map((result) => result.principalId))).toEqual(new Set([provisionedSysId(issuer.issuer, "sub-3")]));
+    expect(new Set(results.map((result) => result.principalId))).toEqual(
+      new Set([provisionedSysId(issuer.issuer, "sub-3")]),
+    );
     expect(await usersWithEmail("person3@example.com")).toHaveLength(1);
   });
 
   it("completes a creation that stopped half-way (guards written, user not)", async () => {
     const sysId = provisionedSysId(issuer.issuer, "sub-4");
     await dynamo.doc.send(
-      new PutCommand({ TableName: dynamo.tables.users, Item: { sys_id: "unique#user_name#person4", owner: sysId, claimedAtMs: Date.now() } }),
+      new PutCommand({
+        TableName: dynamo.tables.users,
+        Item: { sys_id: "unique#user_name#person4", owner: sysId, claimedAtMs: Date.now() },
+      }),
     );
     await expect(fixture.authorize(await issuer.mint(person(4)))).resolves.toMatchObject({ principalId: sysId });
   });
@@ -140,26 +153,37 @@ describe("a new person's first call", () => {
 
 describe("safety", () => {
   it("requires email_verified when the user claim is email, and writes nothing", async () => {
-    await expect(fixture.authorize(await issuer.mint(person(5, { email_verified: false })))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint(person(5, { email_verified: false })))).rejects.toThrow(
+      "Unauthorized",
+    );
     expect(fixture.lastDecision()).toMatchObject({ reason: "email_unverified" });
     expect(await usersWithEmail("person5@example.com")).toHaveLength(0);
   });
 
   it("takes a missing email_verified as verified only for a provider that never sends it", async () => {
-    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).rejects.toThrow("Unauthorized");
+    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).rejects.toThrow(
+      "Unauthorized",
+    );
     expect(fixture.lastDecision()).toMatchObject({ reason: "email_unverified" });
 
     await putProvider(dynamo, { ...provider, acceptMissingEmailVerified: true });
-    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).resolves.toMatchObject({
-      context: { user_name: "person6" },
-    });
+    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).resolves.toMatchObject(
+      {
+        context: { user_name: "person6" },
+      },
+    );
   });
 
   it("gives a user found by another claim an email only when it is verified (requireVerifiedEmail)", async () => {
     const byName = { ...provider, userClaim: "preferred_username", userField: "user_name" as const };
     await putProvider(dynamo, byName);
-    await expect(fixture.authorize(await issuer.mint(person(61, { email_verified: false })))).rejects.toThrow("Unauthorized");
-    expect(fixture.lastDecision()).toMatchObject({ reason: "provisioning_failed", detail: expect.stringContaining("email_verified") });
+    await expect(fixture.authorize(await issuer.mint(person(61, { email_verified: false })))).rejects.toThrow(
+      "Unauthorized",
+    );
+    expect(fixture.lastDecision()).toMatchObject({
+      reason: "provisioning_failed",
+      detail: expect.stringContaining("email_verified"),
+    });
     expect(await usersWithEmail("person61@example.com")).toHaveLength(0);
 
     await putProvider(dynamo, { ...byName, autoProvision: { ...provider.autoProvision, requireVerifiedEmail: false } });
@@ -174,22 +198,42 @@ describe("safety", () => {
       autoProvision: { ...provider.autoProvision, transformMap: { user_name: "nickname", email: "email" } },
     });
     await expect(fixture.authorize(await issuer.mint(person(7)))).rejects.toThrow("Unauthorized");
-    expect(fixture.lastDecision()).toMatchObject({ reason: "provisioning_failed", detail: expect.stringContaining("user_name") });
+    expect(fixture.lastDecision()).toMatchObject({
+      reason: "provisioning_failed",
+      detail: expect.stringContaining("user_name"),
+    });
     expect(await usersWithEmail("person7@example.com")).toHaveLength(0);
   });
 
   it("refuses to create a user whose user_name another user has", async () => {
     await putUser(dynamo, { user_name: "person8", email: "someone-else@example.com" });
     // putUser writes no guard; the directory's guard is what creation checks, so claim it like a real user would.
-    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.users, Item: { sys_id: "unique#user_name#person8", owner: "e".repeat(32), claimedAtMs: Date.now() } }));
-    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.users, Item: { sys_id: "e".repeat(32), user_name: "person8", active: true, directory: "sys_user" } }));
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tables.users,
+        Item: { sys_id: "unique#user_name#person8", owner: "e".repeat(32), claimedAtMs: Date.now() },
+      }),
+    );
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tables.users,
+        Item: { sys_id: "e".repeat(32), user_name: "person8", active: true, directory: "sys_user" },
+      }),
+    );
 
     await expect(fixture.authorize(await issuer.mint(person(8)))).rejects.toThrow("Unauthorized");
-    expect(fixture.lastDecision()).toMatchObject({ reason: "provisioning_failed", detail: expect.stringContaining("user_name") });
+    expect(fixture.lastDecision()).toMatchObject({
+      reason: "provisioning_failed",
+      detail: expect.stringContaining("user_name"),
+    });
   });
 
   it.each([
-    ["an expired token", { exp: Math.floor(Date.now() / 1000) - 600, iat: Math.floor(Date.now() / 1000) - 900 }, "token_expired"],
+    [
+      "an expired token",
+      { exp: Math.floor(Date.now() / 1000) - 600, iat: Math.floor(Date.now() / 1000) - 900 },
+      "token_expired",
+    ],
     ["another audience", { aud: "other-client" }, "audience_mismatch"],
   ])("never provisions from %s", async (_, override, reason) => {
     await expect(fixture.authorize(await issuer.mint({ ...person(9), ...override }))).rejects.toThrow("Unauthorized");
@@ -221,7 +265,11 @@ describe("later logins", () => {
     await fixture.authorize(await issuer.mint(person(12, { groups: ["itil-agents"] })));
     const sysId = provisionedSysId(issuer.issuer, "sub-12");
     await fixture.authorize(await issuer.mint(person(12, { given_name: "Patricia", groups: [] })));
-    expect(await userItem(sysId)).toMatchObject({ first_name: "Pat", roles: ["itil", "snc_external"], sys_mod_count: 0 });
+    expect(await userItem(sysId)).toMatchObject({
+      first_name: "Pat",
+      roles: ["itil", "snc_external"],
+      sys_mod_count: 0,
+    });
   });
 
   it("refresh mapped fields and claim roles when update-on-login is on, keeping roles the admin added", async () => {
@@ -241,7 +289,11 @@ describe("later logins", () => {
     const result = await fixture.authorize(await issuer.mint(person(13, { given_name: "Patricia", groups: [] })));
 
     expect(result.context).toMatchObject({ roles: "knowledge_admin,snc_external" });
-    expect(await userItem(sysId)).toMatchObject({ first_name: "Patricia", title: "Patricia Number13", sys_mod_count: 1 });
+    expect(await userItem(sysId)).toMatchObject({
+      first_name: "Patricia",
+      title: "Patricia Number13",
+      sys_mod_count: 1,
+    });
   });
 
   it("write last_login_time at most once an hour", async () => {
@@ -268,7 +320,9 @@ describe("later logins", () => {
       caller: { sys_id: "f".repeat(32), user_name: "admin", roles: ["admin"] },
     });
     expect(listing.status).toBe(200);
-    expect(listing.body).toMatchObject({ result: [{ sys_id: authorized.principalId, user_name: "person16", source: "oidc:jit" }] });
+    expect(listing.body).toMatchObject({
+      result: [{ sys_id: authorized.principalId, user_name: "person16", source: "oidc:jit" }],
+    });
 
     const me = await api.call({ method: "GET", path: "/api/now/table/sys_user", authorizerResult: authorized });
     expect(me.status).toBe(403); // roles come from the context: snc_external may not read sys_user

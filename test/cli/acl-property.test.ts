@@ -11,7 +11,9 @@ describe("acl", () => {
     const second = await cli.run(["acl", "set", "incident", "--write", "", "--delete", "admin", "--json"]);
 
     expect(first.code).toBe(0);
-    expect(second.json()).toEqual({ acl: { table: "incident", read: ["itil", "admin"], create: [], write: [], delete: ["admin"] } });
+    expect(second.json()).toEqual({
+      acl: { table: "incident", read: ["itil", "admin"], create: [], write: [], delete: ["admin"] },
+    });
     expect(await cli.items("config")).toEqual([
       { pk: aclKey("incident"), table: "incident", read: ["itil", "admin"], create: [], write: [], delete: ["admin"] },
     ]);
@@ -65,8 +67,14 @@ describe("property", () => {
 
     expect(set.code).toBe(0);
     expect(get.stdout).toBe("true\n");
-    expect(list.stdout).toContain("debug log (glide.auth.debug.enabled or com.snc.platform.security.oauth.debug = true): on");
-    expect(json.json()).toEqual({ properties: [{ name: "glide.auth.debug.enabled", value: "true" }], debugLog: true, invalid: [] });
+    expect(list.stdout).toContain(
+      "debug log (glide.auth.debug.enabled or com.snc.platform.security.oauth.debug = true): on",
+    );
+    expect(json.json()).toEqual({
+      properties: [{ name: "glide.auth.debug.enabled", value: "true" }],
+      debugLog: true,
+      invalid: [],
+    });
     expect(removed.code).toBe(0);
     expect(after.json()).toMatchObject({ properties: [], debugLog: false });
   });
@@ -75,7 +83,11 @@ describe("property", () => {
     await cli.run(["property", "set", "com.snc.platform.security.oauth.debug", "false"]);
 
     expect(await cli.items("config")).toEqual([
-      { pk: propertyKey("com.snc.platform.security.oauth.debug"), name: "com.snc.platform.security.oauth.debug", value: "false" },
+      {
+        pk: propertyKey("com.snc.platform.security.oauth.debug"),
+        name: "com.snc.platform.security.oauth.debug",
+        value: "false",
+      },
     ]);
   });
 

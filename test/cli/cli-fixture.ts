@@ -7,7 +7,12 @@ import { fileURLToPath } from "node:url";
 import type { Json } from "aws-jwt-verify/safe-json-parse";
 import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { DEFAULT_FETCH_POLICY, FetchFailedError, PolicyJsonFetcher, type JsonFetcher } from "../../functions/authorizer/http";
+import {
+  DEFAULT_FETCH_POLICY,
+  FetchFailedError,
+  PolicyJsonFetcher,
+  type JsonFetcher,
+} from "../../functions/authorizer/http";
 import { isLoopbackHost } from "../../functions/shared/loopback";
 import type { TableName } from "../../functions/shared/tables";
 import { createTables } from "../../infra/local/create-tables";
@@ -72,11 +77,16 @@ export async function cliHarness(dynamo: TestDynamo): Promise<CliHarness> {
   prefixCounter += 1;
   const tables = await createTables(dynamo.client, `cli${prefixCounter}-`);
   const targetFlags = [
-    "--endpoint", dynamo.endpoint,
-    "--region", "local",
-    "--config-table", tables.config,
-    "--users-table", tables.users,
-    "--jti-table", tables.jti,
+    "--endpoint",
+    dynamo.endpoint,
+    "--region",
+    "local",
+    "--config-table",
+    tables.config,
+    "--users-table",
+    tables.users,
+    "--jti-table",
+    tables.jti,
   ];
   const runBare: CliHarness["runBare"] = async (args, io = {}) => {
     let stdout = "";

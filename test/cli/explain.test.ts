@@ -29,10 +29,22 @@ afterAll(() => idp?.close());
 
 const addOkta = (...flags: string[]) =>
   cli.run(
-    ["provider", "add", "okta", "--metadata-url", OKTA_METADATA_URL, "--issuer", OKTA_ISSUER, "--client-id", "0oagd8o97kiBOwpwB0h7", ...flags],
+    [
+      "provider",
+      "add",
+      "okta",
+      "--metadata-url",
+      OKTA_METADATA_URL,
+      "--issuer",
+      OKTA_ISSUER,
+      "--client-id",
+      "0oagd8o97kiBOwpwB0h7",
+      ...flags,
+    ],
     { fetcher: oktaDocuments },
   );
-const addOktaUser = () => putUser(cli.testDynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", roles: ["admin"] });
+const addOktaUser = () =>
+  putUser(cli.testDynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", roles: ["admin"] });
 const explainOkta = (token: string, ...flags: string[]) =>
   cli.run(["explain", token, "--provider", "okta", "--documents", OKTA_DOCUMENTS, ...flags]);
 const segmentsOf = (token: string): string[] => token.split(".");
@@ -58,7 +70,15 @@ describe("explain on the real Okta tokens", () => {
     const steps = result.stdout.split("\n").filter((line) => /^\s+\d+\. /.test(line));
     // The provider is chosen from the config alone, so discovery comes after the match; a user found by the
     // user claim is then bound to the token's identity (a dry run: not written).
-    expect(steps.map((line) => line.replace(/^\s+\d+\. /, "").split(" ").slice(0, 2).join(" "))).toEqual([
+    expect(
+      steps.map((line) =>
+        line
+          .replace(/^\s+\d+\. /, "")
+          .split(" ")
+          .slice(0, 2)
+          .join(" "),
+      ),
+    ).toEqual([
       "Provider okta",
       "JWT info.",
       "Discovery document",
@@ -72,7 +92,9 @@ describe("explain on the real Okta tokens", () => {
       "HTTP authorization",
     ]);
     expect(result.stdout).toContain("Provisioning: not configured (autoProvision.enabled is false)");
-    expect(result.stdout).toMatch(/Decision: allow \(authenticated\) as oauth\.admin, sys_id [0-9a-f]{32}, roles admin, provider okta/);
+    expect(result.stdout).toMatch(
+      /Decision: allow \(authenticated\) as oauth\.admin, sys_id [0-9a-f]{32}, roles admin, provider okta/,
+    );
     expectNoTokenBytes(result.stdout + result.stderr, token1);
   });
 
@@ -92,10 +114,12 @@ describe("explain on the real Okta tokens", () => {
 
   it("refuses as replayed a token whose jti the authorizer has recorded", async () => {
     const jti = "ID.y8UuzV5H6nmzK4l925DUkBrhGZ52bsUZFTtULJaB87k";
-    await cli.dynamo.doc.send(new PutCommand({
-      TableName: cli.tables.jti,
-      Item: { pk: `https://dev-934121.oktapreview.com#jti#${jti}`, expiresAt: 1537936926 + 60 },
-    }));
+    await cli.dynamo.doc.send(
+      new PutCommand({
+        TableName: cli.tables.jti,
+        Item: { pk: `https://dev-934121.oktapreview.com#jti#${jti}`, expiresAt: 1537936926 + 60 },
+      }),
+    );
 
     const result = await explainOkta(token1, "--at", AT_TOKEN_1, "--json");
 
@@ -120,7 +144,11 @@ describe("explain on the real Okta tokens", () => {
     const result = await cli.run(["explain", token1, "--at", AT_TOKEN_1, "--json"], { fetcher: oktaDocuments });
 
     expect(result.code).toBe(0);
-    expect(result.json<ExplainReport>().decision).toMatchObject({ outcome: "allow", reason: "authenticated", kid: "c56me9WSLOVv7PS0q88C9uoIs61Pa7fPn2dUE9oQ5H8" });
+    expect(result.json<ExplainReport>().decision).toMatchObject({
+      outcome: "allow",
+      reason: "authenticated",
+      kid: "c56me9WSLOVv7PS0q88C9uoIs61Pa7fPn2dUE9oQ5H8",
+    });
   });
 
   it("reads the token from standard input (-) or a file, and accepts a pasted `Bearer ` header value", async () => {
@@ -139,7 +167,10 @@ describe("explain on the real Okta tokens", () => {
 
     const report = result.json<ExplainReport>();
     expect(report.token.header).toEqual({ alg: "RS256", kid: "c56me9WSLOVv7PS0q88C9uoIs61Pa7fPn2dUE9oQ5H8" });
-    expect(report.token.claims).toMatchObject({ name: "imran ali", jti: "ID.y8UuzV5H6nmzK4l925DUkBrhGZ52bsUZFTtULJaB87k" });
+    expect(report.token.claims).toMatchObject({
+      name: "imran ali",
+      jti: "ID.y8UuzV5H6nmzK4l925DUkBrhGZ52bsUZFTtULJaB87k",
+    });
     expect(report.user).toMatchObject({ user_name: "oauth.admin", roles: ["admin"] });
     expect(report.steps.length).toBeGreaterThan(5);
     expectNoTokenBytes(result.stdout, token1);
@@ -183,10 +214,13 @@ describe("explain on tokens that fail at each step", () => {
   });
 
   it("claim rule mismatch: name = 'someone else', each rule shown with its result", async () => {
-    await addOkta("--claim-validations", JSON.stringify([
-      { claim: "email_verified", operator: "equals", value: true },
-      { claim: "name", operator: "equals", value: "someone else" },
-    ]));
+    await addOkta(
+      "--claim-validations",
+      JSON.stringify([
+        { claim: "email_verified", operator: "equals", value: true },
+        { claim: "name", operator: "equals", value: "someone else" },
+      ]),
+    );
     await addOktaUser();
 
     const result = await explainOkta(token1, "--at", AT_TOKEN_1);
@@ -239,7 +273,9 @@ describe("explain on tokens that fail at each step", () => {
 
     expect(result.code).toBe(0);
     const report = result.json<ExplainReport>();
-    expect(report.steps.map((step) => step.message)).toContain("User found by the token's identity (iss + sub): 'bound.admin'");
+    expect(report.steps.map((step) => step.message)).toContain(
+      "User found by the token's identity (iss + sub): 'bound.admin'",
+    );
     expect(report.steps.map((step) => step.message).filter((message) => message.startsWith("User lookup"))).toEqual([]);
     expect(report.user).toMatchObject({ user_name: "bound.admin" });
   });

@@ -20,7 +20,8 @@ beforeEach(() => {
 
 const addProvider = (name: string, metadataUrl: string, ...flags: string[]) =>
   cli.run(["provider", "add", name, "--metadata-url", metadataUrl, "--client-id", "client-1", ...flags]);
-const errorsOf = (report: ProviderTestReport) => report.problems.filter((p) => p.level === "error").map((p) => p.message);
+const errorsOf = (report: ProviderTestReport) =>
+  report.problems.filter((p) => p.level === "error").map((p) => p.message);
 
 describe("provider test", () => {
   it("reports issuer, jwks_uri, every key and the usable algorithms of a working provider", async () => {
@@ -86,7 +87,12 @@ describe("provider test", () => {
     const fetched: string[] = [];
 
     const result = await cli.run(["provider", "test", "plain", "--json"], {
-      fetcher: { fetchJson: async (url) => { fetched.push(url); return {}; } },
+      fetcher: {
+        fetchJson: async (url) => {
+          fetched.push(url);
+          return {};
+        },
+      },
     });
 
     expect(result.code).toBe(1);
@@ -129,7 +135,9 @@ describe("provider test", () => {
     expect(result.code).toBe(1);
     const report = result.json<ProviderTestReport>();
     expect(errorsOf(report)).toEqual([
-      expect.stringMatching(/^the discovery document states issuer https:\/\/other\.example, not the issuer its metadata URL implies/),
+      expect.stringMatching(
+        /^the discovery document states issuer https:\/\/other\.example, not the issuer its metadata URL implies/,
+      ),
     ]);
     expect(errorsOf(report)[0]).toContain("pin it: oidc-admin provider update local --issuer https://other.example");
     expect(report.keys).toEqual([]);

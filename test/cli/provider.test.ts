@@ -7,8 +7,10 @@ import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
 import { OKTA_ISSUER, oktaDocuments, useCliHarness, writeTemp as tempFile } from "./cli-fixture";
 
 const OKTA_FLAGS = [
-  "--metadata-url", "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration",
-  "--client-id", "0oagd8o97kiBOwpwB0h7",
+  "--metadata-url",
+  "https://dev-934121-admin.oktapreview.com/.well-known/openid-configuration",
+  "--client-id",
+  "0oagd8o97kiBOwpwB0h7",
 ];
 const okta = providerSchema.parse({
   name: "okta",
@@ -28,7 +30,12 @@ describe("provider add", () => {
   });
 
   it("reads a JSON file, and flags override its fields", async () => {
-    const file = tempFile("provider.json", { name: "okta", metadataUrl: okta.metadataUrl, clientId: "from-file", enableJtiVerification: true });
+    const file = tempFile("provider.json", {
+      name: "okta",
+      metadataUrl: okta.metadataUrl,
+      clientId: "from-file",
+      enableJtiVerification: true,
+    });
 
     const result = await cli.run(["provider", "add", "--file", file, "--client-id", "from-flag", "--json"]);
 
@@ -47,12 +54,33 @@ describe("provider add", () => {
 
   it("maps every field flag onto its schema field", async () => {
     const result = await cli.run([
-      "provider", "add", "kc", "--metadata-url", "https://kc.example/realms/a/.well-known/openid-configuration",
-      "--client-id", "api", "--client-secret-ref", "arn:aws:secretsmanager:eu-west-1:1:secret:kc", "--user-claim",
-      "preferred_username", "--user-field", "user_name", "--jti-verification", "--claim-validations",
-      '[{"claim":"email_verified","operator":"equals","value":true}]', "--auto-provision", "--algorithms", "RS256, ES256",
-      "--clock-skew", "30", "--issuer", "https://kc.example/realms/a", "--accept-missing-email-verified",
-      "--link-to-providers", "okta, azure", "--json",
+      "provider",
+      "add",
+      "kc",
+      "--metadata-url",
+      "https://kc.example/realms/a/.well-known/openid-configuration",
+      "--client-id",
+      "api",
+      "--client-secret-ref",
+      "arn:aws:secretsmanager:eu-west-1:1:secret:kc",
+      "--user-claim",
+      "preferred_username",
+      "--user-field",
+      "user_name",
+      "--jti-verification",
+      "--claim-validations",
+      '[{"claim":"email_verified","operator":"equals","value":true}]',
+      "--auto-provision",
+      "--algorithms",
+      "RS256, ES256",
+      "--clock-skew",
+      "30",
+      "--issuer",
+      "https://kc.example/realms/a",
+      "--accept-missing-email-verified",
+      "--link-to-providers",
+      "okta, azure",
+      "--json",
     ]);
 
     expect(result.code).toBe(0);
@@ -73,8 +101,19 @@ describe("provider add", () => {
 
   it("refuses invalid input naming each field and what it allows, and writes nothing", async () => {
     const result = await cli.run([
-      "provider", "add", "okta", "--metadata-url", "not a url", "--client-id", "c", "--user-field", "mail",
-      "--clock-skew", "soon", "--algorithms", "HS256",
+      "provider",
+      "add",
+      "okta",
+      "--metadata-url",
+      "not a url",
+      "--client-id",
+      "c",
+      "--user-field",
+      "mail",
+      "--clock-skew",
+      "soon",
+      "--algorithms",
+      "HS256",
     ]);
 
     expect(result.code).toBe(1);
@@ -86,7 +125,12 @@ describe("provider add", () => {
   });
 
   it("refuses unknown fields (a client secret has no place here)", async () => {
-    const file = tempFile("provider.json", { name: "okta", metadataUrl: okta.metadataUrl, clientId: "c", clientSecret: "s3cret" });
+    const file = tempFile("provider.json", {
+      name: "okta",
+      metadataUrl: okta.metadataUrl,
+      clientId: "c",
+      clientSecret: "s3cret",
+    });
 
     const result = await cli.run(["provider", "add", "--file", file]);
 
@@ -98,7 +142,13 @@ describe("provider add", () => {
 
   it("refuses a file that is not JSON, and a name that disagrees with the file", async () => {
     const notJson = await cli.run(["provider", "add", "okta", "--file", tempFile("p.json", "{nope")]);
-    const renamed = await cli.run(["provider", "add", "okta", "--file", tempFile("p.json", { ...okta, name: "other" })]);
+    const renamed = await cli.run([
+      "provider",
+      "add",
+      "okta",
+      "--file",
+      tempFile("p.json", { ...okta, name: "other" }),
+    ]);
 
     expect(notJson.code).toBe(1);
     expect(notJson.stderr).toContain("is not JSON");
@@ -118,7 +168,15 @@ describe("provider add", () => {
   });
 
   it("warns when the metadata URL is http outside loopback (stored: the schema allows it, the authorizer will not fetch it)", async () => {
-    const result = await cli.run(["provider", "add", "plain", "--metadata-url", "http://idp.example/.well-known/openid-configuration", "--client-id", "c"]);
+    const result = await cli.run([
+      "provider",
+      "add",
+      "plain",
+      "--metadata-url",
+      "http://idp.example/.well-known/openid-configuration",
+      "--client-id",
+      "c",
+    ]);
 
     expect(result.code).toBe(0);
     expect(result.stderr).toContain("warning: metadataUrl: only https URLs are allowed");
@@ -131,18 +189,39 @@ describe("provider update, enable, disable", () => {
   });
 
   it("merges the given fields into the stored provider and keeps the rest", async () => {
-    const result = await cli.run(["provider", "update", "okta", "--user-claim", "preferred_username", "--jti-verification", "--json"]);
+    const result = await cli.run([
+      "provider",
+      "update",
+      "okta",
+      "--user-claim",
+      "preferred_username",
+      "--jti-verification",
+      "--json",
+    ]);
 
     expect(result.code).toBe(0);
     expect(result.json()).toEqual({
-      provider: { ...okta, clientSecretRef: "arn:aws:secretsmanager:x", userClaim: "preferred_username", enableJtiVerification: true },
+      provider: {
+        ...okta,
+        clientSecretRef: "arn:aws:secretsmanager:x",
+        userClaim: "preferred_username",
+        enableJtiVerification: true,
+      },
     });
   });
 
   it("turns a boolean off with --no-<flag> and removes a field with --unset", async () => {
     await cli.run(["provider", "update", "okta", "--jti-verification"]);
 
-    const result = await cli.run(["provider", "update", "okta", "--no-jti-verification", "--unset", "clientSecretRef", "--json"]);
+    const result = await cli.run([
+      "provider",
+      "update",
+      "okta",
+      "--no-jti-verification",
+      "--unset",
+      "clientSecretRef",
+      "--json",
+    ]);
 
     expect(result.json()).toEqual({ provider: okta });
   });
@@ -150,7 +229,15 @@ describe("provider update, enable, disable", () => {
   it("--link-to-providers '' clears the links, --no-accept-missing-email-verified turns it off", async () => {
     await cli.run(["provider", "update", "okta", "--link-to-providers", "azure", "--accept-missing-email-verified"]);
 
-    const result = await cli.run(["provider", "update", "okta", "--link-to-providers", "", "--no-accept-missing-email-verified", "--json"]);
+    const result = await cli.run([
+      "provider",
+      "update",
+      "okta",
+      "--link-to-providers",
+      "",
+      "--no-accept-missing-email-verified",
+      "--json",
+    ]);
 
     expect(result.json()).toMatchObject({ provider: { linkToProviders: [], acceptMissingEmailVerified: false } });
   });
@@ -201,7 +288,14 @@ describe("provider update, enable, disable", () => {
 
 describe("provider show, list, remove", () => {
   it("shows one provider's fields, rules and nested settings", async () => {
-    await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--claim-validations", '[{"claim":"name","operator":"equals","value":"imran ali"}]']);
+    await cli.run([
+      "provider",
+      "add",
+      "okta",
+      ...OKTA_FLAGS,
+      "--claim-validations",
+      '[{"claim":"name","operator":"equals","value":"imran ali"}]',
+    ]);
 
     const human = await cli.run(["provider", "show", "okta"]);
     const json = await cli.run(["provider", "show", "okta", "--json"]);
@@ -217,14 +311,22 @@ describe("provider show, list, remove", () => {
     await cli.run(["provider", "add", "zeta", ...OKTA_FLAGS]);
     await cli.run(["provider", "add", "alpha", ...OKTA_FLAGS]);
     await cli.dynamo.doc.send(
-      new PutCommand({ TableName: cli.tables.config, Item: { pk: providerKey("typo"), name: "typo", metadataUrl: "x", clientId: "c" } }),
+      new PutCommand({
+        TableName: cli.tables.config,
+        Item: { pk: providerKey("typo"), name: "typo", metadataUrl: "x", clientId: "c" },
+      }),
     );
 
     const human = await cli.run(["provider", "list"]);
     const json = await cli.run(["provider", "list", "--json"]);
     const show = await cli.run(["provider", "show", "typo"]);
 
-    expect(human.stdout.trimEnd().split("\n").map((line) => line.split(/\s+/)[0])).toEqual(["NAME", "alpha", "zeta", "typo"]);
+    expect(
+      human.stdout
+        .trimEnd()
+        .split("\n")
+        .map((line) => line.split(/\s+/)[0]),
+    ).toEqual(["NAME", "alpha", "zeta", "typo"]);
     expect(human.stdout).toMatch(/typo\s+INVALID\s+metadataUrl/);
     const listed = json.json<{ providers: { name: string }[]; invalid: { pk: string; problems: string }[] }>();
     expect(listed.providers.map((p) => p.name)).toEqual(["alpha", "zeta"]);
@@ -264,7 +366,8 @@ describe("provider add and update: the issuer the discovery document states (Ope
   });
   const addLocal = (...flags: string[]) =>
     cli.run(["provider", "add", "local", "--metadata-url", idp.metadataUrl, "--client-id", "client-1", ...flags]);
-  const errorOf = (stderr: string) => (JSON.parse(stderr) as { error: { code: string; message: string; problems?: string[] } }).error;
+  const errorOf = (stderr: string) =>
+    (JSON.parse(stderr) as { error: { code: string; message: string; problems?: string[] } }).error;
 
   it("refuses the Okta -admin metadata URL without a pinned issuer, naming the --issuer that fixes it, and writes nothing", async () => {
     const result = await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--json"], { fetcher: oktaDocuments });
@@ -278,7 +381,9 @@ describe("provider add and update: the issuer the discovery document states (Ope
   });
 
   it("accepts it once the issuer is pinned, without a warning", async () => {
-    const result = await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--issuer", OKTA_ISSUER, "--json"], { fetcher: oktaDocuments });
+    const result = await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--issuer", OKTA_ISSUER, "--json"], {
+      fetcher: oktaDocuments,
+    });
 
     expect(result.code).toBe(0);
     expect(result.stderr).toBe("");
@@ -299,9 +404,12 @@ describe("provider add and update: the issuer the discovery document states (Ope
     const before = await cli.items("config");
 
     const unpinned = await cli.run(["provider", "update", "okta", "--unset", "issuer"], { fetcher: oktaDocuments });
-    const mispinned = await cli.run(["provider", "update", "okta", "--issuer", "https://dev-934121-admin.oktapreview.com"], {
-      fetcher: oktaDocuments,
-    });
+    const mispinned = await cli.run(
+      ["provider", "update", "okta", "--issuer", "https://dev-934121-admin.oktapreview.com"],
+      {
+        fetcher: oktaDocuments,
+      },
+    );
 
     expect([unpinned.code, mispinned.code]).toEqual([1, 1]);
     expect(unpinned.stderr).toContain(`--issuer ${OKTA_ISSUER}`);
@@ -322,10 +430,17 @@ describe("provider add and update: the issuer the discovery document states (Ope
 
   it("with --no-check fetches nothing and writes", async () => {
     const fetched: string[] = [];
-    const recording: JsonFetcher = { fetchJson: async (url) => { fetched.push(url); return oktaDocuments.fetchJson(url); } };
+    const recording: JsonFetcher = {
+      fetchJson: async (url) => {
+        fetched.push(url);
+        return oktaDocuments.fetchJson(url);
+      },
+    };
 
     const added = await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--no-check"], { fetcher: recording });
-    const updated = await cli.run(["provider", "update", "okta", "--client-id", "other", "--no-check"], { fetcher: recording });
+    const updated = await cli.run(["provider", "update", "okta", "--client-id", "other", "--no-check"], {
+      fetcher: recording,
+    });
 
     expect([added.code, updated.code]).toEqual([0, 0]);
     expect(fetched).toEqual([]);

@@ -47,7 +47,9 @@ describe("resolveTarget", () => {
     const file = tempStateFile();
     writeLocalState(localState({ pid: 2 ** 22 + 12345 }), file);
 
-    await expect(resolveTarget(noFlags, { env: {}, localStateFile: file })).rejects.toMatchObject({ code: "no_target" });
+    await expect(resolveTarget(noFlags, { env: {}, localStateFile: file })).rejects.toMatchObject({
+      code: "no_target",
+    });
   });
 
   it("without any target, fails saying how to point the CLI somewhere", async () => {
@@ -67,26 +69,50 @@ describe("resolveTarget", () => {
       { env, localStateFile: file },
     );
 
-    expect(fromEnv).toMatchObject({ origin: "environment", endpoint: undefined, region: "eu-west-1", local: false, allowLoopbackHttp: false });
+    expect(fromEnv).toMatchObject({
+      origin: "environment",
+      endpoint: undefined,
+      region: "eu-west-1",
+      local: false,
+      allowLoopbackHttp: false,
+    });
     expect(fromEnv.tables).toEqual({ config: "env-config", users: "env-users" });
-    expect(fromFlags).toMatchObject({ origin: "flags", region: "us-east-1", tables: { config: "flag-config", users: "env-users" } });
+    expect(fromFlags).toMatchObject({
+      origin: "flags",
+      region: "us-east-1",
+      tables: { config: "flag-config", users: "env-users" },
+    });
   });
 
   it("reads table names from a deployed stack's outputs, under names the stack really gives them", async () => {
     const asked: unknown[] = [];
-    const outputs = { ApiUrl: "https://x/", ConfigTableName: "Stack-Config", UsersTableName: "Stack-Users", JtiTableName: "Stack-Jti" };
+    const outputs = {
+      ApiUrl: "https://x/",
+      ConfigTableName: "Stack-Config",
+      UsersTableName: "Stack-Users",
+      JtiTableName: "Stack-Jti",
+    };
 
     const target = await resolveTarget(
       { ...noFlags, stack: "OidcAuth", region: "eu-west-1", tables: { jti: "flag-jti" } },
-      { env: {}, stackOutputs: async (...args) => {
-        asked.push(args);
-        return outputs;
-      } },
+      {
+        env: {},
+        stackOutputs: async (...args) => {
+          asked.push(args);
+          return outputs;
+        },
+      },
     );
 
     expect(asked).toEqual([["OidcAuth", "eu-west-1"]]);
-    expect(target).toMatchObject({ origin: "stack", stack: "OidcAuth", local: false, tables: { config: "Stack-Config", users: "Stack-Users", jti: "flag-jti" } });
-    for (const table of ["config", "users", "jti"] as const) expect(STACK_OUTPUT_KEYS[table]).toBe(`${tableConstructId(table)}Name`);
+    expect(target).toMatchObject({
+      origin: "stack",
+      stack: "OidcAuth",
+      local: false,
+      tables: { config: "Stack-Config", users: "Stack-Users", jti: "flag-jti" },
+    });
+    for (const table of ["config", "users", "jti"] as const)
+      expect(STACK_OUTPUT_KEYS[table]).toBe(`${tableConstructId(table)}Name`);
   });
 
   it("allows loopback http against AWS only when asked", async () => {
@@ -114,7 +140,18 @@ describe("the CLI against a local stack found by its state file", () => {
     const file = tempStateFile();
     writeLocalState(localState({ dynamoEndpoint: cli.dynamo.endpoint, tables: cli.tables }), file);
 
-    const added = await cli.runBare(["provider", "add", "okta", "--metadata-url", "https://okta.example/.well-known/openid-configuration", "--client-id", "c"], { localStateFile: file });
+    const added = await cli.runBare(
+      [
+        "provider",
+        "add",
+        "okta",
+        "--metadata-url",
+        "https://okta.example/.well-known/openid-configuration",
+        "--client-id",
+        "c",
+      ],
+      { localStateFile: file },
+    );
     const shown = await cli.runBare(["target"], { localStateFile: file });
 
     expect(added.code).toBe(0);

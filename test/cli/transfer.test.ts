@@ -15,11 +15,22 @@ const provider = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 async function populate(target: CliHarness): Promise<void> {
-  await target.run(["provider", "add", "zeta", "--file", writeTemp(provider("zeta", {
-    claimValidations: [{ claim: "groups", operator: "contains", value: "api" }],
-    // A free-form map in an order of its own: the export must not depend on it.
-    autoProvision: { enabled: true, transformMap: { user_name: "preferred_username", email: "email", u_team: { value: "ops" } } },
-  }))]);
+  await target.run([
+    "provider",
+    "add",
+    "zeta",
+    "--file",
+    writeTemp(
+      provider("zeta", {
+        claimValidations: [{ claim: "groups", operator: "contains", value: "api" }],
+        // A free-form map in an order of its own: the export must not depend on it.
+        autoProvision: {
+          enabled: true,
+          transformMap: { user_name: "preferred_username", email: "email", u_team: { value: "ops" } },
+        },
+      }),
+    ),
+  ]);
   await target.run(["provider", "add", "alpha", "--file", writeTemp(provider("alpha"))]);
   await target.run(["property", "set", "glide.auth.debug.enabled", "true"]);
   await target.run(["acl", "set", "incident", "--read", "itil"]);
@@ -32,7 +43,12 @@ describe("export", () => {
     const result = await cli.run(["export"]);
 
     expect(result.code).toBe(0);
-    const document = result.json<{ version: number; providers: { name: string }[]; properties: unknown[]; acls: unknown[] }>();
+    const document = result.json<{
+      version: number;
+      providers: { name: string }[];
+      properties: unknown[];
+      acls: unknown[];
+    }>();
     expect(document.version).toBe(1);
     expect(document.providers.map((p) => p.name)).toEqual(["alpha", "zeta"]);
     expect(document.providers[0]).toMatchObject({ userClaim: "email", clockSkewSeconds: 60, active: true });
@@ -56,7 +72,9 @@ describe("export", () => {
 
   it("leaves out items the authorizer ignores, warns about each, and exits 1", async () => {
     await populate(cli);
-    await cli.dynamo.doc.send(new PutCommand({ TableName: cli.tables.config, Item: { pk: providerKey("typo"), name: "typo" } }));
+    await cli.dynamo.doc.send(
+      new PutCommand({ TableName: cli.tables.config, Item: { pk: providerKey("typo"), name: "typo" } }),
+    );
 
     const result = await cli.run(["export"]);
 
@@ -115,7 +133,11 @@ describe("import", () => {
       unchanged: [providerKey("alpha"), providerKey("new")],
       deleted: [providerKey("zeta"), "property#glide.auth.debug.enabled", "acl#incident"],
     });
-    expect(after.json()).toMatchObject({ providers: [{ name: "alpha", clientId: "changed" }, { name: "new" }], properties: [], acls: [] });
+    expect(after.json()).toMatchObject({
+      providers: [{ name: "alpha", clientId: "changed" }, { name: "new" }],
+      properties: [],
+      acls: [],
+    });
   });
 
   it("--dry-run reports the plan and writes nothing", async () => {
@@ -130,7 +152,9 @@ describe("import", () => {
   });
 
   it("reads the document from standard input with -", async () => {
-    const result = await cli.run(["import", "-"], { stdinText: JSON.stringify({ version: 1, providers: [provider("okta")] }) });
+    const result = await cli.run(["import", "-"], {
+      stdinText: JSON.stringify({ version: 1, providers: [provider("okta")] }),
+    });
 
     expect(result.code).toBe(0);
     expect(await cli.items("config")).toHaveLength(1);

@@ -46,7 +46,9 @@ describe("usage", () => {
     const result = await run(["provider", "show", "--json"]);
 
     expect(result.code).toBe(2);
-    expect(JSON.parse(result.stderr)).toEqual({ error: { code: "usage", message: expect.stringContaining("takes 1") } });
+    expect(JSON.parse(result.stderr)).toEqual({
+      error: { code: "usage", message: expect.stringContaining("takes 1") },
+    });
   });
 
   it("prints help to stdout and exits 0", async () => {

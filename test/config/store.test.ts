@@ -1,10 +1,21 @@
 // Config items: a bad item disables only itself, with a log line that names the field.
 import { describe, expect, it } from "vitest";
-import { CachedConfig, isDebugEnabled, logInvalidItems, parseConfigItems, type ConfigSource } from "../../functions/config/store";
+import {
+  CachedConfig,
+  isDebugEnabled,
+  logInvalidItems,
+  parseConfigItems,
+  type ConfigSource,
+} from "../../functions/config/store";
 import { aclKey, providerKey, propertyKey } from "../../functions/config/schema";
 import { capturingLogger } from "../helpers/authorizer-fixture";
 
-const good = { pk: providerKey("okta"), name: "okta", metadataUrl: "https://okta.example/.well-known/openid-configuration", clientId: "c1" };
+const good = {
+  pk: providerKey("okta"),
+  name: "okta",
+  metadataUrl: "https://okta.example/.well-known/openid-configuration",
+  clientId: "c1",
+};
 
 describe("parseConfigItems", () => {
   it("disables a malformed provider with a log line and keeps the others", () => {
@@ -13,7 +24,13 @@ describe("parseConfigItems", () => {
       [
         good,
         { pk: providerKey("typo"), name: "typo", metadataUrl: "not a url", clientId: "c2" },
-        { pk: providerKey("extra"), name: "extra", metadataUrl: "https://x.example/", clientId: "c3", clientSecret: "oops" },
+        {
+          pk: providerKey("extra"),
+          name: "extra",
+          metadataUrl: "https://x.example/",
+          clientId: "c3",
+          clientSecret: "oops",
+        },
         { pk: providerKey("renamed"), name: "other", metadataUrl: "https://x.example/", clientId: "c4" },
       ],
       logInvalidItems(logger),
@@ -44,20 +61,43 @@ describe("parseConfigItems", () => {
       logInvalidItems(logger),
     );
     expect([...snapshot.acls.keys()]).toEqual(["incident"]);
-    expect(snapshot.acls.get("incident")).toEqual({ table: "incident", read: ["itil"], create: [], write: ["itil"], delete: [] });
+    expect(snapshot.acls.get("incident")).toEqual({
+      table: "incident",
+      read: ["itil"],
+      create: [],
+      write: ["itil"],
+      delete: [],
+    });
     expect(JSON.stringify(logger.lines)).toContain("read");
   });
 
   it("reads the seed's debug switches", () => {
-    const on = parseConfigItems([{ pk: propertyKey("com.snc.platform.security.oauth.debug"), name: "com.snc.platform.security.oauth.debug", value: "TRUE" }], logInvalidItems(capturingLogger()));
-    const off = parseConfigItems([{ pk: propertyKey("glide.auth.debug.enabled"), name: "glide.auth.debug.enabled", value: "false" }], logInvalidItems(capturingLogger()));
+    const on = parseConfigItems(
+      [
+        {
+          pk: propertyKey("com.snc.platform.security.oauth.debug"),
+          name: "com.snc.platform.security.oauth.debug",
+          value: "TRUE",
+        },
+      ],
+      logInvalidItems(capturingLogger()),
+    );
+    const off = parseConfigItems(
+      [{ pk: propertyKey("glide.auth.debug.enabled"), name: "glide.auth.debug.enabled", value: "false" }],
+      logInvalidItems(capturingLogger()),
+    );
     expect(isDebugEnabled(on)).toBe(true);
     expect(isDebugEnabled(off)).toBe(false);
   });
 });
 
 describe("CachedConfig", () => {
-  const clock = { t: 0, nowMs() { return this.t; } };
+  const clock = {
+    t: 0,
+    nowMs() {
+      return this.t;
+    },
+  };
   const snapshot = { providers: [], properties: new Map(), acls: new Map() };
 
   it("re-reads after the TTL and serves the last good copy while the table is unreadable", async () => {

@@ -13,7 +13,10 @@ function reasonTable(): { codes: string[]; internal: boolean }[] {
     .filter((line) => line.startsWith("| `"))
     .map((line) => {
       const first = line.split("|")[1] ?? "";
-      return { codes: [...first.matchAll(/`([a-z_]+)`/g)].map((m) => m[1] as string), internal: first.includes("(internal)") };
+      return {
+        codes: [...first.matchAll(/`([a-z_]+)`/g)].map((m) => m[1] as string),
+        internal: first.includes("(internal)"),
+      };
     });
 }
 

@@ -80,7 +80,10 @@ export async function putProperty(dynamo: TestDynamo, name: string, value: strin
 
 export const newSysId = (): string => randomBytes(16).toString("hex");
 
-export async function putUser(dynamo: TestDynamo, user: Partial<UserRecord> & { user_name: string }): Promise<UserRecord> {
+export async function putUser(
+  dynamo: TestDynamo,
+  user: Partial<UserRecord> & { user_name: string },
+): Promise<UserRecord> {
   const record: UserRecord = { sys_id: newSysId(), active: true, locked_out: false, roles: [], ...user };
   await putItem(dynamo.doc, dynamo.tables.users, toUserItem(record));
   return record;

@@ -159,7 +159,14 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
       const key = await signingKey(alg, opts.key);
       const nowSec = opts.nowSec ?? Math.floor(Date.now() / 1000);
       const payload: Record<string, unknown> = {
-        iss: issuer, sub: "user-1", aud: clientId, iat: nowSec, exp: nowSec + 300, jti: randomUUID(), email_verified: true, ...claims,
+        iss: issuer,
+        sub: "user-1",
+        aud: clientId,
+        iat: nowSec,
+        exp: nowSec + 300,
+        jti: randomUUID(),
+        email_verified: true,
+        ...claims,
       };
       for (const name of Object.keys(payload)) if (payload[name] === undefined) delete payload[name];
       const kid = opts.kid === undefined ? key.kid : opts.kid;
@@ -175,10 +182,18 @@ export async function startTestIssuer(options: TestIssuerOptions = {}): Promise<
       const fresh = [...current.values()];
       published = opts.dropOld ? fresh : [...published, ...fresh];
     },
-    setJwksOverride(doc) { jwksOverride = doc; },
-    setDiscoveryOverride(doc) { discoveryOverride = doc; },
-    setDown(value) { down = value; },
-    setDelay(ms) { delayMs = ms; },
+    setJwksOverride(doc) {
+      jwksOverride = doc;
+    },
+    setDiscoveryOverride(doc) {
+      discoveryOverride = doc;
+    },
+    setDown(value) {
+      down = value;
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
     publicJwks,
     async close() {
       closing.abort();

@@ -22,7 +22,14 @@ export async function startLocalStackProcess(
   stateFile = join(mkdtempSync(join(tmpdir(), "oidc-local-")), "state.json"),
   envOverrides: NodeJS.ProcessEnv = {},
 ): Promise<LocalStackProcess> {
-  const env = { ...process.env, PORT: "0", OIDC_PORT: "0", LOCAL_STATE_FILE: stateFile, LOG_LEVEL: "WARN", ...envOverrides };
+  const env = {
+    ...process.env,
+    PORT: "0",
+    OIDC_PORT: "0",
+    LOCAL_STATE_FILE: stateFile,
+    LOG_LEVEL: "WARN",
+    ...envOverrides,
+  };
   const child: ChildProcess = spawn("npm", ["start", "--silent", ...(args.length > 0 ? ["--", ...args] : [])], {
     cwd: PROJECT_ROOT,
     env,

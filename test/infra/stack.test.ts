@@ -5,13 +5,7 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { UNAUTHENTICATED_BODY } from "../../functions/shared/errors";
-import {
-  AUTHORIZER,
-  BACKENDS,
-  ROUTES,
-  type BackendName,
-  type FunctionDefinition,
-} from "../../functions/http/routes";
+import { AUTHORIZER, BACKENDS, ROUTES, type BackendName, type FunctionDefinition } from "../../functions/http/routes";
 import { TABLES, type TableName } from "../../functions/shared/tables";
 import { SERVICE_NAME } from "../../infra/functions";
 import { OidcAuthStack } from "../../infra/stack";
@@ -22,12 +16,7 @@ const TEST_TIMEOUT_MS = 60_000;
 
 const TABLE_NAMES = Object.keys(TABLES) as TableName[];
 const BACKEND_NAMES = Object.keys(BACKENDS) as BackendName[];
-const WRITE_ACTIONS = [
-  "dynamodb:PutItem",
-  "dynamodb:UpdateItem",
-  "dynamodb:DeleteItem",
-  "dynamodb:BatchWriteItem",
-];
+const WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"];
 
 type Json = unknown;
 interface CfnResource {
@@ -66,14 +55,17 @@ const referencedIds = (value: Json): Set<string> => {
   return ids;
 };
 
-const asArray = <T,>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+const asArray = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** Every Allow statement of the inline and attached policies of a role. */
 const allowStatementsOfRole = (template: Template, roleLogicalId: string): PolicyStatement[] => {
   const policies = Object.values(template.findResources("AWS::IAM::Policy") as Record<string, CfnResource>);
   return policies
     .filter((policy) => referencedIds(policy.Properties?.["Roles"]).has(roleLogicalId))
-    .flatMap((policy) => (policy.Properties?.["PolicyDocument"] as { Statement: PolicyStatement[] } | undefined)?.Statement ?? [])
+    .flatMap(
+      (policy) =>
+        (policy.Properties?.["PolicyDocument"] as { Statement: PolicyStatement[] } | undefined)?.Statement ?? [],
+    )
     .filter((statement) => statement.Effect === "Allow");
 };
 
@@ -261,7 +253,10 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
           if (access === undefined) expect(actions, where).toEqual([]);
           else if (access === "read") {
             expect(actions, where).toContain("dynamodb:Query");
-            expect(actions.filter((action) => WRITE_ACTIONS.includes(action)), where).toEqual([]);
+            expect(
+              actions.filter((action) => WRITE_ACTIONS.includes(action)),
+              where,
+            ).toEqual([]);
           } else expect(actions, where).toEqual(expect.arrayContaining(WRITE_ACTIONS));
         }
       }

@@ -28,12 +28,28 @@ afterAll(async () => {
 });
 
 it("rebuilds a users table that lacks the identity index, keeping every item", async () => {
-  const old = { ...TABLES.users, indexes: TABLES.users.indexes.filter((i) => i.indexName !== USER_IDENTITY_INDEX.indexName) };
+  const old = {
+    ...TABLES.users,
+    indexes: TABLES.users.indexes.filter((i) => i.indexName !== USER_IDENTITY_INDEX.indexName),
+  };
   await client.send(new CreateTableCommand(createTableInput("old-users", old)));
   const doc = createDocumentClient(client);
-  const bound = { sys_id: "b".repeat(32), user_name: "bound", active: true, locked_out: false, roles: [], oidc_issuer: "https://idp.example", oidc_subject: "s-1" };
+  const bound = {
+    sys_id: "b".repeat(32),
+    user_name: "bound",
+    active: true,
+    locked_out: false,
+    roles: [],
+    oidc_issuer: "https://idp.example",
+    oidc_subject: "s-1",
+  };
   for (let i = 0; i < 30; i++) {
-    await doc.send(new PutCommand({ TableName: "old-users", Item: { ...toUserItem({ ...bound, sys_id: i.toString(16).padStart(32, "0"), user_name: `u${i}` }) } }));
+    await doc.send(
+      new PutCommand({
+        TableName: "old-users",
+        Item: { ...toUserItem({ ...bound, sys_id: i.toString(16).padStart(32, "0"), user_name: `u${i}` }) },
+      }),
+    );
   }
   const rebuilt: [string, number][] = [];
 

@@ -16,7 +16,16 @@ const routes = [
 
 const allowAll = (context: Record<string, string> = { user_name: "alice" }): APIGatewayAuthorizerResult => ({
   principalId: "p1",
-  policyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "execute-api:Invoke", Resource: "arn:aws:execute-api:local:000000000000:localapi/local/*/*" }] },
+  policyDocument: {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: "execute-api:Invoke",
+        Resource: "arn:aws:execute-api:local:000000000000:localapi/local/*/*",
+      },
+    ],
+  },
   context,
 });
 
@@ -33,10 +42,12 @@ async function start(authorizer: AuthorizerHandler, ttl = 0) {
       routes,
       authorizer,
       // Any backend name will do: the routes above are this test's own.
-      backends: { whoami: async (event: APIGatewayProxyEvent) => {
-        events.push(event);
-        return { statusCode: 200, body: JSON.stringify({ ok: true }), headers: { "X-Backend": "1" } };
-      } } as never,
+      backends: {
+        whoami: async (event: APIGatewayProxyEvent) => {
+          events.push(event);
+          return { statusCode: 200, body: JSON.stringify({ ok: true }), headers: { "X-Backend": "1" } };
+        },
+      } as never,
       authorizerCacheTtlSeconds: ttl,
       logger: capturingLogger(),
     }),
@@ -49,7 +60,9 @@ async function start(authorizer: AuthorizerHandler, ttl = 0) {
 describe("the local gateway", () => {
   it("passes path parameters, query and the authorizer context to the backend", async () => {
     const { base, events } = await start(async () => allowAll());
-    const response = await fetch(`${base}/api/now/table/incident?sysparm_limit=1`, { headers: { Authorization: "Bearer t" } });
+    const response = await fetch(`${base}/api/now/table/incident?sysparm_limit=1`, {
+      headers: { Authorization: "Bearer t" },
+    });
 
     expect(response.status).toBe(200);
     expect(response.headers.get("x-backend")).toBe("1");
@@ -85,13 +98,21 @@ describe("the local gateway", () => {
     const failing = await start(async () => {
       throw new Error("boom");
     });
-    expect((await fetch(`${failing.base}/api/now/table/incident`, { headers: { Authorization: "Bearer t" } })).status).toBe(500);
+    expect(
+      (await fetch(`${failing.base}/api/now/table/incident`, { headers: { Authorization: "Bearer t" } })).status,
+    ).toBe(500);
     await new Promise((resolve) => {
       server?.closeAllConnections();
       server?.close(resolve);
     });
 
-    const denying = await start(async () => ({ ...allowAll(), policyDocument: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "execute-api:Invoke", Resource: "*" }] } }));
+    const denying = await start(async () => ({
+      ...allowAll(),
+      policyDocument: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Deny", Action: "execute-api:Invoke", Resource: "*" }],
+      },
+    }));
     const response = await fetch(`${denying.base}/api/now/table/incident`, { headers: { Authorization: "Bearer t" } });
     expect(response.status).toBe(403);
     expect(await response.json()).toMatchObject({ error: { message: "Operation Failed" }, status: "failure" });
@@ -104,20 +125,27 @@ describe("the local gateway", () => {
       return allowAll();
     });
     expect((await fetch(`${base}/nope`, { headers: { Authorization: "Bearer t" } })).status).toBe(403);
-    expect((await fetch(`${base}/api/now/table/incident`, { method: "DELETE", headers: { Authorization: "Bearer t" } })).status).toBe(403);
+    expect(
+      (await fetch(`${base}/api/now/table/incident`, { method: "DELETE", headers: { Authorization: "Bearer t" } }))
+        .status,
+    ).toBe(403);
     expect(calls).toBe(0);
   });
 
   it.each([
     [0, 3],
     [300, 1],
-  ])("with authorizer cache TTL %i s calls the authorizer %i time(s) for 3 requests with one token", async (ttl, expected) => {
-    let calls = 0;
-    const { base } = await start(async () => {
-      calls++;
-      return allowAll();
-    }, ttl);
-    for (let i = 0; i < 3; i++) await fetch(`${base}/api/now/table/incident`, { headers: { Authorization: "Bearer same" } });
-    expect(calls).toBe(expected);
-  });
+  ])(
+    "with authorizer cache TTL %i s calls the authorizer %i time(s) for 3 requests with one token",
+    async (ttl, expected) => {
+      let calls = 0;
+      const { base } = await start(async () => {
+        calls++;
+        return allowAll();
+      }, ttl);
+      for (let i = 0; i < 3; i++)
+        await fetch(`${base}/api/now/table/incident`, { headers: { Authorization: "Bearer same" } });
+      expect(calls).toBe(expected);
+    },
+  );
 });

@@ -5,7 +5,11 @@ import { evaluatePolicy, iamGlobMatches } from "../../infra/local/policy";
 
 const ARN = "arn:aws:execute-api:local:000000000000:localapi/local/GET/api/now/table/incident";
 const policy = (...Statement: PolicyDocument["Statement"]): PolicyDocument => ({ Version: "2012-10-17", Statement });
-const allow = (Resource: string | string[], Action: string | string[] = "execute-api:Invoke"): Statement => ({ Effect: "Allow", Action, Resource });
+const allow = (Resource: string | string[], Action: string | string[] = "execute-api:Invoke"): Statement => ({
+  Effect: "Allow",
+  Action,
+  Resource,
+});
 const deny = (Resource: string | string[]): Statement => ({ Effect: "Deny", Action: "execute-api:Invoke", Resource });
 
 describe("iamGlobMatches", () => {
@@ -25,17 +29,24 @@ describe("iamGlobMatches", () => {
 
 describe("evaluatePolicy", () => {
   it("allows when an Allow statement matches", () => {
-    expect(evaluatePolicy(policy(allow("arn:aws:execute-api:local:000000000000:localapi/local/*/*")), ARN)).toBe("allow");
+    expect(evaluatePolicy(policy(allow("arn:aws:execute-api:local:000000000000:localapi/local/*/*")), ARN)).toBe(
+      "allow",
+    );
   });
 
   it("denies when nothing matches (implicit deny)", () => {
-    expect(evaluatePolicy(policy(allow("arn:aws:execute-api:local:000000000000:localapi/local/POST/*")), ARN)).toBe("deny");
+    expect(evaluatePolicy(policy(allow("arn:aws:execute-api:local:000000000000:localapi/local/POST/*")), ARN)).toBe(
+      "deny",
+    );
     expect(evaluatePolicy(policy(), ARN)).toBe("deny");
     expect(evaluatePolicy(undefined, ARN)).toBe("deny");
   });
 
   it("lets an explicit Deny win over any Allow", () => {
-    const document = policy(allow("*"), deny("arn:aws:execute-api:local:000000000000:localapi/local/GET/api/now/table/*"));
+    const document = policy(
+      allow("*"),
+      deny("arn:aws:execute-api:local:000000000000:localapi/local/GET/api/now/table/*"),
+    );
     expect(evaluatePolicy(document, ARN)).toBe("deny");
   });
 

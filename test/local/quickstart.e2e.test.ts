@@ -14,7 +14,13 @@ import { providerKey, providerSchema } from "../../functions/config/schema";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { UserDirectory } from "../../functions/users/directory";
 import { startTestIssuer } from "../helpers/issuer";
-import { isAlive, PROJECT_ROOT, startLocalStackProcess, waitForExit, type LocalStackProcess } from "../helpers/local-stack-process";
+import {
+  isAlive,
+  PROJECT_ROOT,
+  startLocalStackProcess,
+  waitForExit,
+  type LocalStackProcess,
+} from "../helpers/local-stack-process";
 
 let stack: LocalStackProcess;
 let state: LocalState;
@@ -62,7 +68,10 @@ describe("npm start, then the README's commands", () => {
   });
 
   it("serves the seed's incident to alice (role itil) through the Table API", async () => {
-    const response = await call(await fetchIdToken(state.issuer, "alice"), "api/now/table/incident/897b04f2dbd4a300a135364e9d961952");
+    const response = await call(
+      await fetchIdToken(state.issuer, "alice"),
+      "api/now/table/incident/897b04f2dbd4a300a135364e9d961952",
+    );
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ result: { sys_id: "897b04f2dbd4a300a135364e9d961952" } });
   });
@@ -91,8 +100,14 @@ describe("npm start, then the README's commands", () => {
     });
     try {
       const doc = createDocumentClient(client);
-      const provider = providerSchema.parse({ name: "partner", metadataUrl: other.metadataUrl, clientId: "partner-app" });
-      await doc.send(new PutCommand({ TableName: state.tables.config, Item: { pk: providerKey("partner"), ...provider } }));
+      const provider = providerSchema.parse({
+        name: "partner",
+        metadataUrl: other.metadataUrl,
+        clientId: "partner-app",
+      });
+      await doc.send(
+        new PutCommand({ TableName: state.tables.config, Item: { pk: providerKey("partner"), ...provider } }),
+      );
       await new UserDirectory(doc, state.tables.users, systemClock).create(
         { user_name: "pat", email: "pat@partner.example", roles: ["itil"] },
         { by: "test" },

@@ -73,31 +73,39 @@ async function call(input: EventInput): Promise<Reply> {
 }
 
 describe("x_oidc/auth GET /me", () => {
-  it.each(["/api/x_oidc/auth/me", "/api/x_oidc/v1/auth/me"])("%s returns the user record, provider and roles", async (path) => {
-    const user = await directory.create(
-      { user_name: `fred.${path.length}`, email: `fred${path.length}@example.com`, first_name: "Fred", roles: ["itil"] },
-      { by: "setup" },
-    );
-    // The authorizer's view: roles as it saw them, which may differ from the stored ones (e.g. a group claim).
-    const who = { ...caller(user.user_name, ["itil", "knowledge"], user.sys_id), provider: "okta" };
+  it.each(["/api/x_oidc/auth/me", "/api/x_oidc/v1/auth/me"])(
+    "%s returns the user record, provider and roles",
+    async (path) => {
+      const user = await directory.create(
+        {
+          user_name: `fred.${path.length}`,
+          email: `fred${path.length}@example.com`,
+          first_name: "Fred",
+          roles: ["itil"],
+        },
+        { by: "setup" },
+      );
+      // The authorizer's view: roles as it saw them, which may differ from the stored ones (e.g. a group claim).
+      const who = { ...caller(user.user_name, ["itil", "knowledge"], user.sys_id), provider: "okta" };
 
-    const reply = await call({ method: "GET", path, caller: who });
+      const reply = await call({ method: "GET", path, caller: who });
 
-    expect(reply.status, reply.raw).toBe(200);
-    expect(resultOf(reply)).toEqual({
-      user: expect.objectContaining({
-        sys_id: user.sys_id,
-        user_name: user.user_name,
-        email: user.email,
-        first_name: "Fred",
-        active: "true",
-        roles: "itil",
-      }),
-      provider: "okta",
-      roles: ["itil", "knowledge"],
-    });
-    expect(JSON.stringify(reply.body)).not.toContain("email_lower");
-  });
+      expect(reply.status, reply.raw).toBe(200);
+      expect(resultOf(reply)).toEqual({
+        user: expect.objectContaining({
+          sys_id: user.sys_id,
+          user_name: user.user_name,
+          email: user.email,
+          first_name: "Fred",
+          active: "true",
+          roles: "itil",
+        }),
+        provider: "okta",
+        roles: ["itil", "knowledge"],
+      });
+      expect(JSON.stringify(reply.body)).not.toContain("email_lower");
+    },
+  );
 
   it("answers 404 when the authenticated user no longer exists", async () => {
     const reply = await call({ method: "GET", path: "/api/x_oidc/auth/me", caller: caller("ghost", []) });
@@ -107,7 +115,9 @@ describe("x_oidc/auth GET /me", () => {
 
   it("needs no role: any authenticated user may ask who they are", async () => {
     const user = await directory.create({ user_name: "no.roles" }, { by: "setup" });
-    expect((await call({ method: "GET", path: "/api/x_oidc/auth/me", caller: caller("no.roles", [], user.sys_id) })).status).toBe(200);
+    expect(
+      (await call({ method: "GET", path: "/api/x_oidc/auth/me", caller: caller("no.roles", [], user.sys_id) })).status,
+    ).toBe(200);
   });
 });
 
@@ -127,7 +137,12 @@ describe("x_oidc/incident_ops POST /incident/{id}/comment", () => {
     clock.t = Date.UTC(2024, 4, 2, 8, 0, 0);
     const first = await comment("INC0010001", { comments: "Rebooted the VPN gateway" });
     clock.t = Date.UTC(2024, 4, 2, 8, 5, 0);
-    const second = await comment("INC0010001", { comments: "Users confirm it works" }, caller("luke.wilson", ["itil"]), "/api/x_oidc/v1/incident_ops");
+    const second = await comment(
+      "INC0010001",
+      { comments: "Users confirm it works" },
+      caller("luke.wilson", ["itil"]),
+      "/api/x_oidc/v1/incident_ops",
+    );
 
     expect(first.status, first.raw).toBe(200);
     expect(resultOf(second)).toEqual({
@@ -145,7 +160,9 @@ describe("x_oidc/incident_ops POST /incident/{id}/comment", () => {
 
   it("takes the sys_id too, and work notes", async () => {
     const reply = await comment(incident["sys_id"] ?? "", { work_notes: "Escalated to network team" });
-    expect(resultOf(reply)["work_notes"]).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - beth\.anglin \(Work notes\)\nEscalated to network team\n\n$/);
+    expect(resultOf(reply)["work_notes"]).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - beth\.anglin \(Work notes\)\nEscalated to network team\n\n$/,
+    );
   });
 
   it("never loses one of concurrent comments", async () => {
@@ -187,6 +204,8 @@ describe("x_oidc/incident_ops POST /incident/{id}/comment", () => {
   });
 
   it("is only a POST: other methods are not routed", () => {
-    expect(() => apiEvent({ method: "GET", path: "/api/x_oidc/incident_ops/incident/INC0010001/comment" })).toThrow(/no route/);
+    expect(() => apiEvent({ method: "GET", path: "/api/x_oidc/incident_ops/incident/INC0010001/comment" })).toThrow(
+      /no route/,
+    );
   });
 });

@@ -27,18 +27,56 @@ const api = defineApi<Services>({
   version: "v2",
   description: "test API",
   resources: [
-    { method: "GET", path: "/echo/{a}/and/{b}", handle: (request, { seen }) => {
-      seen.push(request);
-      return { echoed: true };
-    } },
-    { method: "POST", path: "/echo/{a}/and/{b}", handle: (request) => reply({ got: request.body }, { status: 201, headers: { Location: "/x" } }) },
+    {
+      method: "GET",
+      path: "/echo/{a}/and/{b}",
+      handle: (request, { seen }) => {
+        seen.push(request);
+        return { echoed: true };
+      },
+    },
+    {
+      method: "POST",
+      path: "/echo/{a}/and/{b}",
+      handle: (request) => reply({ got: request.body }, { status: 201, headers: { Location: "/x" } }),
+    },
     { method: "GET", path: "/itil-only", roles: ["itil", "itil_admin"], handle: () => "ok" },
     { method: "GET", path: "/nothing", handle: () => undefined },
-    { method: "GET", path: "/fail/bad-request", handle: () => { throw new BadRequestError("Bad thing", "because"); } },
-    { method: "GET", path: "/fail/not-found", handle: () => { throw new NotFoundError("No Record found", "gone"); } },
-    { method: "GET", path: "/fail/conflict", handle: () => { throw new ConflictError("Conflict", "again"); } },
-    { method: "GET", path: "/fail/forbidden", handle: () => { throw new ForbiddenError("Operation Failed", "no"); } },
-    { method: "GET", path: "/fail/bug", handle: () => { throw new Error("secret table name t1-users"); } },
+    {
+      method: "GET",
+      path: "/fail/bad-request",
+      handle: () => {
+        throw new BadRequestError("Bad thing", "because");
+      },
+    },
+    {
+      method: "GET",
+      path: "/fail/not-found",
+      handle: () => {
+        throw new NotFoundError("No Record found", "gone");
+      },
+    },
+    {
+      method: "GET",
+      path: "/fail/conflict",
+      handle: () => {
+        throw new ConflictError("Conflict", "again");
+      },
+    },
+    {
+      method: "GET",
+      path: "/fail/forbidden",
+      handle: () => {
+        throw new ForbiddenError("Operation Failed", "no");
+      },
+    },
+    {
+      method: "GET",
+      path: "/fail/bug",
+      handle: () => {
+        throw new Error("secret table name t1-users");
+      },
+    },
   ],
 });
 
@@ -47,7 +85,17 @@ const seen: ScriptedRequest[] = [];
 const handler = serveApi(api, { seen }, logger);
 
 /** An event as API Gateway sends it to a `{path+}` mount. */
-function event(method: string, path: string, options: { body?: string; roles?: string[]; headers?: Record<string, string>; query?: Record<string, string>; noCaller?: boolean } = {}): APIGatewayProxyEvent {
+function event(
+  method: string,
+  path: string,
+  options: {
+    body?: string;
+    roles?: string[];
+    headers?: Record<string, string>;
+    query?: Record<string, string>;
+    noCaller?: boolean;
+  } = {},
+): APIGatewayProxyEvent {
   const who = caller("beth.anglin", options.roles ?? ["itil"]);
   return {
     httpMethod: method,
@@ -61,7 +109,13 @@ function event(method: string, path: string, options: { body?: string; roles?: s
     requestContext: {
       authorizer: options.noCaller
         ? undefined
-        : { principalId: who.sys_id, sys_id: who.sys_id, user_name: who.user_name, roles: who.roles.join(","), provider: "okta" },
+        : {
+            principalId: who.sys_id,
+            sys_id: who.sys_id,
+            user_name: who.user_name,
+            roles: who.roles.join(","),
+            provider: "okta",
+          },
     },
   } as unknown as APIGatewayProxyEvent;
 }
@@ -79,12 +133,15 @@ describe("defineApi", () => {
     ["a path without a leading slash", { resources: [{ method: "GET", path: "me", handle: () => 1 }] }],
     ["the API root as a path", { resources: [{ method: "GET", path: "/", handle: () => 1 }] }],
     ["a malformed parameter", { resources: [{ method: "GET", path: "/a/{b c}", handle: () => 1 }] }],
-    ["two resources for one method and path shape", {
-      resources: [
-        { method: "GET", path: "/a/{x}", handle: () => 1 },
-        { method: "GET", path: "/a/{y}", handle: () => 2 },
-      ],
-    }],
+    [
+      "two resources for one method and path shape",
+      {
+        resources: [
+          { method: "GET", path: "/a/{x}", handle: () => 1 },
+          { method: "GET", path: "/a/{y}", handle: () => 2 },
+        ],
+      },
+    ],
   ])("refuses %s when the module loads", (_label, change) => {
     expect(() => defineApi({ ...base, ...change })).toThrow(TypeError);
   });
@@ -134,7 +191,7 @@ describe("serveApi", () => {
     expect(resultOf(response)).toEqual({ got: { a: "b" } });
   });
 
-  it("sends a handler's undefined as {\"result\": null}", async () => {
+  it('sends a handler\'s undefined as {"result": null}', async () => {
     expect((await call("GET", "nothing")).body).toEqual({ result: null });
   });
 
@@ -178,7 +235,10 @@ describe("serveApi", () => {
   it("answers a path no resource serves with ServiceNow's 400, and a wrong method with 405", async () => {
     const unknown = await call("GET", "no/such/thing");
     expect(unknown.status).toBe(400);
-    expect(unknown.body).toEqual({ error: { message: "Requested URI does not represent any resource", detail: null }, status: "failure" });
+    expect(unknown.body).toEqual({
+      error: { message: "Requested URI does not represent any resource", detail: null },
+      status: "failure",
+    });
     expect((await call("POST", "itil-only")).status).toBe(405);
   });
 

@@ -5,7 +5,12 @@ import { RefreshingValue } from "../../functions/shared/refreshing-value";
 const options = { maxAgeMs: 1_000, minIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 400 };
 
 function setup() {
-  const clock = { t: 0, nowMs() { return this.t; } };
+  const clock = {
+    t: 0,
+    nowMs() {
+      return this.t;
+    },
+  };
   const source = { calls: 0, fail: false, value: "v1" };
   const value = new RefreshingValue(
     async () => {
@@ -70,7 +75,12 @@ describe("RefreshingValue", () => {
 
 describe("RefreshingValue with maxStaleMs", () => {
   it("serves the last good value while reloads fail, says so each time, and stops at maxStaleMs", async () => {
-    const clock = { t: 0, nowMs() { return this.t; } };
+    const clock = {
+      t: 0,
+      nowMs() {
+        return this.t;
+      },
+    };
     const stale: number[] = [];
     let fail = false;
     const value = new RefreshingValue(
@@ -79,7 +89,14 @@ describe("RefreshingValue with maxStaleMs", () => {
         return "good";
       },
       clock,
-      { maxAgeMs: 100, minIntervalMs: 0, backoffBaseMs: 0, backoffMaxMs: 0, maxStaleMs: 1_000, onServeStale: (ageMs) => stale.push(ageMs) },
+      {
+        maxAgeMs: 100,
+        minIntervalMs: 0,
+        backoffBaseMs: 0,
+        backoffMaxMs: 0,
+        maxStaleMs: 1_000,
+        onServeStale: (ageMs) => stale.push(ageMs),
+      },
     );
     await value.get();
     fail = true;

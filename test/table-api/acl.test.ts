@@ -7,7 +7,13 @@ import { startDynamo, type TestDynamo } from "../helpers/dynamo";
 import { caller, resultOf, type TestCaller } from "./api-event";
 import { createTableApiFixture, putAcl, seedRecords, type TableApiFixture } from "./fixture";
 
-const incidentAcl = aclSchema.parse({ table: "incident", read: ["itil", "knowledge"], create: ["itil"], write: ["itil"], delete: [] });
+const incidentAcl = aclSchema.parse({
+  table: "incident",
+  read: ["itil", "knowledge"],
+  create: ["itil"],
+  write: ["itil"],
+  delete: [],
+});
 
 describe("isAllowed", () => {
   it.each<[string, readonly string[], AclOperation, boolean]>([
@@ -41,7 +47,13 @@ describe("ACLs through the Table API", () => {
   beforeAll(async () => {
     dynamo = await startDynamo();
     api = createTableApiFixture(dynamo);
-    await putAcl(dynamo, { table: "incident", read: ["itil", "knowledge"], create: ["itil"], write: ["itil"], delete: [] });
+    await putAcl(dynamo, {
+      table: "incident",
+      read: ["itil", "knowledge"],
+      create: ["itil"],
+      write: ["itil"],
+      delete: [],
+    });
     const [seeded] = await seedRecords(dynamo, "incident", [{ number: "INC0000001" }]);
     existing = seeded?.["sys_id"] ?? "";
   });
@@ -56,7 +68,12 @@ describe("ACLs through the Table API", () => {
       case "read":
         return api.call({ method: "GET", path: "/api/now/table/incident", caller: who });
       case "create":
-        return api.call({ method: "POST", path: "/api/now/table/incident", body: { short_description: "x" }, caller: who });
+        return api.call({
+          method: "POST",
+          path: "/api/now/table/incident",
+          body: { short_description: "x" },
+          caller: who,
+        });
       case "write":
         return api.call({ method: "PATCH", path: one, body: { state: "2" }, caller: who });
       case "delete":
@@ -87,7 +104,10 @@ describe("ACLs through the Table API", () => {
     } else {
       expect(reply.status).toBe(403);
       expect(reply.body).toEqual({
-        error: { message: "Operation Failed", detail: `ACL Exception ${VERB[operation]} Failed due to security constraints` },
+        error: {
+          message: "Operation Failed",
+          detail: `ACL Exception ${VERB[operation]} Failed due to security constraints`,
+        },
         status: "failure",
       });
     }
@@ -115,7 +135,12 @@ describe("ACLs through the Table API", () => {
   it("applies an ACL change from the config table (read per request here; cached 10 s in Lambda)", async () => {
     const temp = caller("temp", ["u_contractor"]);
     expect((await attempt("read", temp)).status).toBe(403);
-    await putAcl(dynamo, { table: "incident", read: ["itil", "knowledge", "u_contractor"], create: ["itil"], write: ["itil"] });
+    await putAcl(dynamo, {
+      table: "incident",
+      read: ["itil", "knowledge", "u_contractor"],
+      create: ["itil"],
+      write: ["itil"],
+    });
     const reply = await attempt("read", temp);
     expect(reply.status).toBe(200);
     expect(resultOf<unknown[]>(reply).length).toBeGreaterThan(0);

@@ -23,7 +23,10 @@ export interface EventInput {
   /** The authenticated caller; null sends no authorizer context at all. */
   readonly caller?: TestCaller | null;
   /** The authorizer's result as it is (context and principalId), instead of `caller`. */
-  readonly authorizerResult?: { readonly principalId: string; readonly context?: Readonly<Record<string, unknown>> | null };
+  readonly authorizerResult?: {
+    readonly principalId: string;
+    readonly context?: Readonly<Record<string, unknown>> | null;
+  };
 }
 
 export { newSysId };
@@ -55,7 +58,8 @@ export function apiEvent(input: EventInput): { event: APIGatewayProxyEvent; back
     multi[name] = [...(multi[name] ?? []), value];
   }
   const who = input.caller === undefined ? caller("beth.anglin", ["itil"]) : input.caller;
-  const body = input.body === undefined ? null : typeof input.body === "string" ? input.body : JSON.stringify(input.body);
+  const body =
+    input.body === undefined ? null : typeof input.body === "string" ? input.body : JSON.stringify(input.body);
   const event = {
     resource: matched.path,
     path: url.pathname,
@@ -99,7 +103,9 @@ export interface Reply {
 }
 
 export function parseReply(result: APIGatewayProxyResult): Reply {
-  const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]));
+  const headers = Object.fromEntries(
+    Object.entries(result.headers ?? {}).map(([name, value]) => [name, String(value)]),
+  );
   return {
     status: result.statusCode,
     headers,

@@ -40,7 +40,11 @@ describe("seedDemo", () => {
   });
 
   it("lists a few incidents numbered from INC0010001", async () => {
-    const reply = await api.call({ method: "GET", path: "/api/now/table/incident?sysparm_query=ORDERBYnumber&sysparm_fields=number", caller: caller("x", ["itil"]) });
+    const reply = await api.call({
+      method: "GET",
+      path: "/api/now/table/incident?sysparm_query=ORDERBYnumber&sysparm_fields=number",
+      caller: caller("x", ["itil"]),
+    });
     const numbers = resultOf<{ number: string }[]>(reply).map((r) => r.number);
     expect(numbers.length).toBeGreaterThanOrEqual(3);
     expect(numbers[0]).toBe("INC0010001");
@@ -50,6 +54,6 @@ describe("seedDemo", () => {
     const path = `/api/now/table/incident/${SEED_INCIDENT_SYS_ID}`;
     await api.call({ method: "PATCH", path, body: { state: "6" }, caller: caller("x", ["itil"]) });
     await seedDemo(dynamo.doc, dynamo.tables, testClock());
-    expect(resultOf((await api.call({ method: "GET", path, caller: caller("x", ["itil"]) })))["state"]).toBe("6");
+    expect(resultOf(await api.call({ method: "GET", path, caller: caller("x", ["itil"]) }))["state"]).toBe("6");
   });
 });

@@ -87,24 +87,71 @@ describe("parseEncodedQuery", () => {
 });
 
 // Random input: the parser is fed untrusted strings straight from the query string.
-const TOKENS = ["^", "^OR", "^NQ", "^EQ", "ORDERBY", "ORDERBYDESC", "=", "!=", "<", "<=", ">", ">=", "IN", "NOT IN",
-  "LIKE", "NOTLIKE", "STARTSWITH", "ENDSWITH", "ISEMPTY", "ISNOTEMPTY", "priority", "state", "a", "1", ",", " ", "", "\u0000", "é", "^^"];
+const TOKENS = [
+  "^",
+  "^OR",
+  "^NQ",
+  "^EQ",
+  "ORDERBY",
+  "ORDERBYDESC",
+  "=",
+  "!=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "IN",
+  "NOT IN",
+  "LIKE",
+  "NOTLIKE",
+  "STARTSWITH",
+  "ENDSWITH",
+  "ISEMPTY",
+  "ISNOTEMPTY",
+  "priority",
+  "state",
+  "a",
+  "1",
+  ",",
+  " ",
+  "",
+  "\u0000",
+  "é",
+  "^^",
+];
 const tokenSoup = fc.array(fc.constantFrom(...TOKENS), { maxLength: 40 }).map((parts) => parts.join(""));
 const anyString = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: "binary", maxLength: 300 }), tokenSoup);
 
 const fieldName = fc.stringMatching(/^[a-z][a-z0-9_]{0,15}$/);
 const value = fc.string({ maxLength: 12 }).filter((v) => !v.includes("^"));
 const condition: fc.Arbitrary<Condition> = fc.oneof(
-  fc.tuple(fieldName, fc.constantFrom<Operator>("=", "!=", "LIKE", "NOTLIKE", "STARTSWITH", "ENDSWITH", "<", "<=", ">", ">="), value)
+  fc
+    .tuple(
+      fieldName,
+      fc.constantFrom<Operator>("=", "!=", "LIKE", "NOTLIKE", "STARTSWITH", "ENDSWITH", "<", "<=", ">", ">="),
+      value,
+    )
     // `a<` followed by `=5` reads as `a<=5` in ServiceNow's grammar too: the longest operator wins.
     .filter(([, operator, v]) => !((operator === "<" || operator === ">") && v.startsWith("=")))
     .map(([field, operator, v]) => cond(field, operator, v)),
-  fc.tuple(fieldName, fc.constantFrom<Operator>("IN", "NOT IN"), fc.array(value.filter((v) => !v.includes(",")), { minLength: 1, maxLength: 4 }))
+  fc
+    .tuple(
+      fieldName,
+      fc.constantFrom<Operator>("IN", "NOT IN"),
+      fc.array(
+        value.filter((v) => !v.includes(",")),
+        { minLength: 1, maxLength: 4 },
+      ),
+    )
     .map(([field, operator, values]) => cond(field, operator, values.join(","), values)),
-  fc.tuple(fieldName, fc.constantFrom<Operator>("ISEMPTY", "ISNOTEMPTY")).map(([field, operator]) => cond(field, operator)),
+  fc
+    .tuple(fieldName, fc.constantFrom<Operator>("ISEMPTY", "ISNOTEMPTY"))
+    .map(([field, operator]) => cond(field, operator)),
 );
 const query: fc.Arbitrary<EncodedQuery> = fc.record({
-  groups: fc.array(fc.array(fc.array(condition, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }), { maxLength: 3 }),
+  groups: fc.array(fc.array(fc.array(condition, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 3 }), {
+    maxLength: 3,
+  }),
   orderBy: fc.array(fc.record({ field: fieldName, descending: fc.boolean() }), { maxLength: 3 }),
 });
 
@@ -112,9 +159,7 @@ const query: fc.Arbitrary<EncodedQuery> = fc.record({
 const encode = (q: EncodedQuery): string =>
   [
     q.groups
-      .map((group) =>
-        group.map((anyOf) => anyOf.map((c) => `${c.field}${c.operator}${c.value}`).join("^OR")).join("^"),
-      )
+      .map((group) => group.map((anyOf) => anyOf.map((c) => `${c.field}${c.operator}${c.value}`).join("^OR")).join("^"))
       .join("^NQ"),
     ...q.orderBy.map((o) => `ORDERBY${o.descending ? "DESC" : ""}${o.field}`),
   ]

@@ -72,7 +72,9 @@ export async function seedRecords(
     const chunk = items.slice(start, start + 25);
     let pending: Record<string, unknown>[] = chunk.map((Item) => ({ PutRequest: { Item } }));
     while (pending.length > 0) {
-      const result = await dynamo.doc.send(new BatchWriteCommand({ RequestItems: { [dynamo.tables.records]: pending } }));
+      const result = await dynamo.doc.send(
+        new BatchWriteCommand({ RequestItems: { [dynamo.tables.records]: pending } }),
+      );
       pending = (result.UnprocessedItems?.[dynamo.tables.records] ?? []) as Record<string, unknown>[];
     }
   }

@@ -39,7 +39,11 @@ async function authorized(email: string) {
 describe("an ID token reaching the Table API", () => {
   it("reads the seed's incident 897b04f2dbd4a300a135364e9d961952 with an itil user's token", async () => {
     const policy = await authorized("oauth.admin@example.com");
-    const { event } = apiEvent({ method: "GET", path: `/api/now/table/incident/${SEED_INCIDENT_SYS_ID}`, authorizerResult: policy });
+    const { event } = apiEvent({
+      method: "GET",
+      path: `/api/now/table/incident/${SEED_INCIDENT_SYS_ID}`,
+      authorizerResult: policy,
+    });
 
     const reply = parseReply(await api.handler(event));
 
@@ -55,7 +59,12 @@ describe("an ID token reaching the Table API", () => {
 
   it("writes with the user_name from the token's user as sys_created_by", async () => {
     const policy = await authorized("oauth.admin@example.com");
-    const { event } = apiEvent({ method: "POST", path: "/api/now/table/incident", body: { short_description: "From a token" }, authorizerResult: policy });
+    const { event } = apiEvent({
+      method: "POST",
+      path: "/api/now/table/incident",
+      body: { short_description: "From a token" },
+      authorizerResult: policy,
+    });
     const reply = parseReply(await api.handler(event));
     expect(reply.status).toBe(201);
     expect(resultOf(reply)["sys_created_by"]).toBe("oauth.admin");
@@ -63,7 +72,11 @@ describe("an ID token reaching the Table API", () => {
 
   it("tells the caller who they are at /api/x_oidc/auth/me", async () => {
     const policy = await authorized("oauth.admin@example.com");
-    const me = serveApi(authApi, { users: new UserDirectory(dynamo.doc, dynamo.tables.users, testClock()) }, authorizer.logger);
+    const me = serveApi(
+      authApi,
+      { users: new UserDirectory(dynamo.doc, dynamo.tables.users, testClock()) },
+      authorizer.logger,
+    );
     const { event } = apiEvent({ method: "GET", path: "/api/x_oidc/auth/me", authorizerResult: policy });
     const reply = parseReply(await me(event));
     expect(resultOf(reply)).toMatchObject({ user: { user_name: "oauth.admin" }, provider: "local", roles: ["itil"] });

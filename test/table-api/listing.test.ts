@@ -88,7 +88,9 @@ describe("pagination", () => {
   });
 
   it("keeps the other query parameters in the links", async () => {
-    const rel = links(await list("/api/now/table/incident", { sysparm_query: "priority=1^ORDERBYnumber", sysparm_limit: "10" }));
+    const rel = links(
+      await list("/api/now/table/incident", { sysparm_query: "priority=1^ORDERBYnumber", sysparm_limit: "10" }),
+    );
     expect(rel["next"]?.url.searchParams.get("sysparm_query")).toBe("priority=1^ORDERBYnumber");
     expect(rel["last"]).toMatchObject({ offset: 100 });
   });
@@ -96,7 +98,11 @@ describe("pagination", () => {
   it("walks every record exactly once, page by page", async () => {
     const seen: string[] = [];
     for (let offset = 0; offset < TOTAL; offset += 120) {
-      seen.push(...records(await list(`/api/now/table/incident?sysparm_limit=120&sysparm_offset=${offset}`)).map((r) => r["sys_id"] ?? ""));
+      seen.push(
+        ...records(await list(`/api/now/table/incident?sysparm_limit=120&sysparm_offset=${offset}`)).map(
+          (r) => r["sys_id"] ?? "",
+        ),
+      );
     }
     expect(seen).toHaveLength(TOTAL);
     expect(new Set(seen).size).toBe(TOTAL);
@@ -153,7 +159,9 @@ describe("pagination", () => {
 describe("sysparm_query and filters", () => {
   const numbers = (reply: Reply): string[] => records(reply).map((r) => r["number"] ?? "");
   const count = async (query: string): Promise<number> =>
-    Number((await list("/api/now/table/incident", { sysparm_query: query, sysparm_limit: "1" })).headers["X-Total-Count"]);
+    Number(
+      (await list("/api/now/table/incident", { sysparm_query: query, sysparm_limit: "1" })).headers["X-Total-Count"],
+    );
   const expected = (predicate: (r: Record<string, string>) => boolean): number => incidents.filter(predicate).length;
 
   it.each<[string, (r: Record<string, string>) => boolean]>([
@@ -174,8 +182,10 @@ describe("sysparm_query and filters", () => {
     ["sys_created_on>=2024-01-01 00:05:00", (r) => (r["sys_created_on"] ?? "") >= "2024-01-01 00:05:00"],
     ["priority=1^state=6", (r) => r["priority"] === "1" && r["state"] === "6"],
     ["priority=1^ORpriority=2^state=6", (r) => ["1", "2"].includes(r["priority"] ?? "") && r["state"] === "6"],
-    ["priority=1^state=6^NQcategory=network^priority=5", (r) =>
-      (r["priority"] === "1" && r["state"] === "6") || (r["category"] === "network" && r["priority"] === "5")],
+    [
+      "priority=1^state=6^NQcategory=network^priority=5",
+      (r) => (r["priority"] === "1" && r["state"] === "6") || (r["category"] === "network" && r["priority"] === "5"),
+    ],
     ["^priority=1^^EQ", (r) => r["priority"] === "1"],
   ])("%s", async (query, predicate) => {
     const want = expected(predicate);
@@ -188,37 +198,70 @@ describe("sysparm_query and filters", () => {
   });
 
   it("ANDs plain name=value parameters with sysparm_query", async () => {
-    const reply = await list("/api/now/table/incident", { sysparm_query: "priority=1", category: "network", sysparm_limit: "1" });
-    expect(reply.headers["X-Total-Count"]).toBe(String(expected((r) => r["priority"] === "1" && r["category"] === "network")));
+    const reply = await list("/api/now/table/incident", {
+      sysparm_query: "priority=1",
+      category: "network",
+      sysparm_limit: "1",
+    });
+    expect(reply.headers["X-Total-Count"]).toBe(
+      String(expected((r) => r["priority"] === "1" && r["category"] === "network")),
+    );
   });
 
   it("answers 400 Invalid query for a malformed sysparm_query", async () => {
     const reply = await list("/api/now/table/incident", { sysparm_query: "priorityBETWEEN1@3" });
     expect(reply.status).toBe(400);
-    expect(reply.body).toMatchObject({ error: { message: "Invalid query", detail: expect.stringContaining("sysparm_query") } });
+    expect(reply.body).toMatchObject({
+      error: { message: "Invalid query", detail: expect.stringContaining("sysparm_query") },
+    });
   });
 
   it("orders by ORDERBY / ORDERBYDESC, numbers as numbers, ties by sys_id", async () => {
-    const asc = numbers(await list("/api/now/table/incident", { sysparm_query: "priorityIN1,2^ORDERBYnumber", sysparm_limit: "5" }));
+    const asc = numbers(
+      await list("/api/now/table/incident", { sysparm_query: "priorityIN1,2^ORDERBYnumber", sysparm_limit: "5" }),
+    );
     const want = incidents
       .filter((r) => ["1", "2"].includes(r["priority"] ?? ""))
       .map((r) => r["number"] ?? "")
       .sort();
     expect(asc).toEqual(want.slice(0, 5));
 
-    const desc = records(await list("/api/now/table/incident", { sysparm_query: "ORDERBYDESCpriority^ORDERBYnumber", sysparm_limit: "3", sysparm_offset: "1" }));
+    const desc = records(
+      await list("/api/now/table/incident", {
+        sysparm_query: "ORDERBYDESCpriority^ORDERBYnumber",
+        sysparm_limit: "3",
+        sysparm_offset: "1",
+      }),
+    );
     expect(desc.map((r) => r["priority"])).toEqual(["5", "5", "5"]);
     expect(desc.map((r) => r["number"])).toEqual(
-      incidents.filter((r) => r["priority"] === "5").map((r) => r["number"]).sort().slice(1, 4),
+      incidents
+        .filter((r) => r["priority"] === "5")
+        .map((r) => r["number"])
+        .sort()
+        .slice(1, 4),
     );
   });
 
   it("pages a sorted listing consistently", async () => {
     const seen: string[] = [];
     for (let offset = 0; offset < TOTAL; offset += 200) {
-      seen.push(...numbers(await list("/api/now/table/incident", { sysparm_query: "ORDERBYDESCnumber", sysparm_limit: "200", sysparm_offset: String(offset) })));
+      seen.push(
+        ...numbers(
+          await list("/api/now/table/incident", {
+            sysparm_query: "ORDERBYDESCnumber",
+            sysparm_limit: "200",
+            sysparm_offset: String(offset),
+          }),
+        ),
+      );
     }
-    expect(seen).toEqual(incidents.map((r) => r["number"] ?? "").sort().reverse());
+    expect(seen).toEqual(
+      incidents
+        .map((r) => r["number"] ?? "")
+        .sort()
+        .reverse(),
+    );
   });
 
   it("returns only sysparm_fields, in their order", async () => {
@@ -229,14 +272,23 @@ describe("sysparm_query and filters", () => {
   it(`refuses to sort more than ${MAX_SORTED_MATCHES} matches, with a 400 that says what to do`, async () => {
     // One record past the real cap, in a table of its own.
     await putAcl(dynamo, { table: "u_big", read: ["itil"] });
-    await seedRecords(dynamo, "u_big", Array.from({ length: MAX_SORTED_MATCHES + 1 }, (_, i) => ({ n: String(i) })));
+    await seedRecords(
+      dynamo,
+      "u_big",
+      Array.from({ length: MAX_SORTED_MATCHES + 1 }, (_, i) => ({ n: String(i) })),
+    );
     const sorted = await list("/api/now/table/u_big", { sysparm_query: "ORDERBYn", sysparm_limit: "1" });
     expect(sorted.status).toBe(400);
-    expect(sorted.body).toMatchObject({ error: { message: "Too many records to sort", detail: expect.stringContaining("narrow sysparm_query") } });
+    expect(sorted.body).toMatchObject({
+      error: { message: "Too many records to sort", detail: expect.stringContaining("narrow sysparm_query") },
+    });
     // The same table pages fine in key order, and with a filter narrow enough to sort.
     const unsorted = await list("/api/now/table/u_big", { sysparm_limit: "1" });
     expect(unsorted.headers["X-Total-Count"]).toBe(String(MAX_SORTED_MATCHES + 1));
-    const narrow = await list("/api/now/table/u_big", { sysparm_query: "nSTARTSWITH99^ORDERBYDESCn", sysparm_limit: "2" });
+    const narrow = await list("/api/now/table/u_big", {
+      sysparm_query: "nSTARTSWITH99^ORDERBYDESCn",
+      sysparm_limit: "2",
+    });
     expect(records(narrow).map((r) => r["n"])).toEqual(["9999", "9998"]);
   }, 60_000);
 });
@@ -253,7 +305,12 @@ describe("existing ServiceNow clients", () => {
   });
 
   it("pysnow: update = GET by a dict query (name=value^...), then PUT to the record's sys_id", async () => {
-    const [found] = records(await list("/api/now/table/incident", { sysparm_query: "number=INC0010007^category=network", sysparm_limit: "10000" }));
+    const [found] = records(
+      await list("/api/now/table/incident", {
+        sysparm_query: "number=INC0010007^category=network",
+        sysparm_limit: "10000",
+      }),
+    );
     expect(found?.["number"]).toBe("INC0010007");
     const updated = await api.call({
       method: "PUT",
@@ -270,7 +327,11 @@ describe("existing ServiceNow clients", () => {
       body: { work_notes: "updated by pysnow" },
       caller: caller("svc.pysnow", ["itil"]),
     });
-    expect(resultOf(retried)).toMatchObject({ number: "INC0010007", work_notes: "updated by pysnow", sys_updated_by: "svc.pysnow" });
+    expect(resultOf(retried)).toMatchObject({
+      number: "INC0010007",
+      work_notes: "updated by pysnow",
+      sys_updated_by: "svc.pysnow",
+    });
   });
 
   it("Ansible servicenow.itsm: pages by X-Total-Count with sysparm_limit/sysparm_offset and name=value filters", async () => {
@@ -296,10 +357,16 @@ describe("existing ServiceNow clients", () => {
   });
 
   it("the pysnow/Ansible shape of the issue: limit 10000, offset 0, display_value False, empty fields", async () => {
-    const reply = await list("/api/now/table/incident?sysparm_limit=10000&sysparm_offset=0&sysparm_display_value=False&sysparm_fields=");
+    const reply = await list(
+      "/api/now/table/incident?sysparm_limit=10000&sysparm_offset=0&sysparm_display_value=False&sysparm_fields=",
+    );
     const all = records(reply);
     expect(all).toHaveLength(Number(reply.headers["X-Total-Count"]));
-    expect(all[0]).toMatchObject({ sys_id: expect.any(String), number: expect.any(String), sys_mod_count: expect.stringMatching(/^\d+$/) });
+    expect(all[0]).toMatchObject({
+      sys_id: expect.any(String),
+      number: expect.any(String),
+      sys_mod_count: expect.stringMatching(/^\d+$/),
+    });
     expect(all.find((r) => r["number"] === "PRB0000001")).toBeUndefined();
   });
 });

@@ -23,7 +23,10 @@ beforeAll(async () => {
     ["bob", "bob@example.com", []],
     ["carol", "carol@example.com", ["itil"]],
   ] as const) {
-    await directory.create({ user_name, email, roles: [...roles], first_name: user_name.split(".")[0] }, { by: "setup" });
+    await directory.create(
+      { user_name, email, roles: [...roles], first_name: user_name.split(".")[0] },
+      { by: "setup" },
+    );
   }
 });
 
@@ -63,7 +66,11 @@ describe("reading sys_user", () => {
   });
 
   it("filters on roles with an encoded query", async () => {
-    const reply = await api.call({ method: "GET", path: "/api/now/table/sys_user?sysparm_query=rolesLIKEitil^ORDERBYuser_name", caller: admin });
+    const reply = await api.call({
+      method: "GET",
+      path: "/api/now/table/sys_user?sysparm_query=rolesLIKEitil^ORDERBYuser_name",
+      caller: admin,
+    });
     expect(resultOf<Record<string, string>[]>(reply).map((u) => u["user_name"])).toEqual(["carol", "fred.luddy"]);
   });
 
@@ -78,17 +85,26 @@ describe("reading sys_user", () => {
     const reply = await api.call({ method: "GET", path: `/api/now/table/sys_user/${bob2.sys_id}`, caller: admin });
     expect(resultOf(reply)["user_name"]).toBe("bob2");
     await directory.delete(bob2.sys_id);
-    expect((await api.call({ method: "GET", path: `/api/now/table/sys_user/${"a".repeat(32)}`, caller: admin })).status).toBe(404);
+    expect(
+      (await api.call({ method: "GET", path: `/api/now/table/sys_user/${"a".repeat(32)}`, caller: admin })).status,
+    ).toBe(404);
   });
 });
 
 describe("writing sys_user", () => {
   it("lets only admins write, whatever a sys_user ACL says", async () => {
     await putAcl(dynamo, { table: "sys_user", read: ["itil"], create: ["itil"], write: ["itil"], delete: ["itil"] });
-    const reply = await api.call({ method: "POST", path: "/api/now/table/sys_user", body: { user_name: "eve" }, caller: itil });
+    const reply = await api.call({
+      method: "POST",
+      path: "/api/now/table/sys_user",
+      body: { user_name: "eve" },
+      caller: itil,
+    });
     expect(reply.status).toBe(403);
     expect(reply.body).toMatchObject({ error: { detail: "ACL Exception Insert Failed due to security constraints" } });
-    const anyUser = resultOf<Record<string, string>[]>(await api.call({ method: "GET", path: "/api/now/table/sys_user?sysparm_limit=1", caller: itil }))[0];
+    const anyUser = resultOf<Record<string, string>[]>(
+      await api.call({ method: "GET", path: "/api/now/table/sys_user?sysparm_limit=1", caller: itil }),
+    )[0];
     const path = `/api/now/table/sys_user/${anyUser?.["sys_id"]}`;
     expect((await api.call({ method: "PATCH", path, body: { roles: "admin" }, caller: itil })).status).toBe(403);
     expect((await api.call({ method: "DELETE", path, caller: itil })).status).toBe(403);
@@ -98,18 +114,36 @@ describe("writing sys_user", () => {
     const created = await api.call({
       method: "POST",
       path: "/api/now/v2/table/sys_user",
-      body: { user_name: "dave", email: "dave@example.com", active: "True", roles: "itil, knowledge", title: "Engineer", sys_id: "ignored" },
+      body: {
+        user_name: "dave",
+        email: "dave@example.com",
+        active: "True",
+        roles: "itil, knowledge",
+        title: "Engineer",
+        sys_id: "ignored",
+      },
       caller: admin,
     });
     expect(created.status, created.raw).toBe(201);
     const dave = resultOf(created);
-    expect(dave).toMatchObject({ user_name: "dave", active: "true", roles: "itil,knowledge", title: "Engineer", sys_created_by: "admin" });
+    expect(dave).toMatchObject({
+      user_name: "dave",
+      active: "true",
+      roles: "itil,knowledge",
+      title: "Engineer",
+      sys_created_by: "admin",
+    });
     expect(created.headers["Location"]).toBe(`https://snow.example.com/api/now/v2/table/sys_user/${dave["sys_id"]}`);
     const stored = await directory.get(dave["sys_id"] ?? "");
     expect(stored).toMatchObject({ active: true, roles: ["itil", "knowledge"] });
 
     const path = `/api/now/table/sys_user/${dave["sys_id"]}`;
-    const changed = await api.call({ method: "PATCH", path, body: { locked_out: false, email: "d@example.com" }, caller: admin });
+    const changed = await api.call({
+      method: "PATCH",
+      path,
+      body: { locked_out: false, email: "d@example.com" },
+      caller: admin,
+    });
     expect(resultOf(changed)).toMatchObject({ email: "d@example.com", locked_out: "false", sys_mod_count: "1" });
 
     expect((await api.call({ method: "DELETE", path, caller: admin })).status).toBe(204);
@@ -118,7 +152,12 @@ describe("writing sys_user", () => {
   });
 
   it("answers 409 when user_name or email is taken (case-insensitively for email)", async () => {
-    const taken = await api.call({ method: "POST", path: "/api/now/table/sys_user", body: { user_name: "bob" }, caller: admin });
+    const taken = await api.call({
+      method: "POST",
+      path: "/api/now/table/sys_user",
+      body: { user_name: "bob" },
+      caller: admin,
+    });
     expect(taken.status).toBe(409);
     expect(taken.body).toEqual({
       error: { message: "Operation Failed", detail: "Another user already has this user_name" },
@@ -141,11 +180,18 @@ describe("writing sys_user", () => {
   ])("answers 400 for %s", async (_label, body, detail) => {
     const reply = await api.call({ method: "POST", path: "/api/now/table/sys_user", body, caller: admin });
     expect(reply.status).toBe(400);
-    expect(reply.body).toMatchObject({ error: { message: "Exception while reading request", detail: expect.stringContaining(detail) } });
+    expect(reply.body).toMatchObject({
+      error: { message: "Exception while reading request", detail: expect.stringContaining(detail) },
+    });
   });
 
   it("answers 404 for a change to a user that does not exist", async () => {
-    const reply = await api.call({ method: "PUT", path: `/api/now/table/sys_user/${"b".repeat(32)}`, body: { title: "x" }, caller: admin });
+    const reply = await api.call({
+      method: "PUT",
+      path: `/api/now/table/sys_user/${"b".repeat(32)}`,
+      body: { title: "x" },
+      caller: admin,
+    });
     expect(reply.status).toBe(404);
     expect(reply.body).toMatchObject({ error: { message: "No Record found" } });
   });
@@ -165,11 +211,17 @@ describe("a user's identity binding through sys_user", () => {
     expect(forged.status).toBe(400);
     expect((await directory.get(created.sys_id))?.["oidc_subject"]).toBe("hank-sub");
 
-    const unbound = await api.call({ method: "PATCH", path, body: { oidc_subject: "", title: "Moved to a new IdP" }, caller: admin });
+    const unbound = await api.call({
+      method: "PATCH",
+      path,
+      body: { oidc_subject: "", title: "Moved to a new IdP" },
+      caller: admin,
+    });
     expect(unbound.status).toBe(200);
     const stored = await directory.get(created.sys_id);
     expect(stored).toMatchObject({ user_name: "hank", title: "Moved to a new IdP" });
-    for (const field of ["oidc_issuer", "oidc_subject", "oidc_provider", "oidc_identity"]) expect(stored).not.toHaveProperty(field);
+    for (const field of ["oidc_issuer", "oidc_subject", "oidc_provider", "oidc_identity"])
+      expect(stored).not.toHaveProperty(field);
     // The identity's guard went with the binding: the same identity may now bind another user.
     const other = await directory.create({ user_name: "hank2" }, { by: "setup", identity });
     expect(other.oidc_subject).toBe("hank-sub");

@@ -99,14 +99,18 @@ describe("POST /api/now/table/{table}", () => {
   ])("answers 400 for %s", async (_label, body, detail) => {
     const reply = await api.call({ method: "POST", path: "/api/now/table/incident", body, caller: itil });
     expect(reply.status).toBe(400);
-    expect(reply.body).toMatchObject({ error: { message: "Exception while reading request", detail: expect.stringMatching(detail) } });
+    expect(reply.body).toMatchObject({
+      error: { message: "Exception while reading request", detail: expect.stringMatching(detail) },
+    });
   });
 
   it("answers 413 for a body over 1 MiB, before reading it", async () => {
     const body = JSON.stringify({ description: "x".repeat(MAX_BODY_BYTES) });
     const reply = await api.call({ method: "POST", path: "/api/now/table/incident", body, caller: itil });
     expect(reply.status).toBe(413);
-    expect(reply.body).toEqual(envelope("Request Entity Too Large", `The request body exceeds ${MAX_BODY_BYTES} bytes.`));
+    expect(reply.body).toEqual(
+      envelope("Request Entity Too Large", `The request body exceeds ${MAX_BODY_BYTES} bytes.`),
+    );
   });
 
   it("answers 413 for a record over DynamoDB's 400 KB item limit", async () => {
@@ -147,7 +151,9 @@ describe("GET /api/now/table/{table}/{sys_id}", () => {
     async (sysId) => {
       const reply = await api.call({ method: "GET", path: `/api/now/table/incident/${sysId}`, caller: itil });
       expect(reply.status).toBe(404);
-      expect(reply.body).toEqual(envelope("No Record found", "Record doesn't exist or ACL restricts the record retrieval"));
+      expect(reply.body).toEqual(
+        envelope("No Record found", "Record doesn't exist or ACL restricts the record retrieval"),
+      );
     },
   );
 
@@ -241,7 +247,9 @@ describe("DELETE /api/now/table/{table}/{sys_id}", () => {
       caller: admin,
     });
     expect(reply.status).toBe(404);
-    expect(reply.body).toEqual(envelope("No Record found", "Record doesn't exist or ACL restricts the record deletion"));
+    expect(reply.body).toEqual(
+      envelope("No Record found", "Record doesn't exist or ACL restricts the record deletion"),
+    );
   });
 });
 

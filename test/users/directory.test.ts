@@ -7,7 +7,12 @@ import { USER_LISTING_INDEX } from "../../functions/shared/tables";
 
 let dynamo: TestDynamo;
 let directory: UserDirectory;
-const clock = { t: Date.parse("2026-11-27T12:00:00Z"), nowMs() { return this.t; } };
+const clock = {
+  t: Date.parse("2026-11-27T12:00:00Z"),
+  nowMs() {
+    return this.t;
+  },
+};
 
 beforeAll(async () => {
   dynamo = await startDynamo();
@@ -33,7 +38,10 @@ const item = async (sysId: string) =>
 
 describe("create", () => {
   it("writes the user with ServiceNow system fields and index attributes", async () => {
-    const user = await directory.create({ user_name: "dora", email: "Dora@Example.com", roles: ["itil"] }, { by: "admin" });
+    const user = await directory.create(
+      { user_name: "dora", email: "Dora@Example.com", roles: ["itil"] },
+      { by: "admin" },
+    );
 
     expect(user.sys_id).toMatch(/^[0-9a-f]{32}$/);
     expect(await item(user.sys_id)).toMatchObject({
@@ -51,13 +59,19 @@ describe("create", () => {
   });
 
   it.each([
-    ["user_name", { user_name: "dup-name", email: "a1@example.com" }, { user_name: "dup-name", email: "a2@example.com" }],
+    [
+      "user_name",
+      { user_name: "dup-name", email: "a1@example.com" },
+      { user_name: "dup-name", email: "a2@example.com" },
+    ],
     ["email", { user_name: "e1", email: "same@example.com" }, { user_name: "e2", email: "SAME@example.com" }],
   ])("refuses a second user with the same %s and writes nothing", async (field, first, second) => {
     await directory.create(first, { by: "admin" });
     await expect(directory.create(second, { by: "admin" })).rejects.toMatchObject({ code: "user_conflict", field });
     const users = await allUsers();
-    expect(users.filter((user) => user["user_name"] === second.user_name && user["email"] === second.email)).toEqual([]);
+    expect(users.filter((user) => user["user_name"] === second.user_name && user["email"] === second.email)).toEqual(
+      [],
+    );
     expect(users.filter((user) => user["user_name"] === first.user_name)).toHaveLength(1);
   });
 
@@ -77,7 +91,9 @@ describe("create", () => {
   it("with a given sys_id is idempotent: 20 concurrent creations make one user", async () => {
     const sysId = "c".repeat(32);
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => directory.create({ user_name: "conc", email: "conc@example.com" }, { by: "p", sysId })),
+      Array.from({ length: 20 }, () =>
+        directory.create({ user_name: "conc", email: "conc@example.com" }, { by: "p", sysId }),
+      ),
     );
     expect(new Set(results.map((user) => user.sys_id))).toEqual(new Set([sysId]));
     expect((await allUsers()).filter((user) => user["user_name"] === "conc")).toHaveLength(1);
@@ -86,37 +102,60 @@ describe("create", () => {
   it("takes over a guard left by a creation that died, once it is old enough", async () => {
     const ghost = "d".repeat(32);
     await dynamo.doc.send(
-      new PutCommand({ TableName: dynamo.tables.users, Item: { sys_id: "unique#user_name#ghosted", owner: ghost, claimedAtMs: clock.t } }),
+      new PutCommand({
+        TableName: dynamo.tables.users,
+        Item: { sys_id: "unique#user_name#ghosted", owner: ghost, claimedAtMs: clock.t },
+      }),
     );
-    await expect(directory.create({ user_name: "ghosted" }, { by: "admin" })).rejects.toMatchObject({ code: "user_conflict" });
+    await expect(directory.create({ user_name: "ghosted" }, { by: "admin" })).rejects.toMatchObject({
+      code: "user_conflict",
+    });
 
     clock.t += 6 * 60_000;
-    await expect(directory.create({ user_name: "ghosted" }, { by: "admin" })).resolves.toMatchObject({ user_name: "ghosted" });
+    await expect(directory.create({ user_name: "ghosted" }, { by: "admin" })).resolves.toMatchObject({
+      user_name: "ghosted",
+    });
   });
 });
 
 describe("update and delete", () => {
   it("moves the guards when user_name and email change, and frees the old ones", async () => {
     const user = await directory.create({ user_name: "mover", email: "mover@example.com" }, { by: "admin" });
-    const updated = await directory.update(user.sys_id, { user_name: "moved", email: "moved@example.com" }, { by: "bob" });
+    const updated = await directory.update(
+      user.sys_id,
+      { user_name: "moved", email: "moved@example.com" },
+      { by: "bob" },
+    );
 
     expect(updated).toMatchObject({ user_name: "moved", sys_mod_count: 1, sys_updated_by: "bob" });
-    await expect(directory.create({ user_name: "mover", email: "mover@example.com" }, { by: "admin" })).resolves.toBeDefined();
-    await expect(directory.create({ user_name: "moved" }, { by: "admin" })).rejects.toMatchObject({ field: "user_name" });
+    await expect(
+      directory.create({ user_name: "mover", email: "mover@example.com" }, { by: "admin" }),
+    ).resolves.toBeDefined();
+    await expect(directory.create({ user_name: "moved" }, { by: "admin" })).rejects.toMatchObject({
+      field: "user_name",
+    });
   });
 
   it("updates a user written by hand without sys_mod_count (optimistic on its absence)", async () => {
     const sysId = "a1".repeat(16);
     await dynamo.doc.send(
-      new PutCommand({ TableName: dynamo.tables.users, Item: { sys_id: sysId, user_name: "handmade", active: true, directory: "sys_user" } }),
+      new PutCommand({
+        TableName: dynamo.tables.users,
+        Item: { sys_id: sysId, user_name: "handmade", active: true, directory: "sys_user" },
+      }),
     );
-    await expect(directory.update(sysId, { title: "Engineer" }, { by: "admin" })).resolves.toMatchObject({ title: "Engineer", sys_mod_count: 1 });
+    await expect(directory.update(sysId, { title: "Engineer" }, { by: "admin" })).resolves.toMatchObject({
+      title: "Engineer",
+      sys_mod_count: 1,
+    });
   });
 
   it("refuses to take another user's email and leaves both users unchanged", async () => {
     const a = await directory.create({ user_name: "ua", email: "ua@example.com" }, { by: "admin" });
     await directory.create({ user_name: "ub", email: "ub@example.com" }, { by: "admin" });
-    await expect(directory.update(a.sys_id, { email: "UB@example.com" }, { by: "admin" })).rejects.toMatchObject({ field: "email" });
+    await expect(directory.update(a.sys_id, { email: "UB@example.com" }, { by: "admin" })).rejects.toMatchObject({
+      field: "email",
+    });
     expect(await item(a.sys_id)).toMatchObject({ email: "ua@example.com", sys_mod_count: 0 });
   });
 
@@ -124,7 +163,9 @@ describe("update and delete", () => {
     const user = await directory.create({ user_name: "gone", email: "gone@example.com" }, { by: "admin" });
     await directory.delete(user.sys_id);
     expect(await item(user.sys_id)).toBeUndefined();
-    await expect(directory.create({ user_name: "gone", email: "gone@example.com" }, { by: "admin" })).resolves.toBeDefined();
+    await expect(
+      directory.create({ user_name: "gone", email: "gone@example.com" }, { by: "admin" }),
+    ).resolves.toBeDefined();
     await expect(directory.delete(user.sys_id)).rejects.toMatchObject({ code: "user_not_found" });
   });
 });
@@ -140,7 +181,9 @@ describe("touchLastLogin", () => {
     expect(await directory.touchLastLogin(user, 3_600_000)).toBe(false);
     clock.t += 31 * 60_000;
     expect(await directory.touchLastLogin(fresh!, 3_600_000)).toBe(true);
-    expect((await item(user.sys_id))?.["last_login_time"]).toBe(new Date(clock.t).toISOString().slice(0, 19).replace("T", " "));
+    expect((await item(user.sys_id))?.["last_login_time"]).toBe(
+      new Date(clock.t).toISOString().slice(0, 19).replace("T", " "),
+    );
   });
 });
 
@@ -168,32 +211,43 @@ describe("the user_name and email profile", () => {
     ["a right-to-left override", "\u202eadmin"],
     ["over 100 characters", "a".repeat(101)],
   ])("refuses a user_name with %s", async (_what, userName) => {
-    await expect(directory.create({ user_name: userName }, { by: "admin" })).rejects.toMatchObject({ code: "user_invalid" });
+    await expect(directory.create({ user_name: userName }, { by: "admin" })).rejects.toMatchObject({
+      code: "user_invalid",
+    });
   });
 
-  it.each([["Latin with digits and dots", "j.doe2"], ["one other script", "\u0438\u0432\u0430\u043d"], ["Japanese (Han and Kana)", "\u5c71\u7530\u305f\u308d\u3046"]])(
-    "accepts %s",
-    async (_what, userName) => {
-      await expect(directory.create({ user_name: userName }, { by: "admin" })).resolves.toMatchObject({ user_name: userName });
-    },
-  );
+  it.each([
+    ["Latin with digits and dots", "j.doe2"],
+    ["one other script", "\u0438\u0432\u0430\u043d"],
+    ["Japanese (Han and Kana)", "\u5c71\u7530\u305f\u308d\u3046"],
+  ])("accepts %s", async (_what, userName) => {
+    await expect(directory.create({ user_name: userName }, { by: "admin" })).resolves.toMatchObject({
+      user_name: userName,
+    });
+  });
 
   it("stores user_names in NFC, so a decomposed é is the same name as a composed one", async () => {
     const user = await directory.create({ user_name: "rene\u0301" }, { by: "admin" });
     expect(user.user_name).toBe("ren\u00e9");
-    await expect(directory.create({ user_name: "ren\u00e9" }, { by: "admin" })).rejects.toMatchObject({ code: "user_conflict" });
+    await expect(directory.create({ user_name: "ren\u00e9" }, { by: "admin" })).rejects.toMatchObject({
+      code: "user_conflict",
+    });
   });
 
   it("leaves no guard behind when a creation is refused for a taken email, so a retry with another email works", async () => {
     await directory.create({ user_name: "taken.a", email: "taken-same@example.com" }, { by: "admin" });
     const before = await scanAll();
 
-    await expect(directory.create({ user_name: "taken.b", email: "TAKEN-SAME@example.com" }, { by: "admin" })).rejects.toMatchObject({
+    await expect(
+      directory.create({ user_name: "taken.b", email: "TAKEN-SAME@example.com" }, { by: "admin" }),
+    ).rejects.toMatchObject({
       code: "user_conflict",
       field: "email",
     });
     expect(await scanAll()).toHaveLength(before.length);
-    await expect(directory.create({ user_name: "taken.b", email: "b@example.com" }, { by: "admin" })).resolves.toMatchObject({
+    await expect(
+      directory.create({ user_name: "taken.b", email: "b@example.com" }, { by: "admin" }),
+    ).resolves.toMatchObject({
       user_name: "taken.b",
     });
   });
@@ -203,7 +257,9 @@ describe("the user_name and email profile", () => {
     await directory.create({ user_name: "upd.d", email: "d-taken@example.com" }, { by: "admin" });
     const before = await scanAll();
 
-    await expect(directory.update(c.sys_id, { user_name: "upd.c2", email: "D-TAKEN@example.com" }, { by: "admin" })).rejects.toMatchObject({
+    await expect(
+      directory.update(c.sys_id, { user_name: "upd.c2", email: "D-TAKEN@example.com" }, { by: "admin" }),
+    ).rejects.toMatchObject({
       code: "user_conflict",
     });
     expect(await scanAll()).toEqual(expect.arrayContaining(before));

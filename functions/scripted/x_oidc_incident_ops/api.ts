@@ -69,7 +69,8 @@ export const incidentOpsApi = defineApi<IncidentOpsServices>({
           for (const journal of Object.keys(JOURNALS) as Journal[]) {
             const text = parsed.data[journal];
             if (text === undefined) continue;
-            changes[journal] = journalEntry(journal, text, request.user.user_name, clock.nowMs()) + (current[journal] ?? "");
+            changes[journal] =
+              journalEntry(journal, text, request.user.user_name, clock.nowMs()) + (current[journal] ?? "");
           }
           return changes;
         };
