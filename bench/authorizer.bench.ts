@@ -18,8 +18,8 @@ import { DEFAULT_PROVIDER_CACHE_OPTIONS } from "../functions/authorizer/provider
 import { ProviderRegistry } from "../functions/authorizer/provider-registry";
 import { DynamoReplayStore, type ReplayStore } from "../functions/authorizer/replay-store";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { startTestIssuer, type KeyAlg } from "../test/helpers/issuer";
-import { startDynamo } from "../test/helpers/dynamo";
+import { startTestIssuer, type KeyAlg } from "../test/kit/issuer";
+import { startDynamo } from "../test/kit/dynamo";
 
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/api/now/table/incident";
 const ROUNDS = 21;

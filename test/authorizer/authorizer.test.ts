@@ -1,14 +1,14 @@
 // The authorizer end to end against dynalite and a loopback OpenID provider: allow, and each way to deny.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import {
   createAuthorizerFixture,
   putProperty,
   putProvider,
   putUser,
   type AuthorizerFixture,
-} from "../helpers/authorizer-fixture";
+} from "../kit/authorizer-fixture";
 import type { UserRecord } from "../../functions/users/store";
 import { authorizeEvent } from "../../functions/authorizer/authorize-event";
 

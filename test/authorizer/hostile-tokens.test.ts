@@ -2,9 +2,9 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
+import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
 
 let dynamo: TestDynamo;
 let issuer: TestIssuer;

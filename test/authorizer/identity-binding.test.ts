@@ -2,9 +2,9 @@
 // issue 9 as a regression test, against dynalite and real signed tokens from several loopback issuers.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
+import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
 import type { ProviderInput } from "../../functions/config/schema";
 import { provisionedSysId } from "../../functions/authorizer/provisioning";
 import { UserDirectory } from "../../functions/users/directory";

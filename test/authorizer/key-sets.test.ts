@@ -1,22 +1,16 @@
 // Discovery and key sets across invocations: rotation, rate-limited refetch, periodic refresh, outages.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
+import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
 import type { ProviderCacheOptions } from "../../functions/authorizer/provider";
+import { manualClock } from "../kit/clock";
 
 let dynamo: TestDynamo;
 let issuer: TestIssuer;
 let fixture: AuthorizerFixture;
-const clock = {
-  t: Date.now(),
-  nowMs() {
-    return this.t;
-  },
-};
-const advance = (ms: number): void => {
-  clock.t += ms;
-};
+const clock = manualClock(Date.now());
+const advance = (ms: number): void => clock.advance(ms);
 const claims = { email: "alice@example.com" };
 
 // Short lifetimes so refresh and back-off happen within a test; the logic is the same at production values.

@@ -3,8 +3,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Json } from "aws-jwt-verify/safe-json-parse";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
 import { FetchFailedError, type JsonFetcher } from "../../functions/authorizer/http";
 import type { ProviderInput } from "../../functions/config/schema";
 

@@ -1,9 +1,9 @@
 // One-time use of tokens (the seed's "Enable JTI claim verification") against dynalite's conditional writes.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
+import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
 import { DynamoReplayStore } from "../../functions/authorizer/replay-store";
 import type { UserStore } from "../../functions/users/store";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";

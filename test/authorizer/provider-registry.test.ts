@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { usableProviders } from "../../functions/authorizer/provider-registry";
 import { acceptedIssuers, providerSchema, type ProviderInput } from "../../functions/config/schema";
-import { capturingLogger } from "../helpers/authorizer-fixture";
+import { capturingLogger } from "../kit/authorizer-fixture";
 
 const provider = (input: Partial<ProviderInput> & { name: string }) =>
   providerSchema.parse({

@@ -1,9 +1,9 @@
 // Just-in-time provisioning through the authorizer, against dynalite and real signed tokens.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../helpers/authorizer-fixture";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
+import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
 import type { ProviderInput } from "../../functions/config/schema";
 import { provisionedSysId } from "../../functions/authorizer/provisioning";
 import { USER_LISTING_INDEX } from "../../functions/shared/tables";

@@ -17,7 +17,7 @@ import { isLoopbackHost } from "../../functions/shared/loopback";
 import type { TableName } from "../../functions/shared/tables";
 import { createTables } from "../../infra/local/create-tables";
 import { main, type CliIo } from "../../cli/main";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 
 export interface CliRun {
   readonly code: number;

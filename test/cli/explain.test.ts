@@ -2,8 +2,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ExplainReport } from "../../cli/explain-report";
-import { putUser } from "../helpers/authorizer-fixture";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { putUser } from "../kit/authorizer-fixture";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import {
   OKTA_DOCUMENTS,
   OKTA_ISSUER,

@@ -1,7 +1,7 @@
 // provider test: discovery and key set fetched now, against loopback issuers (good and broken) and the saved Okta documents.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ProviderTestReport } from "../../cli/commands/provider-test";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import { OKTA_DOCUMENTS, OKTA_ISSUER, OKTA_METADATA_URL, useCliHarness } from "./cli-fixture";
 
 const OKTA_FLAGS = ["--metadata-url", OKTA_METADATA_URL, "--client-id", "0oagd8o97kiBOwpwB0h7"];

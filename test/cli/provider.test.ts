@@ -3,7 +3,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { JsonFetcher } from "../../functions/authorizer/http";
 import { providerKey, providerSchema } from "../../functions/config/schema";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import { OKTA_ISSUER, oktaDocuments, useCliHarness, writeTemp as tempFile } from "./cli-fixture";
 
 const OKTA_FLAGS = [

@@ -1,8 +1,8 @@
 // user show and user unbind against dynalite, with users bound by real sign-ins through the authorizer.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { identityKey } from "../../functions/users/store";
-import { createAuthorizerFixture, putUser } from "../helpers/authorizer-fixture";
-import { startTestIssuer, type TestIssuer } from "../helpers/issuer";
+import { createAuthorizerFixture, putUser } from "../kit/authorizer-fixture";
+import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import { useCliHarness } from "./cli-fixture";
 
 const cli = useCliHarness();

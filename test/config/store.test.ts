@@ -8,7 +8,8 @@ import {
   type ConfigSource,
 } from "../../functions/config/store";
 import { aclKey, providerKey, propertyKey } from "../../functions/config/schema";
-import { capturingLogger } from "../helpers/authorizer-fixture";
+import { capturingLogger } from "../kit/authorizer-fixture";
+import { manualClock } from "../kit/clock";
 
 const good = {
   pk: providerKey("okta"),
@@ -92,12 +93,7 @@ describe("parseConfigItems", () => {
 });
 
 describe("CachedConfig", () => {
-  const clock = {
-    t: 0,
-    nowMs() {
-      return this.t;
-    },
-  };
+  const clock = manualClock(0);
   const snapshot = { providers: [], properties: new Map(), acls: new Map() };
 
   it("re-reads after the TTL and serves the last good copy while the table is unreadable", async () => {

@@ -10,8 +10,8 @@ import { incidentOpsApi } from "../../functions/scripted/x_oidc_incident_ops/api
 import { RecordsStore } from "../../functions/records/store";
 import { BACKENDS, ROUTES } from "../../functions/http/routes";
 import { UserDirectory, type UserDirectory as Directory } from "../../functions/users/directory";
-import { capturingLogger } from "../helpers/authorizer-fixture";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { capturingLogger } from "../kit/authorizer-fixture";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { apiEvent, caller, parseReply, resultOf, type EventInput, type Reply } from "../table-api/api-event";
 import { seedRecords, testClock } from "../table-api/fixture";
 

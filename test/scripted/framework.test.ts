@@ -14,7 +14,7 @@ import {
   type ScriptedApi,
   type ScriptedRequest,
 } from "../../functions/scripted/framework";
-import { capturingLogger } from "../helpers/authorizer-fixture";
+import { capturingLogger } from "../kit/authorizer-fixture";
 import { caller, parseReply, resultOf } from "../table-api/api-event";
 
 interface Services {

@@ -1,16 +1,12 @@
 // The refresh, rate-limit and back-off rules of cached provider documents (unit, with a manual clock).
 import { describe, expect, it } from "vitest";
 import { RefreshingValue } from "../../functions/shared/refreshing-value";
+import { manualClock } from "../kit/clock";
 
 const options = { maxAgeMs: 1_000, minIntervalMs: 100, backoffBaseMs: 50, backoffMaxMs: 400 };
 
 function setup() {
-  const clock = {
-    t: 0,
-    nowMs() {
-      return this.t;
-    },
-  };
+  const clock = manualClock(0);
   const source = { calls: 0, fail: false, value: "v1" };
   const value = new RefreshingValue(
     async () => {
@@ -75,12 +71,7 @@ describe("RefreshingValue", () => {
 
 describe("RefreshingValue with maxStaleMs", () => {
   it("serves the last good value while reloads fail, says so each time, and stops at maxStaleMs", async () => {
-    const clock = {
-      t: 0,
-      nowMs() {
-        return this.t;
-      },
-    };
+    const clock = manualClock(0);
     const stale: number[] = [];
     let fail = false;
     const value = new RefreshingValue(

@@ -3,7 +3,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAllowed } from "../../functions/config/acl";
 import { aclSchema, type AclOperation } from "../../functions/config/schema";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller, resultOf, type TestCaller } from "./api-event";
 import { createTableApiFixture, putAcl, seedRecords, type TableApiFixture } from "./fixture";
 

@@ -1,7 +1,7 @@
 // API Gateway proxy events for backend tests, routed through ROUTES the way API Gateway (and the local
 // gateway) route them, with the authorizer's context as it passes it on.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { newSysId } from "../helpers/authorizer-fixture";
+import { newSysId } from "../kit/authorizer-fixture";
 import { routeMatcher } from "../../functions/http/route-match";
 import { ROUTES, type BackendName, type HttpMethod, type RouteDefinition } from "../../functions/http/routes";
 

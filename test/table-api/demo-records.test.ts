@@ -1,7 +1,7 @@
 // The local stack's demo data: the incident ACL and incidents, seeded once and never over an edit.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_INCIDENT_ACL, SEED_INCIDENT_SYS_ID, seedDemo } from "../../infra/local/demo-records";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller, resultOf } from "./api-event";
 import { createTableApiFixture, testClock, type TableApiFixture } from "./fixture";
 

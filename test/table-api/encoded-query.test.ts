@@ -11,7 +11,7 @@ import {
   type Operator,
 } from "../../functions/table-api/encoded-query";
 import { matches } from "../../functions/table-api/query-match";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller } from "./api-event";
 import { createTableApiFixture, putAcl, seedRecords, type TableApiFixture } from "./fixture";
 

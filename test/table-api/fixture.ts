@@ -3,21 +3,15 @@ import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { aclKey, aclSchema, type AclInput } from "../../functions/config/schema";
 import { glideDateTime } from "../../functions/shared/glide-time";
 import { createTableApi, type TableApiHandler } from "../../functions/table-api/create-table-api";
-import { capturingLogger } from "../helpers/authorizer-fixture";
-import type { TestDynamo } from "../helpers/dynamo";
+import { capturingLogger } from "../kit/authorizer-fixture";
+import type { TestDynamo } from "../kit/dynamo";
 import { apiEvent, newSysId, parseReply, type EventInput, type Reply } from "./api-event";
+import { manualClock, type ManualClock } from "../kit/clock";
 
-export interface TestClock {
-  t: number;
-  nowMs(): number;
-}
+export type TestClock = ManualClock;
 
-export const testClock = (t = Date.UTC(2024, 4, 1, 9, 30, 0)): TestClock => ({
-  t,
-  nowMs() {
-    return this.t;
-  },
-});
+/** The Table API tests' clock: a fixed morning, so stamps in expectations are literal. */
+export const testClock = (t = Date.UTC(2024, 4, 1, 9, 30, 0)): TestClock => manualClock(t);
 
 export interface TableApiFixture {
   readonly handler: TableApiHandler;

@@ -2,7 +2,7 @@
 // shapes existing ServiceNow clients (pysnow, Ansible's servicenow.itsm) send.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_SORTED_MATCHES } from "../../functions/table-api/listing";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller, resultOf, type Reply } from "./api-event";
 import { createTableApiFixture, putAcl, seedRecords, type TableApiFixture } from "./fixture";
 

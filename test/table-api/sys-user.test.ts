@@ -2,7 +2,7 @@
 // and only through UserDirectory (uniqueness of user_name and email).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UserDirectory } from "../../functions/users/directory";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller, resultOf } from "./api-event";
 import { createTableApiFixture, putAcl, type TableApiFixture } from "./fixture";
 

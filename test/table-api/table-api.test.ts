@@ -1,7 +1,7 @@
 // The Table API's record endpoints against dynalite: shapes, statuses and ServiceNow's error envelopes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../functions/http/request-body";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller, resultOf } from "./api-event";
 import { createTableApiFixture, putAcl, type TableApiFixture } from "./fixture";
 

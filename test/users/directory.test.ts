@@ -1,18 +1,14 @@
 // Users created, changed and deleted with user_name and email kept unique by guard items (dynalite).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetCommand, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
-import { startDynamo, type TestDynamo } from "../helpers/dynamo";
+import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { UserDirectory } from "../../functions/users/directory";
 import { USER_LISTING_INDEX } from "../../functions/shared/tables";
+import { manualClock } from "../kit/clock";
 
 let dynamo: TestDynamo;
 let directory: UserDirectory;
-const clock = {
-  t: Date.parse("2026-11-27T12:00:00Z"),
-  nowMs() {
-    return this.t;
-  },
-};
+const clock = manualClock(Date.parse("2026-11-27T12:00:00Z"));
 
 beforeAll(async () => {
   dynamo = await startDynamo();

@@ -5,10 +5,10 @@ import type { AddressInfo } from "node:net";
 import dynalite from "dynalite";
 import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { createDocumentClient } from "../../functions/shared/dynamo";
-import { TABLES, USER_IDENTITY_INDEX } from "../../functions/shared/tables";
-import { identityKey, toUserItem } from "../../functions/users/store";
-import { createTableInput, ensureTables } from "../../infra/local/create-tables";
+import { createDocumentClient } from "../../../functions/shared/dynamo";
+import { TABLES, USER_IDENTITY_INDEX } from "../../../functions/shared/tables";
+import { identityKey, toUserItem } from "../../../functions/users/store";
+import { createTableInput, ensureTables } from "../../../infra/local/create-tables";
 
 let server: Server;
 let client: DynamoDBClient;

@@ -3,10 +3,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type { APIGatewayAuthorizerResult, APIGatewayProxyEvent } from "aws-lambda";
-import { createGateway, type AuthorizerHandler } from "../../infra/local/gateway";
-import type { RouteDefinition } from "../../functions/http/routes";
-import { UNAUTHENTICATED_BODY } from "../../functions/shared/errors";
-import { capturingLogger } from "../helpers/authorizer-fixture";
+import { createGateway, type AuthorizerHandler } from "../../../infra/local/gateway";
+import type { RouteDefinition } from "../../../functions/http/routes";
+import { UNAUTHENTICATED_BODY } from "../../../functions/shared/errors";
+import { capturingLogger } from "../../kit/authorizer-fixture";
 
 const routes = [
   { method: "GET", path: "/api/now/table/{table}", backend: "whoami" },

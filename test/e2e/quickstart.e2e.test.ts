@@ -13,14 +13,14 @@ import { systemClock } from "../../functions/shared/clock";
 import { providerKey, providerSchema } from "../../functions/config/schema";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { UserDirectory } from "../../functions/users/directory";
-import { startTestIssuer } from "../helpers/issuer";
+import { startTestIssuer } from "../kit/issuer";
 import {
   isAlive,
   PROJECT_ROOT,
   startLocalStackProcess,
   waitForExit,
   type LocalStackProcess,
-} from "../helpers/local-stack-process";
+} from "../kit/local-stack-process";
 
 let stack: LocalStackProcess;
 let state: LocalState;

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { fetchIdToken } from "../../infra/local/token-flow";
-import { startLocalStackProcess, waitForExit, type LocalStackProcess } from "../helpers/local-stack-process";
+import { startLocalStackProcess, waitForExit, type LocalStackProcess } from "../kit/local-stack-process";
 
 const dataDir = mkdtempSync(join(tmpdir(), "oidc-data-"));
 let stack: LocalStackProcess | undefined;

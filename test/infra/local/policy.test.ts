@@ -1,7 +1,7 @@
 // The local gateway's IAM policy evaluation (unit): wildcards, Deny wins, resource mismatch.
 import { describe, expect, it } from "vitest";
 import type { PolicyDocument, Statement } from "aws-lambda";
-import { evaluatePolicy, iamGlobMatches } from "../../infra/local/policy";
+import { evaluatePolicy, iamGlobMatches } from "../../../infra/local/policy";
 
 const ARN = "arn:aws:execute-api:local:000000000000:localapi/local/GET/api/now/table/incident";
 const policy = (...Statement: PolicyDocument["Statement"]): PolicyDocument => ({ Version: "2012-10-17", Statement });
