@@ -4,7 +4,7 @@ import * as apigateway from "aws-cdk-lib/aws-apigateway";
 import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import { ERROR_ENVELOPE_TEMPLATE, GATEWAY_RESPONSES } from "../functions/http/gateway-responses";
+import { ERROR_ENVELOPE_TEMPLATE, GATEWAY_RESPONSES } from "../functions/http/routes";
 import { ROUTES, type BackendName } from "../functions/http/routes";
 
 interface ApiProps {
@@ -74,7 +74,7 @@ export class Api extends Construct {
 
   private addGatewayResponses(): void {
     // Every authentication failure, whatever the reason, looks the same to the caller (RFC 6750 3).
-    // Defined once in functions/http/gateway-responses.ts; the local gateway answers with the same.
+    // Defined once in functions/http/routes.ts; the local gateway answers with the same.
     const fixed = [
       ["Unauthorized", apigateway.ResponseType.UNAUTHORIZED, GATEWAY_RESPONSES.UNAUTHORIZED],
       ["AccessDenied", apigateway.ResponseType.ACCESS_DENIED, GATEWAY_RESPONSES.ACCESS_DENIED],

@@ -9,14 +9,15 @@ import type {
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
 } from "aws-lambda";
+import { routeMatcher } from "../../functions/http/route-match";
 import {
   errorEnvelope,
   GATEWAY_RESPONSES,
+  type BackendName,
   type GatewayResponseDefinition,
-} from "../../functions/http/gateway-responses";
+  type RouteDefinition,
+} from "../../functions/http/routes";
 import type { AppLogger } from "../../functions/shared/logger";
-import { routeMatcher } from "../../functions/http/route-match";
-import type { BackendName, RouteDefinition } from "../../functions/http/routes";
 import { evaluatePolicy } from "./policy";
 
 export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
