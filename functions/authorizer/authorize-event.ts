@@ -1,34 +1,45 @@
 // Turns an API Gateway TOKEN authorizer event into an Allow policy, or the error API Gateway maps to 401.
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { authenticate, type AuthenticatedCaller, type AuthenticatorDeps } from "./authenticate";
-import { allowPolicy } from "./policy";
+import { allowPolicy, wholeApiResource } from "./policy";
 
 /** The exact message API Gateway turns into the UNAUTHORIZED gateway response (401). */
 const UNAUTHORIZED = "Unauthorized";
 
 /**
  * Every failure, ours included, becomes "Unauthorized": nothing fails open, and no reason reaches the
- * caller. `authenticate` has already logged the decision with its reason code.
+ * caller. Whatever is logged as the decision is what is answered: the policy's resource is derived from
+ * the methodArn before the token is looked at, so a malformed event is a logged deny, never an "allow"
+ * line followed by a 401.
  */
 export async function authorizeEvent(
   event: APIGatewayTokenAuthorizerEvent,
   deps: AuthenticatorDeps,
 ): Promise<APIGatewayAuthorizerResult> {
+  let resource: string;
+  try {
+    resource = wholeApiResource(event.methodArn);
+  } catch (error) {
+    deps.decisions.record({
+      outcome: "deny",
+      reason: "internal_error",
+      internal: true,
+      durationMs: 0,
+      detail: String(error),
+    });
+    deps.logger.error("authorizer fault: the event's methodArn is not an execute-api ARN", { error });
+    throw new Error(UNAUTHORIZED);
+  }
   let caller: AuthenticatedCaller;
   try {
     caller = await authenticate(event.authorizationToken, deps);
   } catch {
     throw new Error(UNAUTHORIZED);
   }
-  try {
-    return allowPolicy(event.methodArn, {
-      sys_id: caller.user.sys_id,
-      user_name: caller.user.user_name,
-      roles: caller.user.roles.join(","),
-      provider: caller.provider,
-    });
-  } catch (error) {
-    deps.logger.error("authorizer fault: no policy could be built", { error });
-    throw new Error(UNAUTHORIZED);
-  }
+  return allowPolicy(resource, {
+    sys_id: caller.user.sys_id,
+    user_name: caller.user.user_name,
+    roles: caller.user.roles.join(","),
+    provider: caller.provider,
+  });
 }

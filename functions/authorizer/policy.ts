@@ -21,12 +21,13 @@ interface CallerContext {
   readonly provider: string;
 }
 
-export function allowPolicy(methodArn: string, caller: CallerContext): APIGatewayAuthorizerResult {
+/** Allow on `resource` (wholeApiResource of the method's ARN), with the caller in the context. */
+export function allowPolicy(resource: string, caller: CallerContext): APIGatewayAuthorizerResult {
   return {
     principalId: caller.sys_id,
     policyDocument: {
       Version: "2012-10-17",
-      Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: wholeApiResource(methodArn) }],
+      Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: resource }],
     },
     context: { ...caller },
   };

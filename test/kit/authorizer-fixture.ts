@@ -11,7 +11,7 @@ import { createAuthenticatorDeps, type AuthenticatorOptions } from "../../functi
 import type { Decision } from "../../functions/authorizer/decision-log";
 import type { TestDynamo } from "./dynamo";
 
-const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/GET/api/now/table/incident";
+export const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/GET/api/now/table/incident";
 
 interface LogLine {
   readonly level: "debug" | "info" | "warn" | "error";
