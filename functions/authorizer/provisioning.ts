@@ -12,7 +12,7 @@ import { bindingOf, linkOf, identityKey, type Identity, type UserRecord } from "
 
 /** Who the sys_created_by / sys_updated_by fields name for users the authorizer creates or refreshes. */
 const PROVISIONING_ACTOR = "oidc.provisioning";
-const LAST_LOGIN_INTERVAL_MS = 60 * 60_000;
+export const LAST_LOGIN_INTERVAL_MS = 60 * 60_000;
 
 interface PlannedUser {
   /** Derived from iss + sub, so concurrent first logins of one person converge on one user. */

@@ -4,7 +4,7 @@ import { decomposeUnverifiedJwt, type DecomposedJwt } from "aws-jwt-verify/jwt";
 import { AuthError } from "../shared/errors";
 
 /** Real ID tokens are 1-4 KiB; Entra ID tokens with many groups approach 8 KiB. Anything larger is refused unread. */
-const MAX_TOKEN_LENGTH = 16 * 1024;
+export const MAX_TOKEN_LENGTH = 16 * 1024;
 
 const BEARER = /^Bearer +([^\s]+) *$/i;
 

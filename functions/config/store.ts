@@ -122,7 +122,7 @@ export class DynamoConfigSource implements ConfigSource {
 
 export const DEFAULT_CONFIG_TTL_MS = 30_000;
 /** How long a last good config is served while the table cannot be read, before denying everything. */
-const DEFAULT_CONFIG_MAX_STALE_MS = 15 * 60_000;
+export const DEFAULT_CONFIG_MAX_STALE_MS = 15 * 60_000;
 
 /** The config, re-read every ttlMs; while the table is unreadable, the last good copy serves for maxStaleMs. */
 export class CachedConfig {
