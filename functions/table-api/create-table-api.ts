@@ -26,7 +26,7 @@ interface TableApiOptions {
 }
 
 /** ACL changes should apply quickly; the config table is tiny and one Scan per 10 s per container is cheap. */
-const TABLE_API_CONFIG_TTL_MS = 10_000;
+export const TABLE_API_CONFIG_TTL_MS = 10_000;
 
 export type TableApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 

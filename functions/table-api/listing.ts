@@ -16,7 +16,7 @@ export const MAX_SORTED_MATCHES = 10_000;
  * response; 4 MiB of JSON leaves room for that. A page over it is refused, never cut short: a client
  * paging by offset would silently skip the records left out.
  */
-const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 interface ListResult {
   readonly records: readonly Record<string, unknown>[];
