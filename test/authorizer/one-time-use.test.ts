@@ -3,15 +3,22 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
+import {
+  createAuthorizerFixture,
+  expectAllowedAs,
+  putProvider,
+  putUser,
+  type AuthorizerFixture,
+} from "../kit/authorizer-fixture";
 import { DynamoReplayStore } from "../../functions/authorizer/replay-store";
-import type { UserStore } from "../../functions/users/store";
+import type { UserRecord, UserStore } from "../../functions/users/store";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 
 let dynamo: TestDynamo;
 let issuer: TestIssuer;
 let fixture: AuthorizerFixture;
+let alice: UserRecord;
 const claims = { email: "alice@example.com" };
 const nowSec = (): number => Math.floor(Date.now() / 1000);
 
@@ -23,7 +30,7 @@ beforeAll(async () => {
     clientId: "client-1",
     enableJtiVerification: true,
   });
-  await putUser(dynamo, { user_name: "alice", email: "alice@example.com" });
+  alice = await putUser(dynamo, { user_name: "alice", email: "alice@example.com" });
 });
 
 afterAll(async () => {
@@ -38,27 +45,28 @@ describe("with JTI verification on", () => {
   it("allows a token once and denies its second use", async () => {
     const token = await issuer.mint(claims);
 
-    await expect(fixture.authorize(token)).resolves.toBeDefined();
+    await expectAllowedAs(fixture, token, alice);
     await expect(fixture.authorize(token)).rejects.toThrow(/^Unauthorized$/);
     expect(fixture.lastDecision()).toMatchObject({ reason: "jti_replayed", internal: false });
   });
 
   it("still allows another token of the same user", async () => {
-    await fixture.authorize(await issuer.mint(claims));
-    await expect(fixture.authorize(await issuer.mint(claims))).resolves.toBeDefined();
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice);
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice);
   });
 
   it("gives exactly one Allow to 50 concurrent uses of one token", async () => {
     const token = await issuer.mint(claims);
     const results = await Promise.allSettled(Array.from({ length: 50 }, () => fixture.authorize(token)));
-    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const allowed = results.flatMap((r) => (r.status === "fulfilled" ? [r.value.principalId] : []));
+    expect(allowed).toEqual([alice.sys_id]);
     expect(fixture.decisions.filter((d) => d.reason === "jti_replayed")).toHaveLength(49);
   });
 
   it("keys the marker by issuer + jti and expires it at exp + clock skew (the TTL attribute)", async () => {
     const exp = nowSec() + 200;
     const token = await issuer.mint({ ...claims, jti: "jti-ttl-check", exp });
-    await fixture.authorize(token);
+    await expectAllowedAs(fixture, token, alice);
 
     const { Item } = await dynamo.doc.send(
       new GetCommand({ TableName: dynamo.tables.jti, Key: { pk: `${issuer.issuer}#jti#jti-ttl-check` } }),
@@ -74,12 +82,12 @@ describe("with JTI verification on", () => {
         Item: { pk: `${issuer.issuer}#jti#jti-stale-marker`, expiresAt: nowSec() - 1 },
       }),
     );
-    await expect(fixture.authorize(token)).resolves.toBeDefined();
+    await expectAllowedAs(fixture, token, alice);
   });
 
   it("makes a token without jti one-time too, keyed by its signing input", async () => {
     const token = await issuer.mint({ ...claims, jti: undefined });
-    await expect(fixture.authorize(token)).resolves.toBeDefined();
+    await expectAllowedAs(fixture, token, alice);
     await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("jti_replayed");
   });
@@ -95,12 +103,8 @@ describe("with JTI verification on", () => {
       });
       // Another issuer's person is another user (alice is bound to the first issuer's identity).
       const olive = await putUser(dynamo, { user_name: "olive", email: "olive@example.com" });
-      await fixture.authorize(await issuer.mint({ ...claims, jti: "shared-jti" }));
-      await expect(
-        fixture.authorize(await other.mint({ email: olive.email, jti: "shared-jti" })),
-      ).resolves.toMatchObject({
-        principalId: olive.sys_id,
-      });
+      await expectAllowedAs(fixture, await issuer.mint({ ...claims, jti: "shared-jti" }), alice);
+      await expectAllowedAs(fixture, await other.mint({ email: olive.email, jti: "shared-jti" }), olive);
     } finally {
       await putProvider(dynamo, { name: "other", metadataUrl: other.metadataUrl, clientId: "client-2", active: false });
       await other.close();
@@ -115,8 +119,8 @@ describe("with JTI verification off", () => {
       await putProvider(dynamo, { name: "no-jti", metadataUrl: other.metadataUrl, clientId: "client-4" });
       const pia = await putUser(dynamo, { user_name: "pia", email: "pia@example.com" });
       const token = await other.mint({ email: pia.email });
-      await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: pia.sys_id });
-      await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: pia.sys_id });
+      await expectAllowedAs(fixture, token, pia);
+      await expectAllowedAs(fixture, token, pia);
     } finally {
       await putProvider(dynamo, {
         name: "no-jti",
@@ -183,15 +187,20 @@ describe("DynamoDB calls on the warm path", () => {
 });
 
 describe("the replay write and the user lookup", () => {
-  it("run concurrently: the lookup starts before the replay write finishes", async () => {
+  it("run concurrently: each store call starts before the other ends", async () => {
     const events: string[] = [];
+    const replayStarted = deferred();
+    const lookupStarted = deferred();
     const slow = createAuthorizerFixture(dynamo);
     const { replayStore, userStore } = slow.deps;
+    // Each call holds until the other has started, so neither can finish first unless both are in flight
+    // together; run one after the other, the first would wait for ever (here: fail at the deadline).
     Object.assign(slow.deps, {
       replayStore: {
         consume: async (...args: Parameters<typeof replayStore.consume>) => {
           events.push("replay:start");
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          replayStarted.resolve();
+          await within(lookupStarted.promise, "the user lookup did not start while the replay write was in flight");
           await replayStore.consume(...args);
           events.push("replay:end");
         },
@@ -201,6 +210,8 @@ describe("the replay write and the user lookup", () => {
         findLinked: (...args: Parameters<typeof userStore.findLinked>) => userStore.findLinked(...args),
         findBound: async (...args: Parameters<typeof userStore.findBound>) => {
           events.push("lookup:start");
+          lookupStarted.resolve();
+          await within(replayStarted.promise, "the replay write did not start while the user lookup was in flight");
           const found = await userStore.findBound(...args);
           events.push("lookup:end");
           return found;
@@ -208,7 +219,37 @@ describe("the replay write and the user lookup", () => {
       },
     });
 
-    await slow.authorize(await issuer.mint(claims));
+    const token = await issuer.mint(claims);
+    // A deny carries the reason in its decision line: a missed deadline fails here, naming the call that waited.
+    const outcome = await slow.authorize(token).then(
+      (result) => result.principalId,
+      () => slow.lastDecision().detail,
+    );
+
+    expect(outcome).toBe(alice.sys_id);
+    expect(events).toHaveLength(4);
+    expect(events.indexOf("replay:start")).toBeLessThan(events.indexOf("lookup:end"));
     expect(events.indexOf("lookup:start")).toBeLessThan(events.indexOf("replay:end"));
   });
 });
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((settle) => {
+    resolve = settle;
+  });
+  return { promise, resolve };
+}
+
+/** `promise`, or a rejection naming what did not happen, after a deadline far beyond any store call. */
+async function within(promise: Promise<void>, failure: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(failure)), 5_000);
+  });
+  try {
+    await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

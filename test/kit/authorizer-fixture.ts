@@ -2,6 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
+import { expect } from "vitest";
 import { providerKey, propertyKey, providerSchema, type ProviderInput } from "../../functions/config/schema";
 import { toUserItem, type UserRecord } from "../../functions/users/store";
 import type { AppLogger } from "../../functions/shared/logger";
@@ -68,6 +69,22 @@ export function createAuthorizerFixture(
       return last;
     },
   };
+}
+
+/**
+ * Authorizes `token` and asserts that the Allow is for `user` and no one else: the principal, the context's
+ * sys_id and user_name, and the decision line's user. Resolves to the policy for further checks.
+ */
+export async function expectAllowedAs(
+  fixture: AuthorizerFixture,
+  token: string,
+  user: Pick<UserRecord, "sys_id" | "user_name">,
+): Promise<APIGatewayAuthorizerResult> {
+  const result = await fixture.authorize(token);
+  expect(result.principalId).toBe(user.sys_id);
+  expect(result.context).toMatchObject({ sys_id: user.sys_id, user_name: user.user_name });
+  expect(fixture.lastDecision()).toMatchObject({ outcome: "allow", reason: "authenticated", userSysId: user.sys_id });
+  return result;
 }
 
 export async function putProvider(dynamo: TestDynamo, input: ProviderInput): Promise<void> {
