@@ -1,9 +1,16 @@
 // Discovery and key sets across invocations: rotation, rate-limited refetch, periodic refresh, outages.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
+import {
+  createAuthorizerFixture,
+  expectAllowedAs,
+  putProvider,
+  putUser,
+  type AuthorizerFixture,
+} from "../kit/authorizer-fixture";
 import type { ProviderCacheOptions } from "../../functions/authorizer/provider";
+import { DecomposedJwtVerifier } from "../../functions/authorizer/verifier";
 import { manualClock } from "../kit/clock";
 
 let dynamo: TestDynamo;
@@ -22,6 +29,7 @@ const providerCache: ProviderCacheOptions = {
 };
 
 const ALICE_SYS_ID = "a1".repeat(16);
+const alice = { sys_id: ALICE_SYS_ID, user_name: "alice" };
 
 beforeAll(async () => {
   dynamo = await startDynamo();
@@ -53,21 +61,39 @@ describe("caching", () => {
 
 describe("the verified-token cache", () => {
   it("checks a reused token's signature once, and its expiry on every call", async () => {
-    let offsetMs = 0;
-    const clock = { nowMs: () => Date.now() + offsetMs };
-    const timed = createAuthorizerFixture(dynamo, { providerCache, clock });
-    const token = await issuer.mint({ ...claims, exp: Math.floor(Date.now() / 1000) + 120 });
-    await expect(timed.authorize(token)).resolves.toBeDefined();
-    await expect(timed.authorize(token)).resolves.toBeDefined();
+    // Counts the real verifier's signature checks (the spy calls through); keys stay fresh for the whole test,
+    // so only the verified-token cache can spare a check.
+    const signatureChecks = vi.spyOn(DecomposedJwtVerifier.prototype, "verifyDecomposed");
+    try {
+      let offsetMs = 0;
+      const clock = { nowMs: () => Date.now() + offsetMs };
+      const keepKeys = { ...providerCache, keys: { ...providerCache.keys, maxAgeMs: 3_600_000 } };
+      const timed = createAuthorizerFixture(dynamo, { providerCache: keepKeys, clock });
+      const token = await issuer.mint({ ...claims, exp: Math.floor(Date.now() / 1000) + 120 });
 
-    offsetMs = 200_000; // past exp + skew by our clock
-    await expect(timed.authorize(token)).rejects.toThrow("Unauthorized");
-    expect(timed.lastDecision().reason).toBe("token_expired");
+      await expectAllowedAs(timed, token, alice);
+      expect(signatureChecks).toHaveBeenCalledTimes(1);
+      await expectAllowedAs(timed, token, alice);
+      await expectAllowedAs(timed, token, alice);
+      expect(signatureChecks).toHaveBeenCalledTimes(1);
+
+      offsetMs = 200_000; // past exp + skew by our clock
+      await expect(timed.authorize(token)).rejects.toThrow("Unauthorized");
+      expect(timed.lastDecision().reason).toBe("token_expired");
+      expect(signatureChecks).toHaveBeenCalledTimes(1);
+
+      // Another token is another check: the count is of signatures, not of calls that happen to be cached.
+      offsetMs = 0;
+      await expectAllowedAs(timed, await issuer.mint(claims), alice);
+      expect(signatureChecks).toHaveBeenCalledTimes(2);
+    } finally {
+      signatureChecks.mockRestore();
+    }
   });
 
   it("forgets a verification once the key set is refreshed without the key", async () => {
     const token = await issuer.mint(claims);
-    await expect(fixture.authorize(token)).resolves.toBeDefined();
+    await expectAllowedAs(fixture, token, alice);
     await issuer.rotate({ dropOld: true });
     advance(450);
 
@@ -90,7 +116,7 @@ describe("key rotation", () => {
     await issuer.rotate();
     advance(200); // past the minimum interval between key-set reads
 
-    await expect(fixture.authorize(await issuer.mint(claims))).resolves.toBeDefined();
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice);
     expect(issuer.requests.jwks).toBe(2);
   });
 
@@ -127,7 +153,7 @@ describe("outages", () => {
     issuer.setDown(true);
     advance(450); // the key set is now stale: the refresh fails, the last good set still verifies
 
-    await expect(fixture.authorize(await issuer.mint(claims))).resolves.toBeDefined();
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice);
     expect(issuer.requests.jwks).toBe(2);
   });
 
@@ -141,7 +167,7 @@ describe("outages", () => {
 
     issuer.setDown(false);
     advance(350);
-    await expect(fixture.authorize(await issuer.mint(claims))).resolves.toBeDefined();
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice);
   });
 
   it("gives up on a slow provider at the fetch timeout instead of waiting for it", async () => {
@@ -166,7 +192,7 @@ describe("issuers", () => {
     const other = await startTestIssuer({ algs: ["RS256"], clientId: "client-2" });
     try {
       await putProvider(dynamo, { name: "other", metadataUrl: other.metadataUrl, clientId: "client-2" });
-      await fixture.authorize(await other.mint({ ...claims, aud: "client-2" }));
+      await expectAllowedAs(fixture, await other.mint({ ...claims, aud: "client-2" }), alice);
       // Signed by the other provider's key, claiming to come from the first provider.
       const token = await other.mint({ ...claims, iss: issuer.issuer, aud: "client-1" });
 
@@ -197,9 +223,7 @@ describe("issuers", () => {
       clientId: "client-1",
       issuer: statedIssuer,
     });
-    await expect(fixture.authorize(await issuer.mint({ ...claims, iss: statedIssuer }))).resolves.toMatchObject({
-      principalId: ALICE_SYS_ID,
-    });
+    await expectAllowedAs(fixture, await issuer.mint({ ...claims, iss: statedIssuer }), alice);
     await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("unknown_issuer");
   });
