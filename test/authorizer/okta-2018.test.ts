@@ -4,7 +4,14 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Json } from "aws-jwt-verify/safe-json-parse";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
+import {
+  createAuthorizerFixture,
+  expectAllowedAs,
+  putProvider,
+  putUser,
+  type AuthorizerFixture,
+} from "../kit/authorizer-fixture";
+import type { UserRecord } from "../../functions/users/store";
 import { FetchFailedError, type JsonFetcher } from "../../functions/authorizer/http";
 import type { ProviderInput } from "../../functions/config/schema";
 
@@ -53,10 +60,11 @@ const pinClock = (token: string): void => {
 let dynamo: TestDynamo;
 let fixture: AuthorizerFixture;
 let documents: OktaDocuments;
+let admin: UserRecord;
 
 beforeAll(async () => {
   dynamo = await startDynamo();
-  await putUser(dynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", roles: ["admin"] });
+  admin = await putUser(dynamo, { user_name: "oauth.admin", email: "imron543@gmail.com", roles: ["admin"] });
 });
 afterAll(() => dynamo?.stop());
 
@@ -74,7 +82,7 @@ afterEach(() => {
 describe("the Okta tokens, clock pinned inside their lifetime", () => {
   it("1. token 1 authenticates the user whose email matches", async () => {
     pinClock(token1);
-    const result = await fixture.authorize(token1);
+    const result = await expectAllowedAs(fixture, token1, admin);
     expect(result.context).toMatchObject({ user_name: "oauth.admin", roles: "admin", provider: "okta" });
     expect(fixture.lastDecision()).toMatchObject({ alg: "RS256", kid: SIGNING_KID });
   });
@@ -82,7 +90,7 @@ describe("the Okta tokens, clock pinned inside their lifetime", () => {
   it("trusts the pinned issuer, though the metadata URL's host differs, and nothing else", async () => {
     expect(new URL(METADATA_URL).host).not.toBe(new URL(discovery["issuer"] as string).host);
     pinClock(token1);
-    await expect(fixture.authorize(token1)).resolves.toMatchObject({ context: { user_name: "oauth.admin" } });
+    await expectAllowedAs(fixture, token1, admin);
     expect(documents.fetched).toEqual([METADATA_URL, discovery["jwks_uri"]]);
 
     // Unpinned, the document served at the -admin host may only state the -admin issuer (OIDC Discovery 4.3).
@@ -98,12 +106,12 @@ describe("the Okta tokens, clock pinned inside their lifetime", () => {
   it("2. with JTI verification on, token 1 is refused the second time and token 2 still passes", async () => {
     await putProvider(dynamo, { ...okta, enableJtiVerification: true });
     pinClock(token1);
-    await expect(fixture.authorize(token1)).resolves.toBeDefined();
+    await expectAllowedAs(fixture, token1, admin);
     await expect(fixture.authorize(token1)).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("jti_replayed");
 
     pinClock(token2);
-    await expect(fixture.authorize(token2)).resolves.toBeDefined();
+    await expectAllowedAs(fixture, token2, admin);
   });
 
   it("3. a claim validation name = 'imran ali' passes; name = 'someone else' fails", async () => {
@@ -112,7 +120,7 @@ describe("the Okta tokens, clock pinned inside their lifetime", () => {
       ...okta,
       claimValidations: [{ claim: "name", operator: "equals", value: "imran ali" }],
     });
-    await expect(fixture.authorize(token1)).resolves.toBeDefined();
+    await expectAllowedAs(fixture, token1, admin);
 
     await putProvider(dynamo, {
       ...okta,

@@ -1,33 +1,30 @@
 // Users created, changed and deleted with user_name and email kept unique by guard items (dynalite).
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GetCommand, PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { UserDirectory } from "../../functions/users/directory";
-import { USER_LISTING_INDEX } from "../../functions/shared/tables";
 import { manualClock } from "../kit/clock";
 
 let dynamo: TestDynamo;
 let directory: UserDirectory;
-const clock = manualClock(Date.parse("2026-11-27T12:00:00Z"));
+const START_MS = Date.parse("2026-11-27T12:00:00Z");
+const clock = manualClock(START_MS);
 
 beforeAll(async () => {
   dynamo = await startDynamo();
   directory = new UserDirectory(dynamo.doc, dynamo.tables.users, clock);
 });
 afterAll(() => dynamo?.stop());
+// Tests move the clock; each starts at the same time, whatever ran before it.
+beforeEach(() => {
+  clock.t = START_MS;
+});
 
-const allUsers = async () =>
-  (
-    await dynamo.doc.send(
-      new QueryCommand({
-        TableName: dynamo.tables.users,
-        IndexName: USER_LISTING_INDEX.indexName,
-        KeyConditionExpression: "#d = :d",
-        ExpressionAttributeNames: { "#d": USER_LISTING_INDEX.partition },
-        ExpressionAttributeValues: { ":d": USER_LISTING_INDEX.value },
-      }),
-    )
-  ).Items ?? [];
+/** Every item of the users table: users and their uniqueness guards alike, by sys_id. */
+const scanAll = async () =>
+  ((await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }))).Items ?? []).sort(
+    (a, b) => String(a["sys_id"]).localeCompare(String(b["sys_id"])),
+  );
 
 const item = async (sysId: string) =>
   (await dynamo.doc.send(new GetCommand({ TableName: dynamo.tables.users, Key: { sys_id: sysId } }))).Item;
@@ -63,12 +60,9 @@ describe("create", () => {
     ["email", { user_name: "e1", email: "same@example.com" }, { user_name: "e2", email: "SAME@example.com" }],
   ])("refuses a second user with the same %s and writes nothing", async (field, first, second) => {
     await directory.create(first, { by: "admin" });
+    const before = await scanAll();
     await expect(directory.create(second, { by: "admin" })).rejects.toMatchObject({ code: "user_conflict", field });
-    const users = await allUsers();
-    expect(users.filter((user) => user["user_name"] === second.user_name && user["email"] === second.email)).toEqual(
-      [],
-    );
-    expect(users.filter((user) => user["user_name"] === first.user_name)).toHaveLength(1);
+    expect(await scanAll()).toEqual(before);
   });
 
   it.each([
@@ -86,13 +80,20 @@ describe("create", () => {
 
   it("with a given sys_id is idempotent: 20 concurrent creations make one user", async () => {
     const sysId = "c".repeat(32);
+    const before = new Set((await scanAll()).map((stored) => stored["sys_id"]));
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>
         directory.create({ user_name: "conc", email: "conc@example.com" }, { by: "p", sysId }),
       ),
     );
     expect(new Set(results.map((user) => user.sys_id))).toEqual(new Set([sysId]));
-    expect((await allUsers()).filter((user) => user["user_name"] === "conc")).toHaveLength(1);
+    // One user and its two guards, and nothing else: no stray guard from a creation that lost.
+    const added = (await scanAll()).filter((stored) => !before.has(stored["sys_id"]));
+    expect(added.map((stored) => [stored["sys_id"], stored["owner"]])).toEqual([
+      [sysId, undefined],
+      ["unique#email#conc@example.com", sysId],
+      ["unique#user_name#conc", sysId],
+    ]);
   });
 
   it("takes over a guard left by a creation that died, once it is old enough", async () => {
@@ -124,9 +125,9 @@ describe("update and delete", () => {
     );
 
     expect(updated).toMatchObject({ user_name: "moved", sys_mod_count: 1, sys_updated_by: "bob" });
-    await expect(
-      directory.create({ user_name: "mover", email: "mover@example.com" }, { by: "admin" }),
-    ).resolves.toBeDefined();
+    const reused = await directory.create({ user_name: "mover", email: "mover@example.com" }, { by: "admin" });
+    expect(reused).toMatchObject({ user_name: "mover", email: "mover@example.com" });
+    expect(reused.sys_id).not.toBe(user.sys_id);
     await expect(directory.create({ user_name: "moved" }, { by: "admin" })).rejects.toMatchObject({
       field: "user_name",
     });
@@ -159,9 +160,9 @@ describe("update and delete", () => {
     const user = await directory.create({ user_name: "gone", email: "gone@example.com" }, { by: "admin" });
     await directory.delete(user.sys_id);
     expect(await item(user.sys_id)).toBeUndefined();
-    await expect(
-      directory.create({ user_name: "gone", email: "gone@example.com" }, { by: "admin" }),
-    ).resolves.toBeDefined();
+    const again = await directory.create({ user_name: "gone", email: "gone@example.com" }, { by: "admin" });
+    expect(again).toMatchObject({ user_name: "gone", email: "gone@example.com" });
+    expect(again.sys_id).not.toBe(user.sys_id);
     await expect(directory.delete(user.sys_id)).rejects.toMatchObject({ code: "user_not_found" });
   });
 });
@@ -184,9 +185,6 @@ describe("touchLastLogin", () => {
 });
 
 describe("the user_name and email profile", () => {
-  const scanAll = async () =>
-    (await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }))).Items ?? [];
-
   it("keeps user_names unique without regard to case or compatibility forms", async () => {
     await directory.create({ user_name: "root.admin" }, { by: "admin" });
     for (const lookalike of ["Root.Admin", "ROOT.ADMIN", "\uff52oot.admin"]) {
@@ -240,7 +238,7 @@ describe("the user_name and email profile", () => {
       code: "user_conflict",
       field: "email",
     });
-    expect(await scanAll()).toHaveLength(before.length);
+    expect(await scanAll()).toEqual(before);
     await expect(
       directory.create({ user_name: "taken.b", email: "b@example.com" }, { by: "admin" }),
     ).resolves.toMatchObject({
@@ -258,7 +256,6 @@ describe("the user_name and email profile", () => {
     ).rejects.toMatchObject({
       code: "user_conflict",
     });
-    expect(await scanAll()).toEqual(expect.arrayContaining(before));
-    expect(await scanAll()).toHaveLength(before.length);
+    expect(await scanAll()).toEqual(before);
   });
 });
