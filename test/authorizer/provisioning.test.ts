@@ -1,12 +1,18 @@
 // Just-in-time provisioning through the authorizer, against dynalite and real signed tokens.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
-import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
+import {
+  createAuthorizerFixture,
+  expectAllowedAs,
+  putProvider,
+  putUser,
+  type AuthorizerFixture,
+} from "../kit/authorizer-fixture";
 import type { ProviderInput } from "../../functions/config/schema";
 import { provisionedSysId } from "../../functions/authorizer/provisioning";
-import { USER_LISTING_INDEX } from "../../functions/shared/tables";
+import { guardKey, identityKey } from "../../functions/users/store";
 import { createTableApiFixture } from "../table-api/fixture";
 
 let dynamo: TestDynamo;
@@ -71,18 +77,19 @@ const userItem = async (sysId: string) =>
     )
   ).Item;
 
-async function usersWithEmail(email: string) {
+/** Every item of the users table: users and their uniqueness guards alike, by sys_id. */
+async function allItems(): Promise<Record<string, unknown>[]> {
   const { Items = [] } = await dynamo.doc.send(
-    new QueryCommand({
-      TableName: dynamo.tables.users,
-      IndexName: USER_LISTING_INDEX.indexName,
-      KeyConditionExpression: "#d = :d",
-      FilterExpression: "email_lower = :e",
-      ExpressionAttributeNames: { "#d": USER_LISTING_INDEX.partition },
-      ExpressionAttributeValues: { ":d": USER_LISTING_INDEX.value, ":e": email.toLowerCase() },
-    }),
+    new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }),
   );
-  return Items;
+  return Items.sort((a, b) => String(a["sys_id"]).localeCompare(String(b["sys_id"])));
+}
+
+/** Asserts that `act` leaves every item of the users table as it was: no user, no guard, no change. */
+async function expectWritesNothing(act: () => Promise<void>): Promise<void> {
+  const before = await allItems();
+  await act();
+  expect(await allItems()).toEqual(before);
 }
 
 describe("a new person's first call", () => {
@@ -130,13 +137,22 @@ describe("a new person's first call", () => {
   });
 
   it("creates exactly one user for 50 concurrent first calls, and all 50 are that user", async () => {
+    const sysId = provisionedSysId(issuer.issuer, "sub-3");
+    const before = new Set((await allItems()).map((stored) => stored["sys_id"]));
     const tokens = await Promise.all(Array.from({ length: 50 }, () => issuer.mint(person(3))));
     const results = await Promise.all(tokens.map((token) => fixture.authorize(token)));
 
-    expect(new Set(results.map((result) => result.principalId))).toEqual(
-      new Set([provisionedSysId(issuer.issuer, "sub-3")]),
+    expect(new Set(results.map((result) => result.principalId))).toEqual(new Set([sysId]));
+    // One user and its guards, and nothing else: no second user, no stray guard from a creation that lost.
+    const added = (await allItems()).filter((stored) => !before.has(stored["sys_id"]));
+    expect(added.map((stored) => stored["sys_id"]).sort()).toEqual(
+      [
+        sysId,
+        guardKey("email", "person3@example.com"),
+        guardKey("identity", identityKey({ issuer: issuer.issuer, subject: "sub-3" })),
+        guardKey("user_name", "person3"),
+      ].sort(),
     );
-    expect(await usersWithEmail("person3@example.com")).toHaveLength(1);
   });
 
   it("completes a creation that stopped half-way (guards written, user not)", async () => {
@@ -147,17 +163,17 @@ describe("a new person's first call", () => {
         Item: { sys_id: "unique#user_name#person4", owner: sysId, claimedAtMs: Date.now() },
       }),
     );
-    await expect(fixture.authorize(await issuer.mint(person(4)))).resolves.toMatchObject({ principalId: sysId });
+    await expectAllowedAs(fixture, await issuer.mint(person(4)), { sys_id: sysId, user_name: "person4" });
   });
 });
 
 describe("safety", () => {
   it("requires email_verified when the user claim is email, and writes nothing", async () => {
-    await expect(fixture.authorize(await issuer.mint(person(5, { email_verified: false })))).rejects.toThrow(
-      "Unauthorized",
-    );
+    const token = await issuer.mint(person(5, { email_verified: false }));
+    await expectWritesNothing(async () => {
+      await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
+    });
     expect(fixture.lastDecision()).toMatchObject({ reason: "email_unverified" });
-    expect(await usersWithEmail("person5@example.com")).toHaveLength(0);
   });
 
   it("takes a missing email_verified as verified only for a provider that never sends it", async () => {
@@ -167,24 +183,23 @@ describe("safety", () => {
     expect(fixture.lastDecision()).toMatchObject({ reason: "email_unverified" });
 
     await putProvider(dynamo, { ...provider, acceptMissingEmailVerified: true });
-    await expect(fixture.authorize(await issuer.mint(person(6, { email_verified: undefined })))).resolves.toMatchObject(
-      {
-        context: { user_name: "person6" },
-      },
-    );
+    await expectAllowedAs(fixture, await issuer.mint(person(6, { email_verified: undefined })), {
+      sys_id: provisionedSysId(issuer.issuer, "sub-6"),
+      user_name: "person6",
+    });
   });
 
   it("gives a user found by another claim an email only when it is verified (requireVerifiedEmail)", async () => {
     const byName = { ...provider, userClaim: "preferred_username", userField: "user_name" as const };
     await putProvider(dynamo, byName);
-    await expect(fixture.authorize(await issuer.mint(person(61, { email_verified: false })))).rejects.toThrow(
-      "Unauthorized",
-    );
+    const unverified = await issuer.mint(person(61, { email_verified: false }));
+    await expectWritesNothing(async () => {
+      await expect(fixture.authorize(unverified)).rejects.toThrow("Unauthorized");
+    });
     expect(fixture.lastDecision()).toMatchObject({
       reason: "provisioning_failed",
       detail: expect.stringContaining("email_verified"),
     });
-    expect(await usersWithEmail("person61@example.com")).toHaveLength(0);
 
     await putProvider(dynamo, { ...byName, autoProvision: { ...provider.autoProvision, requireVerifiedEmail: false } });
     await expect(fixture.authorize(await issuer.mint(person(61, { email_verified: false })))).resolves.toMatchObject({
@@ -197,12 +212,14 @@ describe("safety", () => {
       ...provider,
       autoProvision: { ...provider.autoProvision, transformMap: { user_name: "nickname", email: "email" } },
     });
-    await expect(fixture.authorize(await issuer.mint(person(7)))).rejects.toThrow("Unauthorized");
+    const token = await issuer.mint(person(7));
+    await expectWritesNothing(async () => {
+      await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
+    });
     expect(fixture.lastDecision()).toMatchObject({
       reason: "provisioning_failed",
       detail: expect.stringContaining("user_name"),
     });
-    expect(await usersWithEmail("person7@example.com")).toHaveLength(0);
   });
 
   it("refuses to create a user whose user_name another user has", async () => {
@@ -236,27 +253,43 @@ describe("safety", () => {
     ],
     ["another audience", { aud: "other-client" }, "audience_mismatch"],
   ])("never provisions from %s", async (_, override, reason) => {
-    await expect(fixture.authorize(await issuer.mint({ ...person(9), ...override }))).rejects.toThrow("Unauthorized");
+    const token = await issuer.mint({ ...person(9), ...override });
+    await expectWritesNothing(async () => {
+      await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
+    });
     expect(fixture.lastDecision().reason).toBe(reason);
-    expect(await usersWithEmail("person9@example.com")).toHaveLength(0);
   });
 
   it("never provisions when a claim rule fails or the token is replayed", async () => {
-    await putProvider(dynamo, {
-      ...provider,
-      enableJtiVerification: true,
-      claimValidations: [{ claim: "groups", operator: "contains", value: "allowed" }],
+    const rule = { claim: "groups", operator: "contains" as const, value: "allowed" };
+    await putProvider(dynamo, { ...provider, enableJtiVerification: true, claimValidations: [rule] });
+    const outsider = await issuer.mint(person(10));
+    await expectWritesNothing(async () => {
+      await expect(fixture.authorize(outsider)).rejects.toThrow("Unauthorized");
     });
-    await expect(fixture.authorize(await issuer.mint(person(10)))).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("claim_mismatch");
-    expect(await usersWithEmail("person10@example.com")).toHaveLength(0);
+
+    // A token whose jti is already recorded is a replay even on its first arrival here: no user comes of it.
+    const replayed = await issuer.mint(person(10, { groups: ["allowed"], jti: "jti-seen-before" }));
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tables.jti,
+        Item: { pk: `${issuer.issuer}#jti#jti-seen-before`, expiresAt: Math.floor(Date.now() / 1000) + 600 },
+      }),
+    );
+    await expectWritesNothing(async () => {
+      await expect(fixture.authorize(replayed)).rejects.toThrow("Unauthorized");
+    });
+    expect(fixture.lastDecision().reason).toBe("jti_replayed");
   });
 
   it("does not provision when auto-provisioning is off", async () => {
     await putProvider(dynamo, { ...provider, autoProvision: { ...provider.autoProvision, enabled: false } });
-    await expect(fixture.authorize(await issuer.mint(person(11)))).rejects.toThrow("Unauthorized");
+    const token = await issuer.mint(person(11));
+    await expectWritesNothing(async () => {
+      await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
+    });
     expect(fixture.lastDecision().reason).toBe("user_not_found");
-    expect(await usersWithEmail("person11@example.com")).toHaveLength(0);
   });
 });
 
