@@ -188,7 +188,6 @@ describe("discovery document: kept 1 h; failures back off 1 s doubling to 5 min"
     const waits = [discovery.backoffBaseMs];
     while (waits.at(-1)! < discovery.backoffMaxMs) waits.push(Math.min(waits.at(-1)! * 2, discovery.backoffMaxMs));
     waits.push(discovery.backoffMaxMs);
-    expect(waits.slice(1, -2).every((wait, i) => wait === 2 * waits[i]!)).toBe(true);
 
     for (const [attempt, wait] of waits.entries()) {
       clock.advance(wait - 1);
