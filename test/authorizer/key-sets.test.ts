@@ -12,6 +12,7 @@ import {
 import type { ProviderCacheOptions } from "../../functions/authorizer/provider";
 import { DecomposedJwtVerifier } from "../../functions/authorizer/verifier";
 import { manualClock } from "../kit/clock";
+import { DEFAULT_FETCH_POLICY } from "../../functions/authorizer/http";
 
 let dynamo: TestDynamo;
 let issuer: TestIssuer;
@@ -46,7 +47,8 @@ beforeEach(async () => {
   fixture = createAuthorizerFixture(dynamo, {
     providerCache,
     clock,
-    fetchPolicy: { allowLoopbackHttp: true, timeoutMs: 300 },
+    // The production timeout: a loaded machine must not turn a healthy fetch into a time-out.
+    fetchPolicy: { allowLoopbackHttp: true, timeoutMs: DEFAULT_FETCH_POLICY.timeoutMs },
   });
 });
 
@@ -171,7 +173,7 @@ describe("outages", () => {
   });
 
   it("gives up on a slow provider at the fetch timeout instead of waiting for it", async () => {
-    // The provider would answer after 15 s; the fetch timeout is 300 ms. Far apart, so load cannot blur them.
+    // The provider would answer after 15 s; the fetch timeout is 3 s. Far apart, so load cannot blur them.
     issuer.setDelay(15_000);
     const token = await issuer.mint(claims);
     const started = Date.now();
