@@ -6,6 +6,7 @@ import { assertFetchableUrl, PolicyJsonFetcher } from "../../functions/authorize
 
 let server: Server;
 let origin: string;
+const pending = new Set<NodeJS.Timeout>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -15,7 +16,11 @@ beforeAll(async () => {
       res.writeHead(302, { location: "/ok" });
       return res.end();
     }
-    if (req.url === "/slow") return void setTimeout(() => res.end("{}"), 1_000);
+    if (req.url === "/slow") {
+      const timer = setTimeout(() => res.end("{}"), 15_000);
+      pending.add(timer);
+      return;
+    }
     if (req.url === "/latin1") return res.end(Buffer.from([0x7b, 0x22, 0xff, 0x22, 0x3a, 0x31, 0x7d]));
     res.writeHead(404);
     return res.end();
@@ -25,11 +30,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  for (const timer of pending) clearTimeout(timer);
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
 });
 
-const fetcher = new PolicyJsonFetcher({ allowLoopbackHttp: true, timeoutMs: 300, maxBytes: 1_000 });
+// A generous timeout, so a busy machine cannot turn a success, or a failure for another reason, into a timeout;
+// the slow document gets a fetcher of its own that gives up long before it answers.
+const fetcher = new PolicyJsonFetcher({ allowLoopbackHttp: true, timeoutMs: 10_000, maxBytes: 1_000 });
+const impatient = new PolicyJsonFetcher({ allowLoopbackHttp: true, timeoutMs: 300, maxBytes: 1_000 });
 
 describe("assertFetchableUrl", () => {
   it.each([
@@ -55,7 +64,13 @@ describe("PolicyJsonFetcher", () => {
     await expect(fetcher.fetchJson(`${origin}/ok`)).resolves.toEqual({ issuer: "x" });
   });
 
-  it.each(["/big", "/redirect", "/slow", "/latin1", "/missing"])("fails with fetch_failed for %s", async (path) => {
+  it.each(["/big", "/redirect", "/latin1", "/missing"])("fails with fetch_failed for %s", async (path) => {
     await expect(fetcher.fetchJson(`${origin}${path}`)).rejects.toMatchObject({ code: "fetch_failed" });
+  });
+
+  it("fails with fetch_failed for /slow at the timeout, without waiting for the answer", async () => {
+    const started = Date.now();
+    await expect(impatient.fetchJson(`${origin}/slow`)).rejects.toMatchObject({ code: "fetch_failed" });
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

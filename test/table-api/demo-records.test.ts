@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEMO_INCIDENT_ACL, SEED_INCIDENT_SYS_ID, seedDemo } from "../../infra/local/demo-records";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller, resultOf } from "./api-event";
-import { createTableApiFixture, testClock, type TableApiFixture } from "./fixture";
+import { createTableApiFixture, testClock, withAcl, type TableApiFixture } from "./fixture";
 
 let dynamo: TestDynamo;
 let api: TableApiFixture;
@@ -51,9 +51,17 @@ describe("seedDemo", () => {
   });
 
   it("does not overwrite records or the ACL when run again", async () => {
-    const path = `/api/now/table/incident/${SEED_INCIDENT_SYS_ID}`;
-    await api.call({ method: "PATCH", path, body: { state: "6" }, caller: caller("x", ["itil"]) });
-    await seedDemo(dynamo.doc, dynamo.tables, testClock());
-    expect(resultOf(await api.call({ method: "GET", path, caller: caller("x", ["itil"]) }))["state"]).toBe("6");
+    // An incident of its own (not the seed's curl incident, which another test reads as seeded).
+    const path = "/api/now/table/incident/e8caedcbc0a80164017df472f39eaed1";
+    const edited = await api.call({ method: "PATCH", path, body: { state: "6" }, caller: caller("x", ["itil"]) });
+    expect(resultOf(edited)).toMatchObject({ number: "INC0010003", state: "6" });
+    const widened = { ...DEMO_INCIDENT_ACL, read: ["itil", "knowledge"] };
+    await withAcl(dynamo, widened, async () => {
+      await seedDemo(dynamo.doc, dynamo.tables, testClock());
+
+      expect(resultOf(await api.call({ method: "GET", path, caller: caller("x", ["itil"]) }))["state"]).toBe("6");
+      // The admin's ACL change survived too: knowledge may still read.
+      expect((await api.call({ method: "GET", path, caller: caller("kb", ["knowledge"]) })).status).toBe(200);
+    });
   });
 });

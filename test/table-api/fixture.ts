@@ -1,5 +1,5 @@
 // The Table API wired to dynalite, with helpers to put ACLs and seed records fast.
-import { BatchWriteCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { aclKey, aclSchema, type AclInput } from "../../functions/config/schema";
 import { glideDateTime } from "../../functions/shared/glide-time";
 import { createTableApi, type TableApiHandler } from "../../functions/table-api/create-table-api";
@@ -40,6 +40,20 @@ export async function putAcl(dynamo: TestDynamo, acl: AclInput): Promise<void> {
   await dynamo.doc.send(
     new PutCommand({ TableName: dynamo.tables.config, Item: { pk: aclKey(acl.table), ...aclSchema.parse(acl) } }),
   );
+}
+
+/** Runs `act` with `acl` in force, then puts back the ACL item the table had before (or none), whatever happens. */
+export async function withAcl<T>(dynamo: TestDynamo, acl: AclInput, act: () => Promise<T>): Promise<T> {
+  const TableName = dynamo.tables.config;
+  const Key = { pk: aclKey(acl.table) };
+  const { Item: previous } = await dynamo.doc.send(new GetCommand({ TableName, Key, ConsistentRead: true }));
+  await putAcl(dynamo, acl);
+  try {
+    return await act();
+  } finally {
+    if (previous) await dynamo.doc.send(new PutCommand({ TableName, Item: previous }));
+    else await dynamo.doc.send(new DeleteCommand({ TableName, Key }));
+  }
 }
 
 /** Writes records straight into the records table, 25 per BatchWriteItem; returns them with their sys_ids. */

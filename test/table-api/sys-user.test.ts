@@ -1,10 +1,11 @@
 // sys_user through the Table API: served from the users table, shown as strings, written by admins only
 // and only through UserDirectory (uniqueness of user_name and email).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { UserDirectory } from "../../functions/users/directory";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { caller, resultOf } from "./api-event";
-import { createTableApiFixture, putAcl, type TableApiFixture } from "./fixture";
+import { createTableApiFixture, withAcl, type TableApiFixture } from "./fixture";
 
 let dynamo: TestDynamo;
 let api: TableApiFixture;
@@ -12,6 +13,7 @@ let directory: UserDirectory;
 
 const admin = caller("admin", ["admin"]);
 const itil = caller("beth.anglin", ["itil"]);
+const itilMayDoAll = { table: "sys_user", read: ["itil"], create: ["itil"], write: ["itil"], delete: ["itil"] };
 
 beforeAll(async () => {
   dynamo = await startDynamo();
@@ -36,10 +38,19 @@ afterAll(async () => {
 
 describe("reading sys_user", () => {
   it("lists users only (never uniqueness guards), every value a string, no index attributes", async () => {
+    const { Items = [] } = await dynamo.doc.send(
+      new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }),
+    );
+    const users = Items.filter((stored) => !String(stored["sys_id"]).startsWith("unique#"));
+    expect(users.length).toBeGreaterThanOrEqual(3);
+    expect(Items.length).toBeGreaterThan(users.length); // guards are there to be left out
+
     const reply = await api.call({ method: "GET", path: "/api/now/table/sys_user", caller: admin });
     expect(reply.status).toBe(200);
-    expect(reply.headers["X-Total-Count"]).toBe("3");
-    const fred = resultOf<Record<string, string>[]>(reply).find((u) => u["user_name"] === "fred.luddy");
+    expect(reply.headers["X-Total-Count"]).toBe(String(users.length));
+    const listed = resultOf<Record<string, string>[]>(reply);
+    expect(listed.map((u) => u["sys_id"]).sort()).toEqual(users.map((u) => String(u["sys_id"])).sort());
+    const fred = listed.find((u) => u["user_name"] === "fred.luddy");
     expect(fred).toEqual({
       sys_id: expect.stringMatching(/^[0-9a-f]{32}$/),
       user_name: "fred.luddy",
@@ -76,8 +87,9 @@ describe("reading sys_user", () => {
 
   it("is closed to non-admins without a sys_user ACL, and open to the roles its ACL lists", async () => {
     expect((await api.call({ method: "GET", path: "/api/now/table/sys_user", caller: itil })).status).toBe(403);
-    await putAcl(dynamo, { table: "sys_user", read: ["itil"], create: ["itil"], write: ["itil"], delete: ["itil"] });
-    expect((await api.call({ method: "GET", path: "/api/now/table/sys_user", caller: itil })).status).toBe(200);
+    await withAcl(dynamo, itilMayDoAll, async () => {
+      expect((await api.call({ method: "GET", path: "/api/now/table/sys_user", caller: itil })).status).toBe(200);
+    });
   });
 
   it("reads one user by sys_id; an unknown one is 404", async () => {
@@ -93,21 +105,30 @@ describe("reading sys_user", () => {
 
 describe("writing sys_user", () => {
   it("lets only admins write, whatever a sys_user ACL says", async () => {
-    await putAcl(dynamo, { table: "sys_user", read: ["itil"], create: ["itil"], write: ["itil"], delete: ["itil"] });
-    const reply = await api.call({
-      method: "POST",
-      path: "/api/now/table/sys_user",
-      body: { user_name: "eve" },
-      caller: itil,
+    await withAcl(dynamo, itilMayDoAll, async () => {
+      const reply = await api.call({
+        method: "POST",
+        path: "/api/now/table/sys_user",
+        body: { user_name: "eve" },
+        caller: itil,
+      });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toMatchObject({
+        error: { detail: "ACL Exception Insert Failed due to security constraints" },
+      });
+      const listed = resultOf<Record<string, string>[]>(
+        await api.call({ method: "GET", path: "/api/now/table/sys_user?user_name=carol", caller: itil }),
+      );
+      expect(listed).toHaveLength(1);
+      const carol = listed[0]?.["sys_id"] ?? "";
+      const before = await directory.get(carol);
+      const path = `/api/now/table/sys_user/${carol}`;
+      expect((await api.call({ method: "PATCH", path, body: { roles: "admin" }, caller: itil })).status).toBe(403);
+      expect((await api.call({ method: "DELETE", path, caller: itil })).status).toBe(403);
+      expect(await directory.get(carol)).toEqual(before);
+      const eve = await api.call({ method: "GET", path: "/api/now/table/sys_user?user_name=eve", caller: admin });
+      expect(resultOf(eve)).toEqual([]);
     });
-    expect(reply.status).toBe(403);
-    expect(reply.body).toMatchObject({ error: { detail: "ACL Exception Insert Failed due to security constraints" } });
-    const anyUser = resultOf<Record<string, string>[]>(
-      await api.call({ method: "GET", path: "/api/now/table/sys_user?sysparm_limit=1", caller: itil }),
-    )[0];
-    const path = `/api/now/table/sys_user/${anyUser?.["sys_id"]}`;
-    expect((await api.call({ method: "PATCH", path, body: { roles: "admin" }, caller: itil })).status).toBe(403);
-    expect((await api.call({ method: "DELETE", path, caller: itil })).status).toBe(403);
   });
 
   it("creates, changes and deletes a user as admin, taking ServiceNow's string values", async () => {
