@@ -4,6 +4,7 @@ import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import {
   createAuthorizerFixture,
+  expectAllowedAs,
   putProperty,
   putProvider,
   putUser,
@@ -64,7 +65,7 @@ describe("a valid ID token of a known, active user", () => {
 
   it("matches the email case-insensitively", async () => {
     const token = await issuer.mint({ sub: "alice-sub", email: "ALICE@EXAMPLE.COM" });
-    await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: alice.sys_id });
+    await expectAllowedAs(fixture, token, alice);
   });
 
   it("accepts the Bearer scheme in any case (RFC 6750 2.1)", async () => {
@@ -154,26 +155,19 @@ describe("user lookup by other fields", () => {
     ["user_name", "preferred_username", (u: UserRecord) => u.user_name],
     ["sys_id", "sub", (u: UserRecord) => u.sys_id],
   ] as const)("finds the user by %s from a configured claim", async (userField, userClaim, valueFrom) => {
-    await putProvider(dynamo, {
-      name: `by-${userField}`,
-      metadataUrl: other.metadataUrl,
-      clientId: "client-2",
-      userClaim,
-      userField,
-    });
-    const person = await putUser(dynamo, { user_name: `found.by.${userField}` });
-    const token = await other.mint({ sub: `${userField}-person`, [userClaim]: valueFrom(person) });
-    await expect(fixture.authorize(token)).resolves.toMatchObject({ principalId: person.sys_id });
-    // Looked up exactly, not case-folded, for fields other than email (another person: another sub).
-    const wrongCase = await other.mint({ sub: "someone-else", [userClaim]: valueFrom(person).toUpperCase() });
-    await expect(fixture.authorize(wrongCase)).rejects.toThrow("Unauthorized");
-    expect(fixture.lastDecision().reason).toBe("user_not_found");
-    await putProvider(dynamo, {
-      name: `by-${userField}`,
-      metadataUrl: other.metadataUrl,
-      clientId: "client-2",
-      active: false,
-    });
+    const byField = { name: `by-${userField}`, metadataUrl: other.metadataUrl, clientId: "client-2" };
+    await putProvider(dynamo, { ...byField, userClaim, userField });
+    try {
+      const person = await putUser(dynamo, { user_name: `found.by.${userField}` });
+      const token = await other.mint({ sub: `${userField}-person`, [userClaim]: valueFrom(person) });
+      await expectAllowedAs(fixture, token, person);
+      // Looked up exactly, not case-folded, for fields other than email (another person: another sub).
+      const wrongCase = await other.mint({ sub: "someone-else", [userClaim]: valueFrom(person).toUpperCase() });
+      await expect(fixture.authorize(wrongCase)).rejects.toThrow("Unauthorized");
+      expect(fixture.lastDecision().reason).toBe("user_not_found");
+    } finally {
+      await putProvider(dynamo, { ...byField, active: false });
+    }
   });
 });
 

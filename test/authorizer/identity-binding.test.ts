@@ -447,18 +447,20 @@ describe("unbinding and deliberate linking", () => {
     );
 
     await putProvider(dynamo, extProvider({ linkToProviders: ["corp"] }));
-    expect(await allowedAs(ext.mint({ sub: "hal-ext", email: "hal@corp.example", email_verified: true }))).toBe(hal);
-    // The link is to that identity: found again without the email, refused for another ext subject.
-    expect(await allowedAs(ext.mint({ sub: "hal-ext", email: "hal.other@corp.example", email_verified: true }))).toBe(
-      hal,
-    );
-    expect(await denied(ext.mint({ sub: "hal-ext-2", email: "hal@corp.example", email_verified: true }))).toBe(
-      "identity_conflict",
-    );
-    // Bound to corp still; the link does not move the binding.
-    expect(await userItem(hal)).toMatchObject({ oidc_provider: "corp", oidc_subject: "hal-corp" });
-
-    await putProvider(dynamo, extProvider());
+    try {
+      expect(await allowedAs(ext.mint({ sub: "hal-ext", email: "hal@corp.example", email_verified: true }))).toBe(hal);
+      // The link is to that identity: found again without the email, refused for another ext subject.
+      expect(await allowedAs(ext.mint({ sub: "hal-ext", email: "hal.other@corp.example", email_verified: true }))).toBe(
+        hal,
+      );
+      expect(await denied(ext.mint({ sub: "hal-ext-2", email: "hal@corp.example", email_verified: true }))).toBe(
+        "identity_conflict",
+      );
+      // Bound to corp still; the link does not move the binding.
+      expect(await userItem(hal)).toMatchObject({ oidc_provider: "corp", oidc_subject: "hal-corp" });
+    } finally {
+      await putProvider(dynamo, extProvider());
+    }
     expect(await denied(ext.mint({ sub: "hal-ext", email: "hal@corp.example", email_verified: true }))).toBe(
       "identity_conflict",
     );
