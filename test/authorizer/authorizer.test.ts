@@ -1,17 +1,22 @@
 // The authorizer end to end against dynalite and a loopback OpenID provider: allow, and each way to deny.
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import {
   createAuthorizerFixture,
   expectAllowedAs,
+  loggedText,
   putProperty,
   putProvider,
   putUser,
   type AuthorizerFixture,
 } from "../kit/authorizer-fixture";
-import type { UserRecord } from "../../functions/users/store";
+import type { UserRecord, UserStore } from "../../functions/users/store";
 import { authorizeEvent } from "../../functions/authorizer/authorize-event";
+import type { UserProvisioner } from "../../functions/authorizer/authenticate";
+import { DynamoReplayStore } from "../../functions/authorizer/replay-store";
+import { AUTH_REASON_CODES, type AuthReasonCode } from "../../functions/shared/errors";
 
 let dynamo: TestDynamo;
 let issuer: TestIssuer;
@@ -80,7 +85,7 @@ describe("the decision log", () => {
     await fixture.authorize(token);
     await fixture.authorize(`${token.slice(0, -4)}AAAA`).catch(() => undefined);
 
-    const logged = JSON.stringify([fixture.decisions, fixture.logger.lines]);
+    const logged = JSON.stringify(fixture.decisions) + loggedText(fixture.logger.lines);
     const [header, payload, signature] = token.split(".");
     expect(fixture.decisions[0]?.tokenFingerprint).toMatch(/^[0-9a-f]{12}$/);
     for (const part of [header, payload, signature]) expect(logged).not.toContain(part);
@@ -107,6 +112,197 @@ describe("the decision log", () => {
       await putProperty(dynamo, "glide.auth.debug.enabled", "false");
     }
   });
+});
+
+describe("the log, with a debug switch on, for every reason to deny", () => {
+  // A stack of its own: its providers and the debug switch touch no other test's config.
+  let stack: TestDynamo;
+  let idp: TestIssuer; // "main": users by email, one-time use on
+  let rotated: TestIssuer; // two RSA keys published
+  let down: TestIssuer; // answers 503
+  let badKeys: TestIssuer; // discovery works, the key set is not JSON
+  let ruled: TestIssuer; // a claim rule on name
+  let jit: TestIssuer; // provisions with a transform map that cannot make a user
+  const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const nowSec = (): number => Math.floor(Date.now() / 1000);
+
+  beforeAll(async () => {
+    [stack, idp, rotated, down, badKeys, ruled, jit] = await Promise.all([
+      startDynamo(),
+      startTestIssuer({ algs: ["RS256", "ES256"] }),
+      startTestIssuer({ algs: ["RS256"], clientId: "client-2" }),
+      startTestIssuer({ clientId: "client-3" }),
+      startTestIssuer({ clientId: "client-4" }),
+      startTestIssuer({ clientId: "client-5" }),
+      startTestIssuer({ clientId: "client-6" }),
+    ]);
+    await rotated.rotate();
+    down.setDown(true);
+    badKeys.setJwksOverride("{not json");
+    const provider = (name: string, issuer: TestIssuer, clientId: string) => ({
+      name,
+      metadataUrl: issuer.metadataUrl,
+      clientId,
+    });
+    await Promise.all([
+      putProvider(stack, {
+        ...provider("main", idp, "client-1"),
+        enableJtiVerification: true,
+        allowedAlgorithms: ["RS256", "ES256"],
+      }),
+      putProvider(stack, provider("rotated", rotated, "client-2")),
+      putProvider(stack, provider("down", down, "client-3")),
+      putProvider(stack, provider("bad-keys", badKeys, "client-4")),
+      putProvider(stack, {
+        ...provider("ruled", ruled, "client-5"),
+        claimValidations: [{ claim: "name", operator: "equals", value: "Alice Example" }],
+      }),
+      putProvider(stack, {
+        ...provider("jit", jit, "client-6"),
+        autoProvision: { enabled: true, transformMap: { user_name: "nickname", email: "email" } },
+      }),
+      putProperty(stack, "glide.auth.debug.enabled", "true"),
+      putUser(stack, { user_name: "alice", email: "alice@example.com" }),
+      putUser(stack, { user_name: "inactive", email: "inactive@example.com", active: false }),
+      putUser(stack, { user_name: "locked", email: "locked@example.com", locked_out: true }),
+      putUser(stack, { user_name: "twin.1", email: "twin@example.com" }),
+      putUser(stack, { user_name: "twin.2", email: "TWIN@example.com" }),
+      putUser(stack, { user_name: "kate", email: "kate@example.com" }),
+      putUser(stack, {
+        user_name: "bound",
+        email: "bound@example.com",
+        oidc_issuer: idp.issuer,
+        oidc_subject: "bound-sub",
+        oidc_provider: "main",
+      }),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all([stack?.stop(), ...[idp, rotated, down, badKeys, ruled, jit].map((issuer) => issuer?.close())]);
+  });
+
+  interface DenyCase {
+    /** The token the caller sends; every case mints a real one, so there are real segments to look for. */
+    token(): Promise<string>;
+    /** The Authorization header; `Bearer <token>` unless given. */
+    header?(token: string): string;
+    /** Changes to the authorizer's parts (a failing store, say). */
+    rewire?(fixture: AuthorizerFixture): AuthorizerFixture;
+    /** Calls made with the same token first (a first use, so the next is a replay). */
+    before?(fixture: AuthorizerFixture, token: string): Promise<void>;
+  }
+  const mint = (claims: Record<string, unknown> = {}, opts: Parameters<TestIssuer["mint"]>[1] = {}) =>
+    idp.mint({ sub: "alice-sub", email: "alice@example.com", ...claims }, opts);
+  const failing = () => Promise.reject(new Error("connection reset"));
+
+  const cases: Record<Exclude<AuthReasonCode, "issuer_mismatch">, DenyCase> = {
+    token_missing: { token: () => mint(), header: (token) => `Token ${token}` },
+    token_malformed: { token: () => mint(), header: (token) => `Bearer ${token}.${token.split(".")[2]}` },
+    token_too_large: { token: () => mint({ padding: "x".repeat(20_000) }) },
+    token_type_invalid: { token: () => mint({}, { header: { typ: "at+jwt" } }) },
+    alg_not_allowed: {
+      token: async () => {
+        const header = b64({ alg: "HS256", kid: idp.publicJwks().keys[0]?.["kid"] });
+        const payload = b64({ iss: idp.issuer, sub: "alice-sub", aud: "client-1", exp: nowSec() + 60, iat: nowSec() });
+        const key = JSON.stringify(idp.publicJwks().keys[0]);
+        return `${header}.${payload}.${createHmac("sha256", key).update(`${header}.${payload}`).digest("base64url")}`;
+      },
+    },
+    unknown_issuer: { token: () => mint({ iss: "http://127.0.0.1:1/nobody" }) },
+    provider_unavailable: { token: () => down.mint({ email: "alice@example.com" }) },
+    kid_missing: { token: () => rotated.mint({ email: "alice@example.com" }, { kid: null }) },
+    kid_unknown: { token: () => mint({}, { kid: "no-such-kid" }) },
+    jwks_unavailable: { token: () => badKeys.mint({ email: "alice@example.com" }) },
+    signature_invalid: { token: () => mint({}, { key: "foreign" }) },
+    token_expired: { token: () => mint({ exp: nowSec() - 600, iat: nowSec() - 900 }) },
+    token_not_yet_valid: { token: () => mint({ nbf: nowSec() + 600 }) },
+    token_issued_in_future: { token: () => mint({ iat: nowSec() + 600, exp: nowSec() + 900 }) },
+    audience_mismatch: { token: () => mint({ aud: "someone-else" }) },
+    azp_mismatch: { token: () => mint({ azp: "client-9" }) },
+    claim_missing: { token: () => mint({ sub: undefined }) },
+    claim_invalid: { token: () => mint({ sub: "" }) },
+    claim_mismatch: { token: () => ruled.mint({ email: "alice@example.com", name: "Mallory" }) },
+    jti_replayed: {
+      token: () => mint(),
+      before: async (fixture, token) => {
+        await fixture.authorize(token);
+      },
+    },
+    user_claim_missing: { token: () => mint({ email: undefined }) },
+    user_claim_invalid: { token: () => mint({ sub: "kelvin-sub", email: "\u212Aate@example.com" }) },
+    email_unverified: { token: () => mint({ email_verified: false }) },
+    identity_conflict: { token: () => mint({ sub: "not-bound-sub", email: "bound@example.com" }) },
+    user_not_found: { token: () => mint({ sub: "nobody-sub", email: "nobody@example.com" }) },
+    user_ambiguous: { token: () => mint({ sub: "twin-sub", email: "twin@example.com" }) },
+    user_inactive: { token: () => mint({ sub: "inactive-sub", email: "inactive@example.com" }) },
+    user_locked_out: { token: () => mint({ sub: "locked-sub", email: "locked@example.com" }) },
+    provisioning_failed: { token: () => jit.mint({ sub: "new-sub", email: "new@example.com" }) },
+    config_store_error: {
+      token: () => mint(),
+      rewire: () => createAuthorizerFixture(stack, { tables: { ...stack.tables, config: "no-such-table" } }),
+    },
+    replay_store_error: {
+      token: () => mint(),
+      rewire: (fixture) => {
+        Object.assign(fixture.deps, { replayStore: new DynamoReplayStore(stack.doc, "no-such-table") });
+        return fixture;
+      },
+    },
+    user_store_error: {
+      token: () => mint(),
+      rewire: (fixture) => {
+        const broken: UserStore = { findBy: failing, findBound: failing, findLinked: failing };
+        Object.assign(fixture.deps, { userStore: broken });
+        return fixture;
+      },
+    },
+    internal_error: {
+      token: () => mint(),
+      rewire: (fixture) => {
+        const real = fixture.deps.provisioner;
+        const buggy: UserProvisioner = {
+          provision: (...args) => real.provision(...args),
+          bind: (...args) => real.bind(...args),
+          onLogin: () => Promise.reject(new TypeError("a bug after the user was found")),
+        };
+        Object.assign(fixture.deps, { provisioner: buggy });
+        return fixture;
+      },
+    },
+  };
+
+  it("has a case for every reason code the authorizer can reach", () => {
+    // issuer_mismatch is left out: the provider is chosen by the token's iss, so aws-jwt-verify never sees another.
+    expect(Object.keys(cases).sort()).toEqual(AUTH_REASON_CODES.filter((code) => code !== "issuer_mismatch").sort());
+  });
+
+  it.each(Object.entries(cases))(
+    "%s: no line holds the token, its signature or any of its segments",
+    async (reason, denyCase) => {
+      const plain = createAuthorizerFixture(stack);
+      const fixture = denyCase.rewire?.(plain) ?? plain;
+      const token = await denyCase.token();
+      await denyCase.before?.(fixture, token);
+
+      await expect(fixture.authorize(token, denyCase.header?.(token))).rejects.toThrow(/^Unauthorized$/);
+
+      const decision = fixture.lastDecision();
+      expect(decision).toMatchObject({ outcome: "deny", reason });
+      const lines = fixture.logger.lines;
+      // The real decision line went through the logger, and once a provider matched, the debug steps did too.
+      expect(lines.filter((line) => line.message === "authorization decision").at(-1)?.attributes).toEqual([
+        { decision },
+      ]);
+      expect(lines.some((line) => line.message.startsWith("Auth "))).toBe(decision.provider !== undefined);
+      const logged = loggedText(lines);
+      const segments = token.split(".");
+      expect(segments).toHaveLength(3);
+      for (const secret of [token, ...segments]) {
+        expect(secret.length).toBeGreaterThanOrEqual(16);
+        expect(logged).not.toContain(secret);
+      }
+    },
+  );
 });
 
 describe("users", () => {
@@ -177,6 +373,8 @@ describe("the policy", () => {
     const event = { type: "TOKEN" as const, authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:s3:::bucket" };
 
     await expect(authorizeEvent(event, fixture.deps)).rejects.toThrow(/^Unauthorized$/);
-    expect(fixture.logger.lines.some((line) => line.level === "error")).toBe(true);
+    expect(fixture.logger.lines.filter((line) => line.level === "error").map((line) => line.message)).toEqual([
+      "authorizer fault: no policy could be built",
+    ]);
   });
 });

@@ -9,7 +9,7 @@ import type { AppLogger } from "../../functions/shared/logger";
 import type { AuthenticatorDeps } from "../../functions/authorizer/authenticate";
 import { authorizeEvent } from "../../functions/authorizer/authorize-event";
 import { createAuthenticatorDeps, type AuthenticatorOptions } from "../../functions/authorizer/create-authenticator";
-import type { Decision } from "../../functions/authorizer/decision-log";
+import { LoggerDecisionSink, type Decision } from "../../functions/authorizer/decision-log";
 import type { TestDynamo } from "./dynamo";
 
 export const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/GET/api/now/table/incident";
@@ -18,6 +18,29 @@ interface LogLine {
   readonly level: "debug" | "info" | "warn" | "error";
   readonly message: string;
   readonly attributes: unknown[];
+}
+
+/**
+ * Every captured line as text, errors spelled out (name, message, stack, cause and every own property,
+ * more than Powertools prints), so a test can assert what a log line could ever contain.
+ */
+export function loggedText(lines: readonly LogLine[]): string {
+  const seen = new WeakSet<object>();
+  const plain = (value: unknown): unknown => {
+    if (typeof value !== "object" || value === null) return value;
+    if (seen.has(value)) return "[circular]";
+    seen.add(value);
+    if (value instanceof Error) {
+      const fields: Record<string, unknown> = {};
+      for (const name of Object.getOwnPropertyNames(value)) fields[name] = plain(Reflect.get(value, name));
+      return { name: value.name, message: value.message, stack: value.stack, cause: plain(value.cause), ...fields };
+    }
+    if (value instanceof Map) return [...value].map(plain);
+    if (value instanceof Set) return [...value].map(plain);
+    if (Array.isArray(value)) return value.map(plain);
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, plain(inner)]));
+  };
+  return lines.map((line) => JSON.stringify({ ...line, attributes: plain(line.attributes) })).join("\n");
 }
 
 /** A logger that keeps its lines, so tests can assert on what would have been logged. */
@@ -48,12 +71,19 @@ export function createAuthorizerFixture(
 ): AuthorizerFixture {
   const decisions: Decision[] = [];
   const logger = capturingLogger();
+  // Decisions are kept for assertions and logged as the product logs them, so the log lines are the real ones.
+  const decisionLog = new LoggerDecisionSink(logger);
   const deps = createAuthenticatorDeps({
     client: dynamo.doc,
     tables: dynamo.tables,
     logger,
     fetchPolicy: { allowLoopbackHttp: true },
-    decisions: { record: (decision) => decisions.push(decision) },
+    decisions: {
+      record: (decision) => {
+        decisions.push(decision);
+        decisionLog.record(decision);
+      },
+    },
     configTtlMs: 0,
     ...overrides,
   });
