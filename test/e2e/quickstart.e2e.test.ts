@@ -14,7 +14,13 @@ import { providerKey, providerSchema } from "../../functions/config/schema";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { UserDirectory } from "../../functions/users/directory";
 import { startTestIssuer } from "../kit/issuer";
-import { isAlive, PROJECT_ROOT, startLocalStackProcess, type LocalStackProcess } from "../kit/local-stack-process";
+import {
+  isAlive,
+  PROJECT_ROOT,
+  startLocalStackProcess,
+  waitForExit,
+  type LocalStackProcess,
+} from "../kit/local-stack-process";
 
 let stack: LocalStackProcess;
 let state: LocalState;
@@ -129,7 +135,7 @@ describe("npm start, then the README's commands", () => {
 
   it("stops cleanly on Ctrl-C: the server process exits and removes its state file", async () => {
     await stack.pressCtrlC();
-    await stack.waitForServerExit();
+    await waitForExit(state.pid);
     expect(isAlive(state.pid)).toBe(false);
     expect(existsSync(stack.stateFile)).toBe(false);
   });
