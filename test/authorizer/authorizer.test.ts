@@ -373,8 +373,11 @@ describe("the policy", () => {
     const event = { type: "TOKEN" as const, authorizationToken: `Bearer ${token}`, methodArn: "arn:aws:s3:::bucket" };
 
     await expect(authorizeEvent(event, fixture.deps)).rejects.toThrow(/^Unauthorized$/);
+    // The deny is the decision line (internal, so at error level), then one fault line; never an allow.
     expect(fixture.logger.lines.filter((line) => line.level === "error").map((line) => line.message)).toEqual([
-      "authorizer fault: no policy could be built",
+      "authorization decision",
+      "authorizer fault: the event's methodArn is not an execute-api ARN",
     ]);
+    expect(fixture.decisions).toEqual([expect.objectContaining({ outcome: "deny", reason: "internal_error" })]);
   });
 });
