@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, expect, it } from "vitest";
 import { fetchIdToken } from "../../infra/local/token-flow";
-import { startLocalStackProcess, waitForExit, type LocalStackProcess } from "../kit/local-stack-process";
+import { startLocalStackProcess, type LocalStackProcess } from "../kit/local-stack-process";
 
 const dataDir = mkdtempSync(join(tmpdir(), "oidc-data-"));
 let stack: LocalStackProcess | undefined;
@@ -35,7 +35,7 @@ it("keeps a record written before a restart, and the provider keeps its signing 
   const { result } = (await created.json()) as { result: { sys_id: string } };
   const kidsBefore = await publishedKids(stack);
   await stack.pressCtrlC();
-  await waitForExit(stack.state.pid);
+  await stack.waitForServerExit();
 
   // The same provider is the same issuer URL: the users' identity bindings name it, so its port stays.
   const oidcPort = new URL(stack.state.issuer).port;

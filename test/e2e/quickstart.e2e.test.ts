@@ -14,13 +14,7 @@ import { providerKey, providerSchema } from "../../functions/config/schema";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { UserDirectory } from "../../functions/users/directory";
 import { startTestIssuer } from "../kit/issuer";
-import {
-  isAlive,
-  PROJECT_ROOT,
-  startLocalStackProcess,
-  waitForExit,
-  type LocalStackProcess,
-} from "../kit/local-stack-process";
+import { isAlive, PROJECT_ROOT, startLocalStackProcess, type LocalStackProcess } from "../kit/local-stack-process";
 
 let stack: LocalStackProcess;
 let state: LocalState;
@@ -135,7 +129,7 @@ describe("npm start, then the README's commands", () => {
 
   it("stops cleanly on Ctrl-C: the server process exits and removes its state file", async () => {
     await stack.pressCtrlC();
-    await waitForExit(state.pid);
+    await stack.waitForServerExit();
     expect(isAlive(state.pid)).toBe(false);
     expect(existsSync(stack.stateFile)).toBe(false);
   });
