@@ -43,6 +43,8 @@ beforeAll(async () => {
   ]);
   await putProvider(dynamo, corpProvider());
   await putProvider(dynamo, extProvider());
+  // For describe-level beforeAll hooks, which may run before any test's beforeEach (tests get a fresh one).
+  fixture = createAuthorizerFixture(dynamo);
 });
 afterAll(async () => {
   await Promise.all([dynamo?.stop(), corp?.close(), ext?.close(), evil?.close()]);

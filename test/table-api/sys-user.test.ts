@@ -172,7 +172,10 @@ describe("writing sys_user", () => {
     expect((await api.call({ method: "DELETE", path, caller: admin })).status).toBe(404);
   });
 
-  it("answers 409 when user_name or email is taken (case-insensitively for email)", async () => {
+  it("answers 409 when user_name or email is taken (case-insensitively for email), and writes nothing", async () => {
+    const scan = async () =>
+      (await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }))).Items ?? [];
+    const before = await scan();
     const taken = await api.call({
       method: "POST",
       path: "/api/now/table/sys_user",
@@ -191,6 +194,9 @@ describe("writing sys_user", () => {
       caller: admin,
     });
     expect(email.status).toBe(409);
+    const after = await scan();
+    expect(after).toHaveLength(before.length);
+    expect(after).toEqual(expect.arrayContaining(before));
   });
 
   it.each([
