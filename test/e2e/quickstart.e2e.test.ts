@@ -19,14 +19,30 @@ import { isAlive, PROJECT_ROOT, startLocalStackProcess, type LocalStackProcess }
 let stack: LocalStackProcess;
 let state: LocalState;
 
-function run(command: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
+/** Runs a command against the stack; a command still running after timeoutMs is killed and fails with its output. */
+function run(
+  command: string,
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
     const child = spawn(command, args, { cwd: PROJECT_ROOT, env: stack.env });
     let stdout = "";
     let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`${command} ${args.join(" ")} still running after ${timeoutMs} ms:\n${stdout}${stderr}`));
+    }, timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -128,9 +144,15 @@ describe("npm start, then the README's commands", () => {
   });
 
   it("stops cleanly on Ctrl-C: the server process exits and removes its state file", async () => {
-    await stack.pressCtrlC();
-    await stack.waitForServerExit();
-    expect(isAlive(state.pid)).toBe(false);
-    expect(existsSync(stack.stateFile)).toBe(false);
-  });
+    // A stack of its own, so the other tests keep theirs whatever order they run in.
+    const own = await startLocalStackProcess();
+    expect(isAlive(own.state.pid)).toBe(true);
+    expect(existsSync(own.stateFile)).toBe(true);
+
+    await own.pressCtrlC();
+    await own.waitForServerExit();
+
+    expect(isAlive(own.state.pid)).toBe(false);
+    expect(existsSync(own.stateFile)).toBe(false);
+  }, 90_000);
 });
