@@ -40,10 +40,10 @@ export class RefreshingValue<T> {
    * when the last good one is older than maxStaleMs and cannot be reloaded.
    */
   async get(): Promise<T> {
-    if (this.value !== undefined && this.clock.nowMs() - this.loadedAtMs < this.options.maxAgeMs) return this.value;
+    if (this.value !== undefined && this.ageMs() < this.options.maxAgeMs) return this.value;
     await this.reload();
     if (this.value === undefined) throw this.lastError ?? new Error("value not loaded");
-    const ageMs = this.clock.nowMs() - this.loadedAtMs;
+    const ageMs = this.ageMs();
     if (ageMs >= this.options.maxAgeMs && this.lastError !== undefined) {
       if (this.options.maxStaleMs !== undefined && ageMs >= this.options.maxStaleMs) throw this.lastError;
       this.options.onServeStale?.(ageMs, this.lastError);
@@ -57,7 +57,11 @@ export class RefreshingValue<T> {
    */
   reload(): Promise<boolean> {
     if (this.inflight) return this.inflight;
-    if (this.clock.nowMs() < this.nextLoadAllowedAtMs) return Promise.resolve(false);
+    const waitLeftMs = this.nextLoadAllowedAtMs - this.clock.nowMs();
+    // A wait longer than any this class sets means the clock stepped back: load rather than wait it out.
+    if (waitLeftMs > 0 && waitLeftMs <= Math.max(this.options.minIntervalMs, this.options.backoffMaxMs)) {
+      return Promise.resolve(false);
+    }
     this.inflight = this.load()
       .then(
         (value) => {
@@ -83,6 +87,14 @@ export class RefreshingValue<T> {
         this.inflight = undefined;
       });
     return this.inflight;
+  }
+
+  /**
+   * How long ago the value was loaded, as a distance in time: a clock that stepped back makes the value
+   * older, never fresh until the clock catches up.
+   */
+  private ageMs(): number {
+    return Math.abs(this.clock.nowMs() - this.loadedAtMs);
   }
 
   /** Why the last load failed, while the source is failing. */

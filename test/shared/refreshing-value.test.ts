@@ -103,4 +103,48 @@ describe("RefreshingValue with maxStaleMs", () => {
     fail = false;
     await expect(value.get()).resolves.toBe("good");
   });
+
+  describe("when the clock steps back", () => {
+    it("treats a value loaded in the future as stale and reloads it, not as fresh until the clock catches up", async () => {
+      const { clock, source, value } = setup();
+      clock.t = 1_000_000;
+      await value.get();
+      source.value = "v2";
+      clock.t = 1_000_000 - 3_600_000;
+      await expect(value.get()).resolves.toBe("v2");
+      expect(source.calls).toBe(2);
+    });
+
+    it("does not rate-limit or back off for longer than the configured waits", async () => {
+      const { clock, source, value } = setup();
+      clock.t = 1_000_000;
+      await value.get();
+      source.fail = true;
+      clock.t += options.maxAgeMs;
+      await value.get();
+      expect(source.calls).toBe(2);
+      source.fail = false;
+      source.value = "v3";
+      clock.t = 1_000_000 - 3_600_000;
+      expect(await value.reload()).toBe(true);
+      await expect(value.get()).resolves.toBe("v3");
+    });
+
+    it("counts the distance in time against maxStaleMs while the source fails", async () => {
+      const clock = manualClock(10_000_000);
+      let fail = false;
+      const stale = new RefreshingValue(
+        async () => {
+          if (fail) throw new Error("down");
+          return "v1";
+        },
+        clock,
+        { ...options, maxStaleMs: 5_000 },
+      );
+      await stale.get();
+      fail = true;
+      clock.t -= 60_000;
+      await expect(stale.get()).rejects.toThrow("down");
+    });
+  });
 });
