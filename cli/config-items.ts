@@ -1,5 +1,5 @@
 // The three kinds of config item, validated with the authorizer's own schema before anything is written.
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import {
   aclKey,
   aclSchema,
@@ -24,7 +24,7 @@ export interface ConfigKind<T> {
   readonly prefix: string;
   /** The field that names an item (and makes its key). */
   readonly nameField: "name" | "table";
-  readonly schema: z.ZodType<T>;
+  readonly schema: z.ZodMiniType<T>;
   readonly nameOf: (value: T) => string;
   readonly key: (name: string) => string;
 }

@@ -1,5 +1,6 @@
 // The config table's items and their one schema, shared by the authorizer and the admin CLI.
-import { z } from "zod";
+import * as z from "zod/mini";
+import { en } from "zod/locales";
 import { USER_LOOKUP_FIELDS } from "../shared/tables";
 import { isSettableUserField, USER_FIELDS } from "../users/fields";
 
@@ -8,39 +9,44 @@ export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384"
 
 const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
+// zod/mini (tree-shakable, for small Lambda bundles) ships no messages of its own: the English ones
+// classic zod uses, so the CLI and the log lines about an invalid item read the same everywhere.
+z.config(en());
+
 /** A claim name, or a dot path into nested claims (`realm_access.roles`). */
 const claimPath = z
   .string()
-  .min(1)
-  .max(256)
-  .regex(/^[^.\s][^\s]*$/, "a claim name or dot path, without spaces");
+  .check(z.minLength(1), z.maxLength(256), z.regex(/^[^.\s][^\s]*$/, "a claim name or dot path, without spaces"));
 
-const claimScalar = z.union([z.string().max(1024), z.number(), z.boolean()]);
+const claimScalar = z.union([z.string().check(z.maxLength(1024)), z.number(), z.boolean()]);
 
 export const claimValidationSchema = z.discriminatedUnion("operator", [
   z.strictObject({ claim: claimPath, operator: z.literal("equals"), value: claimScalar }),
-  z.strictObject({ claim: claimPath, operator: z.literal("oneOf"), values: z.array(claimScalar).min(1).max(100) }),
+  z.strictObject({
+    claim: claimPath,
+    operator: z.literal("oneOf"),
+    values: z.array(claimScalar).check(z.minLength(1), z.maxLength(100)),
+  }),
   z.strictObject({ claim: claimPath, operator: z.literal("contains"), value: claimScalar }),
   z.strictObject({ claim: claimPath, operator: z.literal("exists") }),
 ]);
 export type ClaimValidation = z.infer<typeof claimValidationSchema>;
 
 /** A role name as ServiceNow writes them (`itil`, `admin`, `x_acme.reader`). */
-export const roleName = z.string().regex(/^[A-Za-z0-9_.-]{1,100}$/, "a role name: 1-100 of A-Za-z0-9_.-");
+export const roleName = z.string().check(z.regex(/^[A-Za-z0-9_.-]{1,100}$/, "a role name: 1-100 of A-Za-z0-9_.-"));
 
 /** Where a provisioned user's field comes from: claims (first present wins), a literal, or a template. */
 const fieldSourceSchema = z.union([
   claimPath,
-  z.strictObject({ claim: z.union([claimPath, z.array(claimPath).min(1).max(10)]), default: claimScalar.optional() }),
+  z.strictObject({
+    claim: z.union([claimPath, z.array(claimPath).check(z.minLength(1), z.maxLength(10))]),
+    default: z.optional(claimScalar),
+  }),
   z.strictObject({ value: claimScalar }),
   // `{given_name} {family_name}`; `{claim|fallback}` when a claim may be missing.
   z.strictObject({
-    template: z
-      .string()
-      .min(1)
-      .max(512)
-      .regex(/\{[^{}]+\}/, "has no {claim} placeholder"),
-    default: z.string().max(255).optional(),
+    template: z.string().check(z.minLength(1), z.maxLength(512), z.regex(/\{[^{}]+\}/, "has no {claim} placeholder")),
+    default: z.optional(z.string().check(z.maxLength(255))),
   }),
 ]);
 export type FieldSource = z.infer<typeof fieldSourceSchema>;
@@ -54,31 +60,41 @@ const DEFAULT_TRANSFORM_MAP: Readonly<Record<string, FieldSource>> = {
 
 /** Just-in-time user creation (the seed's auto user-import with a transform map and roles). */
 export const autoProvisionSchema = z.strictObject({
-  enabled: z.boolean().default(false),
-  transformMap: z
-    .record(z.string(), fieldSourceSchema)
-    .superRefine((map, context) => {
-      for (const target of Object.keys(map)) {
-        if (!isSettableUserField(target)) {
-          context.addIssue({
-            code: "custom",
-            path: [target],
-            message: `not a settable sys_user field; allowed: ${USER_FIELDS.join(", ")} or u_* custom fields`,
-          });
+  enabled: z._default(z.boolean(), false),
+  transformMap: z._default(
+    z.record(z.string(), fieldSourceSchema).check(
+      z.superRefine((map, context) => {
+        for (const target of Object.keys(map)) {
+          if (!isSettableUserField(target)) {
+            context.addIssue({
+              code: "custom",
+              path: [target],
+              message: `not a settable sys_user field; allowed: ${USER_FIELDS.join(", ")} or u_* custom fields`,
+            });
+          }
         }
-      }
-    })
-    .default({ ...DEFAULT_TRANSFORM_MAP }),
-  defaultRoles: z.array(roleName).max(100).default([]),
+      }),
+    ),
+    () => ({ ...DEFAULT_TRANSFORM_MAP }),
+  ),
+  defaultRoles: z._default(z.array(roleName).check(z.maxLength(100)), () => []),
   /** Any value of `claim` (or the claim itself) equal to `value` grants `roles`. */
-  roleMappings: z
-    .array(z.strictObject({ claim: claimPath, value: claimScalar, roles: z.array(roleName).min(1).max(100) }))
-    .max(100)
-    .default([]),
+  roleMappings: z._default(
+    z
+      .array(
+        z.strictObject({
+          claim: claimPath,
+          value: claimScalar,
+          roles: z.array(roleName).check(z.minLength(1), z.maxLength(100)),
+        }),
+      )
+      .check(z.maxLength(100)),
+    () => [],
+  ),
   /** With the user claim `email`, only a verified address may create a user. */
-  requireVerifiedEmail: z.boolean().default(true),
+  requireVerifiedEmail: z._default(z.boolean(), true),
   /** Refresh mapped fields and claim-derived roles from each new token (off: created once, then the admin's). */
-  updateOnLogin: z.boolean().default(false),
+  updateOnLogin: z._default(z.boolean(), false),
 });
 export type AutoProvision = z.infer<typeof autoProvisionSchema>;
 
@@ -87,75 +103,80 @@ const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** OpenID Connect Discovery 4.1: the document lives at the issuer + this path. */
 const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
+const httpUrl = () => z.url({ protocol: /^https?$/ }).check(z.maxLength(2048));
+
 export const providerSchema = z
   .strictObject({
-    name: z.string().regex(PROVIDER_NAME_PATTERN, "1-64 letters, digits, '_', '.', '-'"),
-    metadataUrl: z.url({ protocol: /^https?$/ }).max(2048),
+    name: z.string().check(z.regex(PROVIDER_NAME_PATTERN, "1-64 letters, digits, '_', '.', '-'")),
+    metadataUrl: httpUrl(),
     /**
      * The issuer the discovery document must state, when the document is not served at the issuer's own
      * `/.well-known/openid-configuration` (Okta's `-admin` host). Unset: the metadata URL minus that path.
      */
-    issuer: z
-      .url({ protocol: /^https?$/ })
-      .max(2048)
-      .optional(),
+    issuer: z.optional(httpUrl()),
     /** The expected audience: the client id the provider issued to this application. */
-    clientId: z.string().min(1).max(256),
+    clientId: z.string().check(z.minLength(1), z.maxLength(256)),
     /** A reference (ARN or name) to where the client secret is kept; never the secret itself. */
-    clientSecretRef: z.string().min(1).max(2048).optional(),
-    userClaim: claimPath.default("email"),
-    userField: z.enum(USER_LOOKUP_FIELDS).default("email"),
-    enableJtiVerification: z.boolean().default(false),
-    claimValidations: z.array(claimValidationSchema).max(50).default([]),
-    autoProvision: autoProvisionSchema.prefault({}),
-    active: z.boolean().default(true),
-    allowedAlgorithms: z
-      .array(z.enum(SUPPORTED_ALGORITHMS))
-      .min(1)
-      .default([...SUPPORTED_ALGORITHMS]),
-    clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULT_CLOCK_SKEW_SECONDS),
+    clientSecretRef: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
+    userClaim: z._default(claimPath, "email"),
+    userField: z._default(z.enum(USER_LOOKUP_FIELDS), "email"),
+    enableJtiVerification: z._default(z.boolean(), false),
+    claimValidations: z._default(z.array(claimValidationSchema).check(z.maxLength(50)), () => []),
+    autoProvision: z.prefault(autoProvisionSchema, {}),
+    active: z._default(z.boolean(), true),
+    allowedAlgorithms: z._default(z.array(z.enum(SUPPORTED_ALGORITHMS)).check(z.minLength(1)), () => [
+      ...SUPPORTED_ALGORITHMS,
+    ]),
+    clockSkewSeconds: z._default(z.int().check(z.minimum(0), z.maximum(600)), DEFAULT_CLOCK_SKEW_SECONDS),
     /**
      * With `email` as the user claim or field, `email_verified` must be true at every sign-in. On: a token
      * without the claim at all is taken as verified (for providers that never send it); `false` still fails.
      */
-    acceptMissingEmailVerified: z.boolean().default(false),
+    acceptMissingEmailVerified: z._default(z.boolean(), false),
     /**
      * Providers whose bound users this provider's tokens may link to through the user claim. Off (empty)
      * by default: a link makes this provider as trusted as those for every user it can name.
      */
-    linkToProviders: z.array(z.string().regex(PROVIDER_NAME_PATTERN, "a provider name")).max(20).default([]),
+    linkToProviders: z._default(
+      z.array(z.string().check(z.regex(PROVIDER_NAME_PATTERN, "a provider name"))).check(z.maxLength(20)),
+      () => [],
+    ),
   })
-  .superRefine((provider, context) => {
-    if (provider.issuer === undefined && derivedIssuer(provider.metadataUrl) === undefined) {
-      context.addIssue({
-        code: "custom",
-        path: ["issuer"],
-        message: `required when metadataUrl does not end with ${DISCOVERY_PATH} (the issuer the document must state)`,
-      });
-    }
-    if (provider.linkToProviders.includes(provider.name)) {
-      context.addIssue({ code: "custom", path: ["linkToProviders"], message: "must not name the provider itself" });
-    }
-  });
+  .check(
+    z.superRefine((provider, context) => {
+      if (provider.issuer === undefined && derivedIssuer(provider.metadataUrl) === undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["issuer"],
+          message: `required when metadataUrl does not end with ${DISCOVERY_PATH} (the issuer the document must state)`,
+        });
+      }
+      if (provider.linkToProviders.includes(provider.name)) {
+        context.addIssue({ code: "custom", path: ["linkToProviders"], message: "must not name the provider itself" });
+      }
+    }),
+  );
 export type ProviderConfig = z.infer<typeof providerSchema>;
 export type ProviderInput = z.input<typeof providerSchema>;
 
 export const propertySchema = z.strictObject({
-  name: z.string().min(1).max(256),
-  value: z.string().max(4096),
+  name: z.string().check(z.minLength(1), z.maxLength(256)),
+  value: z.string().check(z.maxLength(4096)),
 });
 export type Property = z.infer<typeof propertySchema>;
 
 export const ACL_OPERATIONS = ["read", "create", "write", "delete"] as const;
 export type AclOperation = (typeof ACL_OPERATIONS)[number];
 
+const roles = () => z.array(roleName).check(z.maxLength(100));
+
 /** Which roles may do what on one table. A table without an item is closed to all but `admin`. */
 export const aclSchema = z.strictObject({
-  table: z.string().regex(/^[a-z][a-z0-9_]{0,79}$/, "a table name: lowercase letters, digits, '_'"),
-  read: z.array(roleName).max(100).default([]),
-  create: z.array(roleName).max(100).default([]),
-  write: z.array(roleName).max(100).default([]),
-  delete: z.array(roleName).max(100).default([]),
+  table: z.string().check(z.regex(/^[a-z][a-z0-9_]{0,79}$/, "a table name: lowercase letters, digits, '_'")),
+  read: z._default(roles(), () => []),
+  create: z._default(roles(), () => []),
+  write: z._default(roles(), () => []),
+  delete: z._default(roles(), () => []),
 });
 export type Acl = z.infer<typeof aclSchema>;
 export type AclInput = z.input<typeof aclSchema>;
@@ -171,7 +192,7 @@ export const propertyKey = (name: string): string => `${CONFIG_KEY_PREFIX.proper
 export const aclKey = (table: string): string => `${CONFIG_KEY_PREFIX.acl}${table}`;
 
 /** A readable one-line summary of what is wrong, naming each field. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
   return error.issues
     .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(item)"}: ${issue.message}`)
     .join("; ");

@@ -1,7 +1,7 @@
 // Reads the config table (providers and properties), validating every item: a bad item is logged and
 // skipped, never fatal. Cached in memory for a short time so a change applies within seconds.
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { z } from "zod";
+import type * as z from "zod/mini";
 import type { Clock } from "../shared/clock";
 import {
   aclSchema,
@@ -56,7 +56,7 @@ export const logInvalidItems =
 
 /** Validates one item against its schema; its name field must repeat the key's suffix. */
 function validItem<T extends Record<string, unknown>>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   fields: Record<string, unknown>,
   key: { pk: string; kind: InvalidConfigItem["kind"]; nameField: keyof T & string },
   onInvalid: InvalidItemSink,

@@ -1,6 +1,6 @@
 // The sys_user fields callers and transform maps may set (`u_*` custom fields are allowed as in ServiceNow),
 // and the profiles of the two that identify a user: email and user_name.
-import { z } from "zod";
+import * as z from "zod/mini";
 
 export const USER_FIELDS = [
   "user_name",
@@ -32,7 +32,7 @@ export const isSettableUserField = (name: string): boolean =>
 export const foldEmail = (address: string): string => address.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 
 /** The address syntax every stored email has (zod's, ASCII only), and every email claim used to find a user must have. */
-export const emailSchema = z.email().max(254);
+export const emailSchema = z.email().check(z.maxLength(254));
 export const isEmailAddress = (text: string): boolean => emailSchema.safeParse(text).success;
 
 export const MAX_USER_NAME_LENGTH = 100;

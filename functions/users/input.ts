@@ -1,37 +1,36 @@
 // A user as a caller may give it (Table API, provisioning, the CLI): known fields, custom `u_*` fields,
 // flags and roles, with the user_name and email profiles; nothing else, and never the binding.
-import { z } from "zod";
+import * as z from "zod/mini";
 import { describeIssues, roleName } from "../config/schema";
 import { UserInvalidError } from "./errors";
 import { CUSTOM_USER_FIELD, emailSchema, MAX_USER_NAME_LENGTH, USER_FIELDS, userNameProblem } from "./fields";
 import type { UserRecord } from "./store";
 
-const text = z.string().max(255);
+const text = z.string().check(z.maxLength(255));
 
 /** A user as given by a caller: known fields, custom `u_*` fields, flags and roles; nothing else. */
-const userInputSchema = z
-  .object({
-    user_name: z
-      .string()
-      .max(MAX_USER_NAME_LENGTH * 4)
-      .transform((name) => name.normalize("NFC").trim())
-      .superRefine((name, context) => {
-        const problem = userNameProblem(name);
-        if (problem !== undefined) context.addIssue({ code: "custom", message: problem });
-      }),
-    email: emailSchema.optional(),
-    active: z.boolean().optional(),
-    locked_out: z.boolean().optional(),
-    roles: z.array(roleName).max(100).optional(),
-    ...Object.fromEntries(
-      USER_FIELDS.filter((field) => field !== "user_name" && field !== "email").map((field) => [
-        field,
-        text.optional(),
-      ]),
-    ),
-  })
-  .catchall(z.union([text, z.number(), z.boolean()]))
-  .superRefine((user, context) => {
+const knownFields = z.object({
+  user_name: z.pipe(
+    z.string().check(z.maxLength(MAX_USER_NAME_LENGTH * 4)),
+    z
+      .transform((name: string) => name.normalize("NFC").trim())
+      .check(
+        z.superRefine((name, context) => {
+          const problem = userNameProblem(name);
+          if (problem !== undefined) context.addIssue({ code: "custom", message: problem, input: name });
+        }),
+      ),
+  ),
+  email: z.optional(emailSchema),
+  active: z.optional(z.boolean()),
+  locked_out: z.optional(z.boolean()),
+  roles: z.optional(z.array(roleName).check(z.maxLength(100))),
+  ...Object.fromEntries(
+    USER_FIELDS.filter((field) => field !== "user_name" && field !== "email").map((field) => [field, z.optional(text)]),
+  ),
+});
+const userInputSchema = z.catchall(knownFields, z.union([text, z.number(), z.boolean()])).check(
+  z.superRefine((user, context) => {
     for (const key of Object.keys(user)) {
       if (!(key in userInputSchema.shape) && !CUSTOM_USER_FIELD.test(key)) {
         context.addIssue({
@@ -41,7 +40,8 @@ const userInputSchema = z
         });
       }
     }
-  });
+  }),
+);
 type UserInput = z.input<typeof userInputSchema>;
 
 /** System-maintained fields (`source`, `oidc_*`): set by provisioning, never by a caller's input. */

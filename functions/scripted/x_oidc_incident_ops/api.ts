@@ -1,6 +1,6 @@
 // x_oidc/incident_ops: add a comment or work note to an incident by its number (or sys_id), the way an
 // integration posts an update without reading and rewriting the whole journal field itself.
-import { z } from "zod";
+import * as z from "zod/mini";
 import type { Clock } from "../../shared/clock";
 import { describeIssues } from "../../config/schema";
 import { glideDateTime } from "../../shared/glide-time";
@@ -23,12 +23,14 @@ const JOURNALS = { comments: "Additional comments", work_notes: "Work notes" } a
 type Journal = keyof typeof JOURNALS;
 
 // 4000 characters: ServiceNow's default maximum for a journal entry.
-const entryText = z.string().trim().min(1, "must not be empty").max(4000);
+const entryText = z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(4000));
 const commentSchema = z
-  .strictObject({ comments: entryText.optional(), work_notes: entryText.optional() })
-  .refine((body) => body.comments !== undefined || body.work_notes !== undefined, {
-    message: "give comments, work_notes or both",
-  });
+  .strictObject({ comments: z.optional(entryText), work_notes: z.optional(entryText) })
+  .check(
+    z.refine((body) => body.comments !== undefined || body.work_notes !== undefined, {
+      message: "give comments, work_notes or both",
+    }),
+  );
 
 /** A journal entry, newest first as ServiceNow shows them: `<time> - <user> (<label>)\n<text>\n\n`. */
 const journalEntry = (journal: Journal, text: string, userName: string, nowMs: number): string =>
