@@ -3,27 +3,15 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 import { AUTHORIZER, BACKENDS } from "../functions/http/routes";
+import { lambdaBuildOptions } from "./lambda-bundle";
 
 const functions = [AUTHORIZER, ...Object.values(BACKENDS)];
 // The bundles are CommonJS, as in Lambda's asset folders; this project's package.json says "module".
 mkdirSync("dist", { recursive: true });
 writeFileSync("dist/package.json", '{ "type": "commonjs" }\n');
 for (const definition of functions) {
-  const result = await build({
-    entryPoints: [definition.entry],
-    outfile: `dist/${definition.id}/index.js`,
-    bundle: true,
-    platform: "node",
-    target: "node20",
-    format: "cjs",
-    minify: true,
-    sourcemap: true,
-    // The Lambda runtime ships the AWS SDK v3, as NodejsFunction assumes.
-    external: ["@aws-sdk/*"],
-    metafile: true,
-    logLevel: "warning",
-  });
-  const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
+  const result = await build({ ...lambdaBuildOptions(definition.entry), outfile: `dist/${definition.id}/index.js` });
+  const bytes = Object.values(result.metafile?.outputs ?? {}).reduce((sum, output) => sum + output.bytes, 0);
   console.log(
     `${definition.id.padEnd(12)} dist/${definition.id}/index.js  ${(bytes / 1024).toFixed(0)} KiB (with map)`,
   );
