@@ -442,6 +442,29 @@ describe("unbinding and deliberate linking", () => {
     );
   });
 
+  it("a provider that links to no other never asks the store for linked users (one query less per new identity)", async () => {
+    const ida = await directory.create({ user_name: "ida", email: "ida@corp.example" }, { by: "admin" });
+    const { userStore } = fixture.deps;
+    let linkedLookups = 0;
+    Object.assign(fixture.deps, {
+      userStore: {
+        findBy: (...args: Parameters<typeof userStore.findBy>) => userStore.findBy(...args),
+        findBound: (...args: Parameters<typeof userStore.findBound>) => userStore.findBound(...args),
+        findLinked: (...args: Parameters<typeof userStore.findLinked>) => {
+          linkedLookups++;
+          return userStore.findLinked(...args);
+        },
+      },
+    });
+    expect(await allowedAs(ext.mint({ sub: "ida-ext", email: "ida@corp.example", email_verified: true }))).toBe(
+      ida.sys_id,
+    );
+    expect(await denied(ext.mint({ sub: "ida-ext-2", email: "ida@corp.example", email_verified: true }))).toBe(
+      "identity_conflict",
+    );
+    expect(linkedLookups).toBe(0);
+  });
+
   it("linking from a trusted provider is off by default, and when on, binds the first identity only", async () => {
     const hal = await provisionAtCorp("hal-corp", "hal@corp.example", "hal");
     expect(await denied(ext.mint({ sub: "hal-ext", email: "hal@corp.example", email_verified: true }))).toBe(
