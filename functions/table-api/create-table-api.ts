@@ -103,6 +103,10 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
           dictionary,
           definition: dictionary.table(request.table),
           references,
+          referenced: (table) =>
+            dictionary.table(table) !== undefined && access.allows(table, request.caller, "read")
+              ? sourceFor(table, "read")
+              : undefined,
         });
       },
     );

@@ -9,6 +9,7 @@ import type { FieldValues } from "../records/store";
 import { BINDING_FIELDS } from "../users/store";
 import { CUSTOM_USER_FIELD } from "../users/fields";
 import { jsonObjectBody } from "../http/request-body";
+import { resolveDotWalks, type ReferencedSource } from "./dot-walk";
 import { recordNotFound } from "./errors";
 import { listRecords } from "./listing";
 import { listParams, readOptions, type QueryParams } from "./params";
@@ -33,6 +34,8 @@ interface TableContext {
   readonly dictionary: Dictionary;
   readonly definition: DictionaryTable | undefined;
   readonly references: ReferenceResolver;
+  /** A referenced table's records, for dot-walked conditions (undefined: the caller may not read it). */
+  readonly referenced: ReferencedSource;
 }
 
 /** The ACL operation of a method: GET reads, POST creates, PUT and PATCH write, DELETE deletes. */
@@ -109,7 +112,8 @@ const presentOne = async (
 ): Promise<Record<string, unknown>> => (await presentAll([record], options, request, context))[0] ?? {};
 
 async function list(source: TableSource, request: TableRequest, context: TableContext): Promise<APIGatewayProxyResult> {
-  const params = listParams(request.params);
+  const parsed = listParams(request.params);
+  const params = { ...parsed, query: await resolveDotWalks(parsed.query, context.definition, context.referenced) };
   const { records, total } = await listRecords(source, params);
   const headers: Record<string, string> = { "X-Total-Count": String(total) };
   if (!params.suppressPaginationHeader) {
