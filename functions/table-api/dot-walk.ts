@@ -7,7 +7,7 @@ import { matches } from "./query-match";
 import type { TableSource } from "./table-source";
 
 /** A dot-walk that matches more referenced records than this is refused rather than held in memory. */
-export const MAX_DOT_WALK_MATCHES = 10_000;
+const MAX_DOT_WALK_MATCHES = 10_000;
 
 /** The source of a referenced table the caller may read, or undefined. */
 export type ReferencedSource = (table: string) => TableSource | undefined;
