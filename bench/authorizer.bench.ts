@@ -65,7 +65,7 @@ function depsFor(
     enableJtiVerification: options.jti,
   });
   const config = new CachedConfig(
-    { load: async () => ({ providers: [provider], properties: new Map(), acls: new Map() }) },
+    { load: async () => ({ providers: [provider], properties: new Map(), acls: new Map(), tables: [] }) },
     systemClock,
     logger,
   );

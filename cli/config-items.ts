@@ -9,7 +9,10 @@ import {
   propertySchema,
   providerKey,
   providerSchema,
+  tableKey,
+  tableSchema,
   type Acl,
+  type CustomTable,
   type ClaimValidation,
   type Property,
   type ProviderConfig,
@@ -18,9 +21,9 @@ import { parseConfigItems, type ConfigSnapshot } from "../functions/config/store
 import { CliError } from "./errors";
 
 export interface ConfigKind<T> {
-  readonly label: "provider" | "property" | "ACL";
+  readonly label: "provider" | "property" | "ACL" | "table";
   /** The export document's array for this kind. */
-  readonly plural: "providers" | "properties" | "acls";
+  readonly plural: "providers" | "properties" | "acls" | "tables";
   readonly prefix: string;
   /** The field that names an item (and makes its key). */
   readonly nameField: "name" | "table";
@@ -57,6 +60,16 @@ export const ACL: ConfigKind<Acl> = {
   schema: aclSchema,
   nameOf: (acl) => acl.table,
   key: aclKey,
+};
+
+export const TABLE: ConfigKind<CustomTable> = {
+  label: "table",
+  plural: "tables",
+  prefix: CONFIG_KEY_PREFIX.table,
+  nameField: "name",
+  schema: tableSchema,
+  nameOf: (table) => table.name,
+  key: tableKey,
 };
 
 export type ConfigItem = { readonly pk: string } & Record<string, unknown>;

@@ -9,6 +9,7 @@ import { PROVIDER_COMMANDS } from "./commands/provider";
 import { providerTest } from "./commands/provider-test";
 import { targetCommand } from "./commands/target";
 import { TRANSFER_COMMANDS } from "./commands/transfer";
+import { TABLE_COMMANDS } from "./commands/table";
 import { USER_COMMANDS } from "./commands/user";
 import { CommandContext, type CliIo } from "./context";
 import { CliError } from "./errors";
@@ -20,6 +21,7 @@ const COMMANDS: readonly Command[] = [
   ...PROVIDER_COMMANDS,
   providerTest,
   ...ACL_COMMANDS,
+  ...TABLE_COMMANDS,
   ...PROPERTY_COMMANDS,
   ...TRANSFER_COMMANDS,
   ...USER_COMMANDS,

@@ -78,6 +78,11 @@ export class Api extends Construct {
     const fixed = [
       ["Unauthorized", apigateway.ResponseType.UNAUTHORIZED, GATEWAY_RESPONSES.UNAUTHORIZED],
       ["AccessDenied", apigateway.ResponseType.ACCESS_DENIED, GATEWAY_RESPONSES.ACCESS_DENIED],
+      [
+        "UnknownResource",
+        apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+        GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN,
+      ],
     ] as const;
     for (const [id, type, response] of fixed) {
       this.restApi.addGatewayResponse(id, {

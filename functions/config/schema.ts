@@ -1,6 +1,8 @@
 // The config table's items and their one schema, shared by the authorizer and the admin CLI.
 import * as z from "zod/mini";
 import { en } from "zod/locales";
+import { COLUMN_TYPES, CUSTOM_COLUMN, CUSTOM_TABLE } from "../dictionary/columns";
+import { OUT_OF_BOX_TABLES } from "../dictionary/out-of-box";
 import { USER_LOOKUP_FIELDS } from "../shared/tables";
 import { isSettableUserField, USER_FIELDS } from "../users/fields";
 
@@ -181,15 +183,100 @@ export const aclSchema = z.strictObject({
 export type Acl = z.infer<typeof aclSchema>;
 export type AclInput = z.input<typeof aclSchema>;
 
+const TABLE_NAME = /^[a-z][a-z0-9_]{0,79}$/;
+
+/** A column an admin adds to a table (ServiceNow's `u_` columns), in the dictionary's terms. */
+const customColumnSchema = z
+  .strictObject({
+    type: z.enum(
+      COLUMN_TYPES.filter((type) => type !== "sys_class_name") as Exclude<
+        (typeof COLUMN_TYPES)[number],
+        "sys_class_name"
+      >[],
+    ),
+    label: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+    default: z.optional(z.string().check(z.maxLength(1000))),
+    mandatory: z.optional(z.boolean()),
+    readOnly: z.optional(z.boolean()),
+    choices: z.optional(
+      z
+        .array(
+          z.strictObject({
+            value: z.string().check(z.maxLength(100)),
+            label: z.string().check(z.minLength(1), z.maxLength(100)),
+          }),
+        )
+        .check(z.minLength(1), z.maxLength(500)),
+    ),
+    reference: z.optional(z.string().check(z.regex(TABLE_NAME, "a table name"))),
+  })
+  .check(
+    z.superRefine((column, context) => {
+      if ((column.type === "reference") !== (column.reference !== undefined)) {
+        context.addIssue({
+          code: "custom",
+          path: ["reference"],
+          message: "required for, and only for, type reference",
+        });
+      }
+      if (column.type === "choice" && column.choices === undefined) {
+        context.addIssue({ code: "custom", path: ["choices"], message: "required for type choice" });
+      }
+    }),
+  );
+
+/**
+ * A custom table (`u_` name, optionally extending another table and numbered with its own prefix), or
+ * `u_` columns added to an out-of-box table. The same schema validates the admin CLI's input and every
+ * item read from the config table.
+ */
+export const tableSchema = z
+  .strictObject({
+    name: z.string().check(z.regex(TABLE_NAME, "a table name: lowercase letters, digits, '_'")),
+    label: z.optional(z.string().check(z.minLength(1), z.maxLength(80))),
+    extends: z.optional(z.string().check(z.regex(TABLE_NAME, "a table name"))),
+    numberPrefix: z.optional(z.string().check(z.regex(/^[A-Z]{2,8}$/, "2-8 uppercase letters"))),
+    columns: z._default(
+      z.record(
+        z.string().check(z.regex(CUSTOM_COLUMN, "a custom column name: u_ then lowercase letters, digits, '_'")),
+        customColumnSchema,
+      ),
+      () => ({}),
+    ),
+  })
+  .check(
+    z.superRefine((table, context) => {
+      if (Object.hasOwn(OUT_OF_BOX_TABLES, table.name)) {
+        for (const field of ["label", "extends", "numberPrefix"] as const) {
+          if (table[field] !== undefined) {
+            context.addIssue({ code: "custom", path: [field], message: "an out-of-box table only takes u_ columns" });
+          }
+        }
+      } else if (!CUSTOM_TABLE.test(table.name)) {
+        context.addIssue({ code: "custom", path: ["name"], message: "a new table's name starts with u_" });
+      }
+      if (table.extends === table.name) {
+        context.addIssue({ code: "custom", path: ["extends"], message: "must not name the table itself" });
+      }
+    }),
+  );
+export type CustomTable = z.infer<typeof tableSchema>;
+
 /** The seed's debug switches: either one turns on the step-by-step authentication log. */
 export const DEBUG_PROPERTIES = ["glide.auth.debug.enabled", "com.snc.platform.security.oauth.debug"] as const;
 
 /** Config items share one table; the partition key's prefix says what an item is. */
-export const CONFIG_KEY_PREFIX = { provider: "provider#", property: "property#", acl: "acl#" } as const;
+export const CONFIG_KEY_PREFIX = {
+  provider: "provider#",
+  property: "property#",
+  acl: "acl#",
+  table: "table#",
+} as const;
 
 export const providerKey = (name: string): string => `${CONFIG_KEY_PREFIX.provider}${name}`;
 export const propertyKey = (name: string): string => `${CONFIG_KEY_PREFIX.property}${name}`;
 export const aclKey = (table: string): string => `${CONFIG_KEY_PREFIX.acl}${table}`;
+export const tableKey = (table: string): string => `${CONFIG_KEY_PREFIX.table}${table}`;
 
 /** A readable one-line summary of what is wrong, naming each field. */
 export function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {

@@ -10,7 +10,9 @@ import {
   describeIssues,
   propertySchema,
   providerSchema,
+  tableSchema,
   type Acl,
+  type CustomTable,
   type ProviderConfig,
 } from "./schema";
 import { StoreError } from "../shared/errors";
@@ -23,6 +25,8 @@ export interface ConfigSnapshot {
   readonly properties: ReadonlyMap<string, string>;
   /** Valid ACLs by table name. */
   readonly acls: ReadonlyMap<string, Acl>;
+  /** Valid custom tables and columns for the table dictionary. */
+  readonly tables: readonly CustomTable[];
 }
 
 export interface ConfigSource {
@@ -46,6 +50,7 @@ const CONSEQUENCE: Readonly<Record<InvalidConfigItem["kind"], string>> = {
   provider: "provider disabled",
   property: "property ignored",
   acl: "ACL ignored (the table is unavailable to the Table API until fixed)",
+  table: "custom table or columns ignored",
 };
 
 /** Logs each invalid item on its own line: what it disables, its key, and what is wrong. */
@@ -77,6 +82,7 @@ export function parseConfigItems(
   const providers: ProviderConfig[] = [];
   const properties = new Map<string, string>();
   const acls = new Map<string, Acl>();
+  const tables: CustomTable[] = [];
   for (const item of items) {
     const { pk, ...fields } = item;
     if (typeof pk !== "string") continue;
@@ -89,9 +95,12 @@ export function parseConfigItems(
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.acl)) {
       const acl = validItem(aclSchema, fields, { pk, kind: "acl", nameField: "table" }, onInvalid);
       if (acl) acls.set(acl.table, acl);
+    } else if (pk.startsWith(CONFIG_KEY_PREFIX.table)) {
+      const table = validItem(tableSchema, fields, { pk, kind: "table", nameField: "name" }, onInvalid);
+      if (table) tables.push(table);
     }
   }
-  return { providers, properties, acls };
+  return { providers, properties, acls, tables };
 }
 
 /** The whole config table, read with a paginated Scan: it holds tens of items and is cached. */

@@ -66,6 +66,15 @@ export const GATEWAY_RESPONSES = {
     body: JSON.stringify(UNAUTHENTICATED_BODY),
     headers: { ...json, "WWW-Authenticate": "Bearer" },
   },
+  /**
+   * No route has this path and method: API Gateway's MISSING_AUTHENTICATION_TOKEN (by default a 403
+   * "Missing Authentication Token"), answered as ServiceNow answers a URI no API serves.
+   */
+  MISSING_AUTHENTICATION_TOKEN: {
+    statusCode: 400,
+    body: JSON.stringify(errorBody("Requested URI does not represent any resource", null)),
+    headers: json,
+  },
   /** The authorizer's policy does not allow this method. */
   ACCESS_DENIED: {
     statusCode: 403,

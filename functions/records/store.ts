@@ -69,11 +69,28 @@ export class RecordsStore {
     return item && toRecordView(item);
   }
 
-  /** The records with these sys_ids that exist, by sys_id. */
-  async getMany(table: string, sysIds: readonly string[]): Promise<Map<string, FieldValues>> {
-    const keys = sysIds.filter((id) => SYS_ID_PATTERN.test(id)).map((sys_id) => ({ [TABLE_ATTRIBUTE]: table, sys_id }));
+  /** The records with these sys_ids that exist, by sys_id, looked for in each of `tables` (a table and its children). */
+  async getMany(tables: string | readonly string[], sysIds: readonly string[]): Promise<Map<string, FieldValues>> {
+    const ids = sysIds.filter((id) => SYS_ID_PATTERN.test(id));
+    const keys = (typeof tables === "string" ? [tables] : tables).flatMap((table) =>
+      ids.map((sys_id) => ({ [TABLE_ATTRIBUTE]: table, sys_id })),
+    );
     const items = await batchGetAll(this.client, this.tableName, keys);
-    return new Map(items.map((item) => [String(item["sys_id"]), toRecordView(item)]));
+    return new Map(items.map((item) => [String(item["sys_id"]), withClassName(item)]));
+  }
+
+  /** The records at these keys (table and sys_id) that exist, by sys_id. */
+  async getKeys(
+    keys: readonly { readonly table: string; readonly sysId: string }[],
+  ): Promise<Map<string, FieldValues>> {
+    const items = await batchGetAll(
+      this.client,
+      this.tableName,
+      keys
+        .filter(({ sysId }) => SYS_ID_PATTERN.test(sysId))
+        .map(({ table, sysId }) => ({ [TABLE_ATTRIBUTE]: table, sys_id: sysId })),
+    );
+    return new Map(items.map((item) => [String(item["sys_id"]), withClassName(item)]));
   }
 
   /** All records of a table in sys_id order, one DynamoDB page at a time: never the whole table in memory. */
@@ -109,12 +126,21 @@ export class RecordsStore {
     return undefined;
   }
 
-  /** A new record with a new sys_id and the system fields; `sys_*` and `table` in `fields` are ignored. */
-  async create(table: string, fields: FieldValues, by: string): Promise<FieldValues> {
+  /**
+   * A new record with a new sys_id and the system fields; `sys_*` and `table` in `fields` are ignored.
+   * A table of the dictionary keeps `sys_class_name` (the record's own table) on the item.
+   */
+  async create(
+    table: string,
+    fields: FieldValues,
+    by: string,
+    options: { className?: boolean } = {},
+  ): Promise<FieldValues> {
     const item = {
       ...withoutSystemFields(fields),
       [TABLE_ATTRIBUTE]: table,
       sys_id: newSysId(this.clock),
+      ...(options.className && { sys_class_name: table }),
       ...createdFields(by, this.clock.nowMs()),
     };
     assertFits(item);
@@ -208,6 +234,14 @@ export class RecordsStore {
       throw storeError("record read failed", error);
     }
   }
+}
+
+/** A stored item as the API shows it through a parent table: with the table it belongs to. */
+function withClassName(item: Record<string, unknown>): FieldValues {
+  const view = toRecordView(item);
+  return view["sys_class_name"] === undefined && typeof item[TABLE_ATTRIBUTE] === "string"
+    ? { ...view, sys_class_name: item[TABLE_ATTRIBUTE] }
+    : view;
 }
 
 /** System fields are this store's to set; a caller's values for them are dropped. */

@@ -6,14 +6,17 @@ import { serveRequest } from "../http/serve";
 import { callerOf } from "../http/caller";
 import { systemClock, type Clock } from "../shared/clock";
 import type { AclOperation } from "../config/schema";
-import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../config/store";
+import { CachedConfig, DynamoConfigSource, logInvalidItems, type ConfigSnapshot } from "../config/store";
+import { Dictionary } from "../dictionary/dictionary";
 import type { AppLogger } from "../shared/logger";
+import { NumberCounters } from "../records/numbers";
 import { RecordsStore } from "../records/store";
 import { UserDirectory } from "../users/directory";
 import { DynamoUserStore } from "../users/store";
 import { TableAccess } from "./access";
 import { toApiError } from "./errors";
 import { operationOf, perform, type TableRequest } from "./operations";
+import type { ReferenceResolver } from "./present";
 import { recordsTable, SYS_USER, usersTable, type TableSource } from "./table-source";
 
 interface TableApiOptions {
@@ -39,13 +42,22 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
     logger,
     options.configTtlMs ?? TABLE_API_CONFIG_TTL_MS,
   );
-  const access = new TableAccess(config);
   const records = new RecordsStore(client, tables.records, clock);
-  const users = usersTable({
-    store: new DynamoUserStore(client, tables.users),
-    directory: new UserDirectory(client, tables.users, clock),
-  });
-  const sourceFor = (table: string): TableSource => (table === SYS_USER ? users : recordsTable(records, table));
+  const numbers = new NumberCounters(client, tables.records);
+  const userStore = new DynamoUserStore(client, tables.users);
+  const users = usersTable({ store: userStore, directory: new UserDirectory(client, tables.users, clock) });
+  // One dictionary per config snapshot: rebuilt only when the config is re-read.
+  const dictionaries = new WeakMap<ConfigSnapshot, Dictionary>();
+  const dictionaryOf = (snapshot: ConfigSnapshot): Dictionary => {
+    let dictionary = dictionaries.get(snapshot);
+    if (!dictionary) {
+      dictionary = new Dictionary(snapshot.tables, (name, problem) =>
+        logger.error("custom table ignored: invalid config item", { table: name, problems: problem }),
+      );
+      dictionaries.set(snapshot, dictionary);
+    }
+    return dictionary;
+  };
 
   return (event) => {
     let operation: AclOperation = "read";
@@ -56,8 +68,46 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
         line["table"] = event.pathParameters?.["table"];
         const request = parseRequest(event);
         operation = request.operation;
-        await access.check(request.table, request.caller, operation);
-        return perform(sourceFor(request.table), request);
+        const snapshot = await config.get();
+        const dictionary = dictionaryOf(snapshot);
+        const access = new TableAccess(snapshot.acls, dictionary);
+        access.check(request.table, request.caller, operation);
+        const sourceFor = (table: string, op: AclOperation): TableSource =>
+          table === SYS_USER
+            ? users
+            : recordsTable({
+                store: records,
+                numbers,
+                table,
+                definition: dictionary.table(table),
+                partitions:
+                  dictionary.table(table) === undefined
+                    ? [table]
+                    : dictionary
+                        .descendants(table)
+                        .filter((name) => name === table || access.allows(name, request.caller, op)),
+              });
+        const references: ReferenceResolver = {
+          async displayValues(table, sysIds) {
+            const definition = dictionary.table(table);
+            const display = definition?.display;
+            // References to a table the caller may not read show no display value, as ServiceNow's ACLs hide it.
+            if (definition === undefined || display === undefined || !access.allows(table, request.caller, "read")) {
+              return new Map();
+            }
+            const found = await sourceFor(table, "read").getMany(sysIds.map((sysId) => ({ sysId })));
+            return new Map([...found].map(([sysId, record]) => [sysId, record[display] ?? ""]));
+          },
+        };
+        return perform(sourceFor(request.table, operation), request, {
+          dictionary,
+          definition: dictionary.table(request.table),
+          references,
+          referenced: (table) =>
+            dictionary.table(table) !== undefined && access.allows(table, request.caller, "read")
+              ? sourceFor(table, "read")
+              : undefined,
+        });
       },
     );
   };

@@ -1,26 +1,56 @@
 // ServiceNow encoded queries (`active=true^priority<=2^ORpriority=5^ORDERBYDESCnumber`) parsed into
 // conditions. Untrusted input: parsing never throws, it returns a reason the caller answers with a 400.
 
+/**
+ * Every operator spelling ServiceNow documents for encoded queries, including the older ones without a
+ * space (NOTLIKE, NOTIN). Operators are upper case and case-sensitive, as ServiceNow reads them.
+ */
 export const OPERATORS = [
   "=",
   "!=",
   "LIKE",
+  "NOT LIKE",
   "NOTLIKE",
   "STARTSWITH",
   "ENDSWITH",
   "IN",
   "NOT IN",
+  "NOTIN",
   "ISEMPTY",
   "ISNOTEMPTY",
+  "EMPTYSTRING",
+  "ANYTHING",
   "<",
   "<=",
   ">",
   ">=",
+  "BETWEEN",
+  "SAMEAS",
+  "NSAMEAS",
+  "GT_FIELD",
+  "LT_FIELD",
+  "GT_OR_EQUALS_FIELD",
+  "LT_OR_EQUALS_FIELD",
+  "ON",
+  "NOTON",
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 /** Operators that take no value. */
-const UNARY: ReadonlySet<Operator> = new Set<Operator>(["ISEMPTY", "ISNOTEMPTY"]);
+const UNARY: ReadonlySet<Operator> = new Set<Operator>(["ISEMPTY", "ISNOTEMPTY", "EMPTYSTRING", "ANYTHING"]);
+/** Operators whose value is a list, comma-separated. */
+export const LIST_OPERATORS: ReadonlySet<Operator> = new Set<Operator>(["IN", "NOT IN", "NOTIN"]);
+/** Operators whose value names another field of the same record. */
+const FIELD_OPERATORS: ReadonlySet<Operator> = new Set<Operator>([
+  "SAMEAS",
+  "NSAMEAS",
+  "GT_FIELD",
+  "LT_FIELD",
+  "GT_OR_EQUALS_FIELD",
+  "LT_OR_EQUALS_FIELD",
+]);
+/** Operators whose value is a range, `from@to` (BETWEEN), or `label@from@to` (ON, NOTON: a day or period). */
+const RANGE_OPERATORS: ReadonlySet<Operator> = new Set<Operator>(["BETWEEN", "ON", "NOTON"]);
 
 /**
  * Longest first, so `<=` wins over `<` and `ISNOTEMPTY` over nothing shorter. A field name is lowercase,
@@ -31,7 +61,10 @@ const OPERATORS_BY_LENGTH: readonly Operator[] = [...OPERATORS].sort((a, b) => b
 export interface Condition {
   readonly field: string;
   readonly operator: Operator;
-  /** The raw value; for IN and NOT IN the comma-separated list, split into `values`. */
+  /**
+   * The raw value; for IN and NOT IN the comma-separated list, split into `values`; for BETWEEN, ON and
+   * NOTON the range's two ends (dates as `YYYY-MM-DD HH:MM:SS`).
+   */
   readonly value: string;
   readonly values: readonly string[];
 }
@@ -54,8 +87,10 @@ type ParseResult =
   | { readonly ok: true; readonly query: EncodedQuery }
   | { readonly ok: false; readonly reason: string };
 
-/** Field names as the Table API stores them: ServiceNow column names (dot-walking is not supported). */
+/** Field names as the Table API stores them: ServiceNow column names. */
 export const FIELD_NAME = /^[a-z][a-z0-9_]{0,79}$/;
+/** A field of a query: a column, or a reference column and a column of the record it references (one level). */
+const QUERY_FIELD = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)?/;
 
 // Bounds on work per request: a query string is at most a few KB behind API Gateway anyway.
 export const MAX_QUERY_LENGTH = 16 * 1024;
@@ -114,20 +149,51 @@ export function parseEncodedQuery(input: string): ParseResult {
 
 /** One condition, `field` `operator` `value`, or a reason it is not one. */
 function parseCondition(text: string): Condition | string {
-  const field = /^[a-z][a-z0-9_]*/.exec(text)?.[0];
+  const field = QUERY_FIELD.exec(text)?.[0];
   if (field === undefined) return `a condition must start with a field name: ${quote(text)}`;
-  if (!FIELD_NAME.test(field)) return `field name too long: ${quote(field)}`;
+  if (!field.split(".").every((part) => FIELD_NAME.test(part))) return `field name too long: ${quote(field)}`;
   const rest = text.slice(field.length);
   const operator = OPERATORS_BY_LENGTH.find((candidate) => rest.startsWith(candidate));
   if (operator === undefined) return `unsupported operator in ${quote(text)}`;
   const value = rest.slice(operator.length);
   if (UNARY.has(operator) && value !== "") return `${operator} takes no value: ${quote(text)}`;
   let values: string[] = [];
-  if (operator === "IN" || operator === "NOT IN") {
+  if (LIST_OPERATORS.has(operator)) {
     values = value.split(",");
     if (values.length > MAX_IN_VALUES) return `at most ${MAX_IN_VALUES} values for ${operator}`;
+  } else if (FIELD_OPERATORS.has(operator)) {
+    if (!FIELD_NAME.test(value)) return `${operator} compares with another field: ${quote(text)}`;
+  } else if (RANGE_OPERATORS.has(operator)) {
+    const range = rangeOf(operator, value);
+    if (typeof range === "string") return `${range}: ${quote(text)}`;
+    values = range;
   }
   return { field, operator, value, values };
+}
+
+/** `gs.dateGenerate('2024-05-01','start')` (ServiceNow's form for a fixed day), or a date or date-time as it is. */
+const DATE_GENERATE = /^javascript:gs\.dateGenerate\('(\d{4}-\d{2}-\d{2})','(start|end|\d{2}:\d{2}:\d{2})'\)$/;
+const LITERAL_DATE = /^\d{4}-\d{2}-\d{2}( \d{2}:\d{2}:\d{2})?$/;
+
+function dateBound(text: string): string | undefined {
+  const generated = DATE_GENERATE.exec(text);
+  if (generated) {
+    const time = generated[2] === "start" ? "00:00:00" : generated[2] === "end" ? "23:59:59" : generated[2];
+    return `${generated[1]} ${time}`;
+  }
+  return LITERAL_DATE.test(text) ? text : undefined;
+}
+
+/** The two ends of a BETWEEN (`a@b`) or ON/NOTON (`label@start@end`) range, or what is wrong with it. */
+function rangeOf(operator: Operator, value: string): string[] | string {
+  const parts = value.split("@");
+  if (operator === "BETWEEN") return parts.length === 2 ? parts : "BETWEEN takes two values, from@to";
+  const [from, to] = parts.slice(1).map(dateBound);
+  if (parts.length !== 3 || from === undefined || to === undefined) {
+    // Relative periods (gs.beginningOfToday() and the like) need the instance's scripts: not supported.
+    return `${operator} takes label@start@end with fixed dates (gs.dateGenerate or YYYY-MM-DD)`;
+  }
+  return [from, to];
 }
 
 /** A fragment of the caller's query for an error detail, bounded so a huge query is not echoed whole. */

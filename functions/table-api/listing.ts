@@ -1,7 +1,8 @@
 // Listing a table: stream DynamoDB pages, filter and count as they pass, keep only the requested window.
 import { BadRequestError } from "../http/api-errors";
 import { compareSortKeys, matches, sortKey } from "./query-match";
-import { project, type ListParams } from "./params";
+import type { ListParams } from "./params";
+import type { FieldValues } from "../records/store";
 import type { TableSource } from "./table-source";
 
 /**
@@ -19,7 +20,7 @@ export const MAX_SORTED_MATCHES = 10_000;
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 interface ListResult {
-  readonly records: readonly Record<string, unknown>[];
+  readonly records: readonly FieldValues[];
   /** All matching records, for X-Total-Count. */
   readonly total: number;
 }
@@ -40,7 +41,7 @@ async function listInKeyOrder(source: TableSource, params: ListParams): Promise<
   for await (const records of source.pages()) {
     for (const record of records) {
       if (!matches(params.query, record)) continue;
-      if (total >= params.offset && total < end) page.add(project(record, params));
+      if (total >= params.offset && total < end) page.add(narrow(record, params.fields));
       total += 1;
     }
   }
@@ -50,7 +51,7 @@ async function listInKeyOrder(source: TableSource, params: ListParams): Promise<
 /** With ORDERBY: sort the matches' keys, then fetch just the window's records by key. */
 async function listSorted(source: TableSource, params: ListParams): Promise<ListResult> {
   const { orderBy } = params.query;
-  const keyed: { key: string[]; sysId: string }[] = [];
+  const keyed: { key: string[]; sysId: string; className: string | undefined }[] = [];
   for await (const records of source.pages()) {
     for (const record of records) {
       if (!matches(params.query, record)) continue;
@@ -61,28 +62,28 @@ async function listSorted(source: TableSource, params: ListParams): Promise<List
             "or leave out ORDERBY to page in sys_id order",
         );
       }
-      keyed.push({ key: sortKey(orderBy, record), sysId: record["sys_id"] ?? "" });
+      keyed.push({ key: sortKey(orderBy, record), sysId: record["sys_id"] ?? "", className: record["sys_class_name"] });
     }
   }
   // sys_id breaks ties, so equal keys keep one order from page to page.
   keyed.sort((a, b) => compareSortKeys(orderBy, a.key, b.key) || (a.sysId < b.sysId ? -1 : a.sysId > b.sysId ? 1 : 0));
-  const window = keyed.slice(params.offset, params.offset + params.limit).map(({ sysId }) => sysId);
+  const window = keyed.slice(params.offset, params.offset + params.limit);
   const found = await source.getMany(window);
   const page = new PageBuilder();
-  for (const sysId of window) {
+  for (const { sysId } of window) {
     // A record deleted since it was counted is left out of the page.
     const record = found.get(sysId);
-    if (record) page.add(project(record, params));
+    if (record) page.add(narrow(record, params.fields));
   }
   return { records: page.records, total: keyed.length };
 }
 
 /** The page's records, refusing to grow past MAX_RESPONSE_BYTES. */
 class PageBuilder {
-  readonly records: Record<string, unknown>[] = [];
+  readonly records: FieldValues[] = [];
   private bytes = 0;
 
-  add(record: Record<string, unknown>): void {
+  add(record: FieldValues): void {
     this.bytes += Buffer.byteLength(JSON.stringify(record), "utf8") + 1;
     if (this.bytes > MAX_RESPONSE_BYTES) {
       throw new BadRequestError(
@@ -92,4 +93,15 @@ class PageBuilder {
     }
     this.records.push(record);
   }
+}
+
+/** Only the fields asked for (and the class, which display values need), so a page holds no more than it shows. */
+function narrow(record: FieldValues, fields: readonly string[] | undefined): FieldValues {
+  if (fields === undefined) return record;
+  const kept: Record<string, string> = {};
+  for (const name of [...fields, "sys_class_name"]) {
+    const value = record[name];
+    if (value !== undefined && Object.hasOwn(record, name)) kept[name] = value;
+  }
+  return kept;
 }

@@ -2,16 +2,9 @@
 // them: an empty value means the default, booleans ignore case (pysnow sends `False`).
 import { BadRequestError } from "../http/api-errors";
 import { andAll, equals, FIELD_NAME, parseEncodedQuery, type Condition, type EncodedQuery } from "./encoded-query";
+import type { ReadOptions } from "./present";
 
 export type QueryParams = Readonly<Record<string, string | undefined>>;
-
-type DisplayValue = "false" | "true" | "all";
-
-interface ReadOptions {
-  /** Only these fields, in this order; undefined = every field of the record. */
-  readonly fields: readonly string[] | undefined;
-  readonly displayValue: DisplayValue;
-}
 
 export interface ListParams extends ReadOptions {
   readonly query: EncodedQuery;
@@ -73,9 +66,11 @@ export function readOptions(params: QueryParams): ReadOptions {
   if (display !== "true" && display !== "false" && display !== "all") {
     throw new BadRequestError(INVALID_PARAMETER, "sysparm_display_value must be true, false or all");
   }
-  // sysparm_exclude_reference_link is accepted: values are stored as text, so there are no links to exclude.
-  parseBoolean(params, "sysparm_exclude_reference_link", false);
-  return { fields, displayValue: display };
+  return {
+    fields,
+    displayValue: display,
+    excludeReferenceLink: parseBoolean(params, "sysparm_exclude_reference_link", false),
+  };
 }
 
 /**
@@ -102,16 +97,4 @@ export function listParams(params: QueryParams): ListParams {
     offset: parseCount(params, "sysparm_offset", 0, 0),
     suppressPaginationHeader: parseBoolean(params, "sysparm_suppress_pagination_header", false),
   };
-}
-
-/** A record as the caller asked to see it: the chosen fields (absent ones empty, as ServiceNow's empty columns). */
-export function project(record: Readonly<Record<string, string>>, options: ReadOptions): Record<string, unknown> {
-  const names = options.fields ?? Object.keys(record);
-  return Object.fromEntries(
-    names.map((name) => {
-      const value = Object.hasOwn(record, name) ? (record[name] ?? "") : "";
-      // Values are stored as display text, so the display value and the value are the same string.
-      return [name, options.displayValue === "all" ? { display_value: value, value } : value];
-    }),
-  );
 }

@@ -19,9 +19,11 @@ function compareValues(a: string, b: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-function test(condition: Condition, raw: string): boolean {
+function test(condition: Condition, raw: string, record: FieldValues): boolean {
   const value = raw.toLowerCase();
   const wanted = condition.value.toLowerCase();
+  const other = (): string => fieldValue(record, condition.value);
+  const [from = "", to = ""] = condition.values;
   switch (condition.operator) {
     case "=":
       return value === wanted;
@@ -29,6 +31,7 @@ function test(condition: Condition, raw: string): boolean {
       return value !== wanted;
     case "LIKE":
       return value.includes(wanted);
+    case "NOT LIKE":
     case "NOTLIKE":
       return !value.includes(wanted);
     case "STARTSWITH":
@@ -38,9 +41,14 @@ function test(condition: Condition, raw: string): boolean {
     case "IN":
       return condition.values.some((candidate) => candidate.toLowerCase() === value);
     case "NOT IN":
+    case "NOTIN":
       return !condition.values.some((candidate) => candidate.toLowerCase() === value);
+    // Values are strings: an unset field is the empty string, so EMPTYSTRING and ISEMPTY agree.
     case "ISEMPTY":
+    case "EMPTYSTRING":
       return raw === "";
+    case "ANYTHING":
+      return true;
     case "ISNOTEMPTY":
       return raw !== "";
     // As in SQL, an empty value is not less or greater than anything.
@@ -52,13 +60,30 @@ function test(condition: Condition, raw: string): boolean {
       return raw !== "" && compareValues(raw, condition.value) > 0;
     case ">=":
       return raw !== "" && compareValues(raw, condition.value) >= 0;
+    case "BETWEEN":
+    case "ON":
+      return raw !== "" && compareValues(raw, from) >= 0 && compareValues(raw, to) <= 0;
+    case "NOTON":
+      return raw !== "" && !(compareValues(raw, from) >= 0 && compareValues(raw, to) <= 0);
+    case "SAMEAS":
+      return value === other().toLowerCase();
+    case "NSAMEAS":
+      return value !== other().toLowerCase();
+    case "GT_FIELD":
+      return raw !== "" && other() !== "" && compareValues(raw, other()) > 0;
+    case "LT_FIELD":
+      return raw !== "" && other() !== "" && compareValues(raw, other()) < 0;
+    case "GT_OR_EQUALS_FIELD":
+      return raw !== "" && other() !== "" && compareValues(raw, other()) >= 0;
+    case "LT_OR_EQUALS_FIELD":
+      return raw !== "" && other() !== "" && compareValues(raw, other()) <= 0;
   }
 }
 
 export function matches(query: EncodedQuery, record: FieldValues): boolean {
   if (query.groups.length === 0) return true;
   return query.groups.some((group) =>
-    group.every((anyOf) => anyOf.some((condition) => test(condition, fieldValue(record, condition.field)))),
+    group.every((anyOf) => anyOf.some((condition) => test(condition, fieldValue(record, condition.field), record))),
   );
 }
 

@@ -1,6 +1,9 @@
 // Demo data for the local stack: the incident table's ACL and a few incidents, including the one the
-// seed's curl fetches (897b04f2dbd4a300a135364e9d961952). Only written where absent, so edits survive restarts.
-import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+// seed's curl fetches (897b04f2dbd4a300a135364e9d961952). Only written where absent, so edits survive restarts;
+// each takes its number from incident's counter, as an insert through the Table API does (INC0010001 first).
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { OUT_OF_BOX } from "../../functions/dictionary/dictionary";
+import { NumberCounters } from "../../functions/records/numbers";
 import type { Clock } from "../../functions/shared/clock";
 import { aclKey, aclSchema, type AclInput } from "../../functions/config/schema";
 import { isConditionalCheckFailed } from "../../functions/shared/dynamo";
@@ -27,7 +30,6 @@ const DEMO_INCIDENTS: readonly { sysId: string; ageHours: number; fields: Readon
     sysId: SEED_INCIDENT_SYS_ID,
     ageHours: 72,
     fields: {
-      number: "INC0010001",
       short_description: "Unable to connect to the VPN from home",
       description: "Since this morning the VPN client times out after entering my password.",
       caller_id: "Fred Luddy",
@@ -47,7 +49,6 @@ const DEMO_INCIDENTS: readonly { sysId: string; ageHours: number; fields: Readon
     sysId: "9d385017c611228701d22104cc95c371",
     ageHours: 48,
     fields: {
-      number: "INC0010002",
       short_description: "Email server is down",
       description: "Nobody on the 3rd floor can send or receive email.",
       caller_id: "Don Goodliffe",
@@ -66,7 +67,6 @@ const DEMO_INCIDENTS: readonly { sysId: string; ageHours: number; fields: Readon
     sysId: "e8caedcbc0a80164017df472f39eaed1",
     ageHours: 30,
     fields: {
-      number: "INC0010003",
       short_description: "Printer on floor 2 jams on every job",
       caller_id: "Carol Coughlin",
       category: "hardware",
@@ -83,7 +83,6 @@ const DEMO_INCIDENTS: readonly { sysId: string; ageHours: number; fields: Readon
     sysId: "ef43c6d40a0a0b5700c77f9bf387afe3",
     ageHours: 20,
     fields: {
-      number: "INC0010004",
       short_description: "Request for a larger monitor",
       caller_id: "Bud Richman",
       category: "hardware",
@@ -103,7 +102,6 @@ const DEMO_INCIDENTS: readonly { sysId: string; ageHours: number; fields: Readon
     sysId: "46d44a23a9fe19810012d100cca80666",
     ageHours: 2,
     fields: {
-      number: "INC0010005",
       short_description: "SAP sales app is slow",
       description: "Order entry takes over a minute per order since the last release.",
       caller_id: "Fred Luddy",
@@ -128,10 +126,18 @@ export async function seedDemo(
   const acl = aclSchema.parse(DEMO_INCIDENT_ACL);
   await putIfAbsent(doc, tables.config, "pk", { pk: aclKey(acl.table), ...acl });
   const nowMs = clock.nowMs();
+  const numbers = new NumberCounters(doc, tables.records);
+  const numbering = OUT_OF_BOX.table("incident")?.number;
+  if (numbering === undefined) throw new Error("incident has no number prefix in the dictionary");
   for (const { sysId, ageHours, fields } of DEMO_INCIDENTS) {
+    const key = { [TABLE_ATTRIBUTE]: "incident", sys_id: sysId };
+    const { Item } = await doc.send(new GetCommand({ TableName: tables.records, Key: key, ConsistentRead: true }));
+    if (Item) continue;
     const created = glideDateTime(nowMs - ageHours * HOUR_MS);
     await putIfAbsent(doc, tables.records, "sys_id", {
       ...fields,
+      number: await numbers.next("incident", numbering),
+      sys_class_name: "incident",
       opened_at: created,
       [TABLE_ATTRIBUTE]: "incident",
       sys_id: sysId,

@@ -65,8 +65,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
     const path = url.pathname;
     const matched = routes.match(method, path);
     if (!matched.route) {
-      // API Gateway answers an unknown resource or method with 403 "Missing Authentication Token".
-      return send(response, jsonError(403, "Missing Authentication Token"));
+      // API Gateway's MISSING_AUTHENTICATION_TOKEN, before any authorizer: the stack's gateway response.
+      return send(response, GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN);
     }
     const body = await readBody(request, maxBodyBytes);
     if (body === undefined) {

@@ -5,7 +5,7 @@ import { CachedConfig, type ConfigSource } from "../../functions/config/store";
 import { capturingLogger } from "../kit/authorizer-fixture";
 import { manualClock } from "../kit/clock";
 
-const snapshot = { providers: [], properties: new Map(), acls: new Map() };
+const snapshot = { providers: [], properties: new Map(), acls: new Map(), tables: [] };
 
 function flakySource(): ConfigSource & { loads: number; failing: boolean } {
   const source = {

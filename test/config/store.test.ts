@@ -94,7 +94,7 @@ describe("parseConfigItems", () => {
 
 describe("CachedConfig", () => {
   const clock = manualClock(0);
-  const snapshot = { providers: [], properties: new Map(), acls: new Map() };
+  const snapshot = { providers: [], properties: new Map(), acls: new Map(), tables: [] };
 
   it("re-reads after the TTL and serves the last good copy while the table is unreadable", async () => {
     let loads = 0;

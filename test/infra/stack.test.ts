@@ -369,6 +369,18 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
       });
     });
 
+    it("answers an unknown resource (MISSING_AUTHENTICATION_TOKEN) with ServiceNow's 400", () => {
+      template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
+        ResponseType: "MISSING_AUTHENTICATION_TOKEN",
+        StatusCode: "400",
+        ResponseTemplates: {
+          "application/json":
+            '{"error":{"message":"Requested URI does not represent any resource","detail":null},"status":"failure"}',
+        },
+        ResponseParameters: { "gatewayresponse.header.Content-Type": "'application/json'" },
+      });
+    });
+
     it.each(["DEFAULT_4XX", "DEFAULT_5XX"])("answers %s in the envelope with API Gateway's message", (type) => {
       template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
         ResponseType: type,

@@ -146,13 +146,24 @@ describe("ACLs through the Table API", () => {
     expect(resultOf<unknown[]>(reply).length).toBeGreaterThan(0);
   });
 
-  it("treats a table whose ACL item is invalid (and logged) as unknown: 400 Invalid table, admins included", async () => {
+  it("treats a table off the dictionary whose ACL item is invalid (and logged) as unknown: 400 Invalid table, admins included", async () => {
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tables.config,
+        Item: { pk: "acl#u_kb_feedback", table: "u_kb_feedback", read: "itil" },
+      }),
+    );
+    for (const who of [itil, admin]) {
+      expect((await api.call({ method: "GET", path: "/api/now/table/u_kb_feedback", caller: who })).status).toBe(400);
+    }
+    expect(JSON.stringify(api.logger.lines)).toContain("ACL ignored");
+  });
+
+  it("closes a dictionary table whose ACL item is invalid to all but admin", async () => {
     await dynamo.doc.send(
       new PutCommand({ TableName: dynamo.tables.config, Item: { pk: "acl#problem", table: "problem", read: "itil" } }),
     );
-    for (const who of [itil, admin]) {
-      expect((await api.call({ method: "GET", path: "/api/now/table/problem", caller: who })).status).toBe(400);
-    }
-    expect(JSON.stringify(api.logger.lines)).toContain("ACL ignored");
+    expect((await api.call({ method: "GET", path: "/api/now/table/problem", caller: itil })).status).toBe(403);
+    expect((await api.call({ method: "GET", path: "/api/now/table/problem", caller: admin })).status).toBe(200);
   });
 });

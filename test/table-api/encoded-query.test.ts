@@ -2,6 +2,7 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  LIST_OPERATORS,
   MAX_CONDITIONS,
   MAX_QUERY_LENGTH,
   OPERATORS,
@@ -43,10 +44,67 @@ describe("parseEncodedQuery", () => {
     });
   });
 
-  it.each(OPERATORS.filter((op) => op !== "ISEMPTY" && op !== "ISNOTEMPTY"))("reads the %s operator", (operator) => {
+  const PLAIN = OPERATORS.filter(
+    (op) =>
+      ![
+        "ISEMPTY",
+        "ISNOTEMPTY",
+        "EMPTYSTRING",
+        "ANYTHING",
+        "BETWEEN",
+        "ON",
+        "NOTON",
+        "SAMEAS",
+        "NSAMEAS",
+        "GT_FIELD",
+        "LT_FIELD",
+        "GT_OR_EQUALS_FIELD",
+        "LT_OR_EQUALS_FIELD",
+      ].includes(op),
+  );
+  it.each(PLAIN)("reads the %s operator", (operator) => {
     const query = parsed(`short_description${operator}a=b,c`);
-    const values = operator === "IN" || operator === "NOT IN" ? ["a=b", "c"] : [];
+    const values = LIST_OPERATORS.has(operator) ? ["a=b", "c"] : [];
     expect(query.groups).toEqual([[[cond("short_description", operator, "a=b,c", values)]]]);
+  });
+
+  it("reads every spelling ServiceNow documents: NOT LIKE and NOTLIKE, NOT IN and NOTIN, with the same meaning", () => {
+    const record = { short_description: "VPN is down", state: "2" };
+    for (const [a, b] of [
+      ["short_descriptionNOT LIKEvpn", "short_descriptionNOTLIKEvpn"],
+      ["short_descriptionNOT LIKEprinter", "short_descriptionNOTLIKEprinter"],
+      ["stateNOT IN1,2", "stateNOTIN1,2"],
+      ["stateNOT IN6,7", "stateNOTIN6,7"],
+    ]) {
+      expect(matches(parsed(a as string), record)).toBe(matches(parsed(b as string), record));
+    }
+    expect(matches(parsed("short_descriptionNOT LIKEvpn"), record)).toBe(false);
+    expect(matches(parsed("stateNOTIN6,7"), record)).toBe(true);
+  });
+
+  it.each([
+    ["stateBETWEEN1@4", { state: "2" }, true],
+    ["stateBETWEEN1@4", { state: "6" }, false],
+    ["closed_atISEMPTY^close_notesEMPTYSTRING", { closed_at: "", close_notes: "" }, true],
+    ["assigned_toANYTHING", {}, true],
+    ["opened_bySAMEAScaller_id", { opened_by: "a", caller_id: "a" }, true],
+    ["opened_byNSAMEAScaller_id", { opened_by: "a", caller_id: "a" }, false],
+    ["reopen_countGT_FIELDchild_incidents", { reopen_count: "10", child_incidents: "9" }, true],
+    ["reopen_countLT_OR_EQUALS_FIELDchild_incidents", { reopen_count: "10", child_incidents: "9" }, false],
+    [
+      "opened_atONToday@javascript:gs.dateGenerate('2024-05-01','start')@javascript:gs.dateGenerate('2024-05-01','end')",
+      { opened_at: "2024-05-01 13:00:00" },
+      true,
+    ],
+    ["opened_atON2024-05-01@2024-05-01 00:00:00@2024-05-01 23:59:59", { opened_at: "2024-05-02 00:00:01" }, false],
+    ["opened_atNOTONx@2024-05-01@2024-05-01 23:59:59", { opened_at: "2024-05-02 00:00:01" }, true],
+    [
+      "numberSTARTSWITHINC^ORnumberSTARTSWITHABC^state!=7^stateBETWEEN1@4^short_descriptionISNOTEMPTY",
+      { number: "INC1", state: "3", short_description: "x" },
+      true,
+    ],
+  ])("evaluates %s on %j as %s", (input, record, expected) => {
+    expect(matches(parsed(input), record)).toBe(expected);
   });
 
   it("reads ISEMPTY, ISNOTEMPTY, ORDERBY and ORDERBYDESC, and skips ^EQ and empty terms", () => {
@@ -69,8 +127,11 @@ describe("parseEncodedQuery", () => {
 
   it.each([
     ["^ORpriority=1", "^OR must follow a condition"],
-    ["priorityBETWEEN1@3", "unsupported operator"],
-    ["caller_id.name=Fred", "unsupported operator"],
+    ["priorityBETWEEN1", "BETWEEN takes two values"],
+    ["opened_atONToday@javascript:gs.beginningOfToday()@javascript:gs.endOfToday()", "fixed dates"],
+    ["opened_bySAMEAScaller id", "compares with another field"],
+    ["caller_id.name.first=Fred", "unsupported operator"],
+    ["priorityMAYBE1", "unsupported operator"],
     ["Priority=1", "must start with a field name"],
     ["=1", "must start with a field name"],
     ["assigned_toISEMPTYx", "ISEMPTY takes no value"],
@@ -104,6 +165,14 @@ const TOKENS = [
   "NOT IN",
   "LIKE",
   "NOTLIKE",
+  "NOT LIKE",
+  "NOTIN",
+  "BETWEEN",
+  "@",
+  "SAMEAS",
+  "ON",
+  ".",
+  "caller_id",
   "STARTSWITH",
   "ENDSWITH",
   "ISEMPTY",
@@ -216,6 +285,35 @@ describe("sysparm_query through the Table API", () => {
 
   afterAll(async () => {
     await dynamo?.stop();
+  });
+
+  it("takes NOT LIKE with a space, as ServiceNow's operator list and servicenow.itsm write it", async () => {
+    const reply = await api.call({
+      method: "GET",
+      path: "/api/now/table/incident",
+      // api_info.py's example, with the spaced spelling the collection's docs use.
+      query: {
+        sysparm_query: "priority=1^ORpriority=3^stateNOT IN7,8^priorityBETWEEN1@3^descriptionNOT LIKEprinter",
+        sysparm_exclude_reference_link: "true",
+      },
+      caller: caller("beth.anglin", ["itil"]),
+    });
+    expect(reply.status, reply.raw).toBe(200);
+    expect(reply.headers["X-Total-Count"]).toBe("2");
+  });
+
+  it("answers a query it cannot read with 400 Invalid query, naming what is wrong", async () => {
+    const reply = await api.call({
+      method: "GET",
+      path: "/api/now/table/incident",
+      query: { sysparm_query: "priorityMAYBE1" },
+      caller: caller("beth.anglin", ["itil"]),
+    });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toEqual({
+      error: { message: "Invalid query", detail: 'sysparm_query: unsupported operator in "priorityMAYBE1"' },
+      status: "failure",
+    });
   });
 
   it("answers any random sysparm_query with 200 or a 400 envelope, never a 500", async () => {

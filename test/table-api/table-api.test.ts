@@ -37,22 +37,33 @@ const createIncident = async (fields: Record<string, unknown>, prefix = "/api/no
 };
 
 describe("POST /api/now/table/{table}", () => {
-  it("creates a record: 201, Location, the record with system fields, every value a string", async () => {
+  it("creates a record: 201, Location, every column of the table (unset: empty, defaults applied), values by type", async () => {
     api.clock.t = Date.UTC(2024, 4, 1, 9, 30, 5);
+    const callerSysId = "0123456789abcdef0123456789abcdef";
     const { reply, record } = await createIncident({
       short_description: "Printer on fire",
       priority: 1,
       active: true,
       closed_at: null,
-      caller_id: { value: "Fred Luddy", link: "https://example.service-now.com/api/now/table/sys_user/1" },
+      opened_at: "2024-05-01T09:00:00",
+      caller_id: { value: callerSysId, link: `https://example.service-now.com/api/now/table/sys_user/${callerSysId}` },
     });
 
-    expect(record).toEqual({
+    expect(record).toMatchObject({
       short_description: "Printer on fire",
       priority: "1",
       active: "true",
       closed_at: "",
-      caller_id: "Fred Luddy",
+      opened_at: "2024-05-01 09:00:00",
+      // References come as ServiceNow's {link, value} unless sysparm_exclude_reference_link=true.
+      caller_id: { link: `https://snow.example.com/api/now/table/sys_user/${callerSysId}`, value: callerSysId },
+      assigned_to: "",
+      state: "1",
+      impact: "3",
+      urgency: "3",
+      category: "inquiry",
+      number: expect.stringMatching(/^INC\d{7}$/),
+      sys_class_name: "incident",
       sys_id: expect.stringMatching(SYS_ID),
       sys_created_on: "2024-05-01 09:30:05",
       sys_created_by: "beth.anglin",
@@ -60,8 +71,34 @@ describe("POST /api/now/table/{table}", () => {
       sys_updated_by: "beth.anglin",
       sys_mod_count: "0",
     });
+    // Every column of incident and of task, which it extends: the ones servicenow.itsm checks before a state change.
+    for (const column of [
+      "close_code",
+      "close_notes",
+      "assigned_to",
+      "hold_reason",
+      "comments",
+      "work_notes",
+      "parent",
+    ]) {
+      expect(record).toHaveProperty(column);
+    }
+    expect(Object.values(record).every((value) => typeof value === "string" || typeof value === "object")).toBe(true);
     expect(reply.headers["Location"]).toBe(`https://snow.example.com/api/now/table/incident/${record["sys_id"]}`);
     expect(reply.headers["Content-Type"]).toBe("application/json;charset=UTF-8");
+  });
+
+  it.each([
+    ["an integer", { impact: "high" }, /Invalid value for field impact: expected an integer/],
+    ["a boolean", { active: "maybe" }, /Invalid value for field active: expected true or false/],
+    ["a date-time", { opened_at: "yesterday" }, /Invalid value for field opened_at: expected a date and time/],
+    ["an unknown column", { u_nope: "x" }, /Invalid field "u_nope": table incident has no such column/],
+  ])("refuses a value that is not %s with 400", async (_label, body, detail) => {
+    const reply = await api.call({ method: "POST", path: "/api/now/table/incident", body, caller: itil });
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject({
+      error: { message: "Exception while reading request", detail: expect.stringMatching(detail) },
+    });
   });
 
   it("ignores system fields in the body (read-only), so a record read from the API can be sent back", async () => {
@@ -98,7 +135,7 @@ describe("POST /api/now/table/{table}", () => {
 
   it.each([
     ["an invalid field name", { "Short Description": "x" }, /Invalid field name "Short Description"/],
-    ["the reserved field name table", { table: "x" }, /"table" is reserved/],
+    ["a column the table does not have", { table: "x" }, /Invalid field "table": table incident has no such column/],
     ["an object value", { short_description: { text: "x" } }, /Invalid value for field short_description/],
     ["an array value", { watch_list: ["a", "b"] }, /Invalid value for field watch_list/],
   ])("answers 400 for %s", async (_label, body, detail) => {
@@ -147,7 +184,8 @@ describe("GET /api/now/table/{table}/{sys_id}", () => {
     });
     expect(resultOf(reply)).toEqual({
       number: { display_value: "INC0000061", value: "INC0000061" },
-      state: { display_value: "", value: "" },
+      // An insert without a state gets the column's default, 1, shown by its label.
+      state: { display_value: "New", value: "1" },
     });
   });
 
@@ -226,7 +264,7 @@ describe("PUT and PATCH /api/now/table/{table}/{sys_id}", () => {
   it("keeps every one of concurrent updates to different fields", async () => {
     const { record } = await createIncident({ number: "INC0000072" });
     const path = `/api/now/table/incident/${record["sys_id"]}`;
-    const fields = Array.from({ length: 5 }, (_, i) => `u_field_${i}`);
+    const fields = ["short_description", "description", "close_notes", "correlation_id", "subcategory"];
     const replies = await Promise.all(
       fields.map((field) => api.call({ method: "PATCH", path, body: { [field]: "set" }, caller: itil })),
     );

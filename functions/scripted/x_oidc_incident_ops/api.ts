@@ -24,13 +24,11 @@ type Journal = keyof typeof JOURNALS;
 
 // 4000 characters: ServiceNow's default maximum for a journal entry.
 const entryText = z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(4000));
-const commentSchema = z
-  .strictObject({ comments: z.optional(entryText), work_notes: z.optional(entryText) })
-  .check(
-    z.refine((body) => body.comments !== undefined || body.work_notes !== undefined, {
-      message: "give comments, work_notes or both",
-    }),
-  );
+const commentSchema = z.strictObject({ comments: z.optional(entryText), work_notes: z.optional(entryText) }).check(
+  z.refine((body) => body.comments !== undefined || body.work_notes !== undefined, {
+    message: "give comments, work_notes or both",
+  }),
+);
 
 /** A journal entry, newest first as ServiceNow shows them: `<time> - <user> (<label>)\n<text>\n\n`. */
 const journalEntry = (journal: Journal, text: string, userName: string, nowMs: number): string =>

@@ -118,17 +118,28 @@ describe("the local gateway", () => {
     expect(await response.json()).toMatchObject({ error: { message: "Operation Failed" }, status: "failure" });
   });
 
-  it("answers 403 Missing Authentication Token for an unknown route or method, without calling the authorizer", async () => {
+  it("answers 400 Requested URI does not represent any resource for an unknown route or method, without calling the authorizer", async () => {
     let calls = 0;
     const { base } = await start(async () => {
       calls++;
       return allowAll();
     });
-    expect((await fetch(`${base}/nope`, { headers: { Authorization: "Bearer t" } })).status).toBe(403);
-    expect(
-      (await fetch(`${base}/api/now/table/incident`, { method: "DELETE", headers: { Authorization: "Bearer t" } }))
-        .status,
-    ).toBe(403);
+    const unknownResource = {
+      error: { message: "Requested URI does not represent any resource", detail: null },
+      status: "failure",
+    };
+    for (const [path, method] of [
+      ["/nope", "GET"],
+      ["/api/now/tablex/incident", "GET"],
+      ["/api/now/table/incident/0123456789abcdef0123456789abcdef/extra", "GET"],
+      ["/api/now/table/incident", "DELETE"],
+    ] as const) {
+      for (const headers of [{ Authorization: "Bearer t" }, {}] as Record<string, string>[]) {
+        const response = await fetch(`${base}${path}`, { method, headers });
+        expect(response.status, `${method} ${path}`).toBe(400);
+        expect(await response.json()).toEqual(unknownResource);
+      }
+    }
     expect(calls).toBe(0);
   });
 
