@@ -80,7 +80,8 @@ export interface KeySnapshot {
 
 /**
  * A provider's key set: re-read every `maxAgeMs` (so a key the provider removed stops being trusted),
- * re-read on an unknown kid at most every `minIntervalMs` (key rotation needs no redeploy), backed off
+ * re-read on an unknown kid at once unless the set was itself read for a miss within `minIntervalMs`
+ * (key rotation needs no redeploy, and a flood of made-up kids costs one read per interval), backed off
  * while the provider fails, the last good set verifying meanwhile.
  */
 export class ProviderKeySet {
@@ -102,22 +103,36 @@ export class ProviderKeySet {
     );
   }
 
-  /** The current snapshot; jwks_unavailable when the key set has never been read. */
-  async snapshot(provider: string): Promise<KeySnapshot> {
+  /**
+   * The current snapshot (read first when missing or stale), and whether this call read it;
+   * jwks_unavailable when the key set has never been read.
+   */
+  async snapshot(provider: string): Promise<{ snapshot: KeySnapshot; readNow: boolean }> {
+    const loadsBefore = this.value.loads;
     try {
-      return await this.value.get();
+      const snapshot = await this.value.get();
+      return { snapshot, readNow: this.value.loads !== loadsBefore };
     } catch (error) {
       throw new AuthError("jwks_unavailable", `provider ${provider}: key set unavailable`, { cause: error });
     }
   }
 
-  /** The key for `header` in `snapshot`, or in a re-read set for an unknown kid (rate-limited); else kid_missing / kid_unknown. */
-  async keyFor(snapshot: KeySnapshot, header: JwtHeader): Promise<{ snapshot: KeySnapshot; jwk: JwkWithKid }> {
+  /**
+   * The key for `header` in `snapshot`, or in a set re-read for an unknown kid (rate-limited: a set read
+   * by this very request, or for a miss within the interval, is not re-read); else kid_missing / kid_unknown.
+   */
+  async keyFor(
+    { snapshot, readNow }: { snapshot: KeySnapshot; readNow: boolean },
+    header: JwtHeader,
+  ): Promise<{ snapshot: KeySnapshot; jwk: JwkWithKid }> {
     let current = snapshot;
     let jwk = selectJwk(current.cache.jwks, header);
-    if (!jwk && header.kid !== undefined && (await this.value.reload())) {
-      current = this.value.current() ?? current;
-      jwk = selectJwk(current.cache.jwks, header);
+    if (!jwk && header.kid !== undefined) {
+      if (readNow) this.value.penalizeMiss();
+      else if (await this.value.reloadForMiss()) {
+        current = this.value.current() ?? current;
+        jwk = selectJwk(current.cache.jwks, header);
+      }
     }
     if (jwk) return { snapshot: current, jwk };
     throw header.kid === undefined

@@ -109,10 +109,10 @@ export class ProviderRuntime {
    */
   async verify(jwt: DecomposedJwt, tokenDigest: string): Promise<VerifiedToken> {
     const keys = this.keySetFor(await this.discover());
-    const snapshot = await keys.snapshot(this.name);
+    const read = await keys.snapshot(this.name);
     const remembered = this.verified.get(tokenDigest);
-    if (remembered?.snapshot === snapshot) return remembered.result;
-    const { snapshot: current, jwk } = await keys.keyFor(snapshot, jwt.header);
+    if (remembered?.snapshot === read.snapshot) return remembered.result;
+    const { snapshot: current, jwk } = await keys.keyFor(read, jwt.header);
     const result = { payload: current.verifier.verifyDecomposed(jwt), jwk };
     this.remember(tokenDigest, current, result);
     return result;

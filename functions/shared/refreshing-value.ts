@@ -5,7 +5,11 @@ import type { Clock } from "./clock";
 export interface RefreshOptions {
   /** Older than this, the value is reloaded before use (falling back to it if the reload fails). */
   readonly maxAgeMs: number;
-  /** After a successful load, no forced reload (unknown kid) sooner than this. */
+  /**
+   * After a successful load made for a miss (an unknown kid), no other load for a miss sooner than this.
+   * A load that was not for a miss (start-up, expiry) holds no miss back: a key rotated right after it
+   * is fetched at once.
+   */
   readonly minIntervalMs: number;
   /** First wait after a failure; doubles per consecutive failure up to backoffMaxMs. */
   readonly backoffBaseMs: number;
@@ -19,10 +23,14 @@ export interface RefreshOptions {
 export class RefreshingValue<T> {
   private value: T | undefined;
   private loadedAtMs = Number.NEGATIVE_INFINITY;
+  /** Back-off after a failure: no load of any kind before this. */
   private nextLoadAllowedAtMs = Number.NEGATIVE_INFINITY;
+  /** Set by a successful load for a miss: no load for another miss before this. */
+  private nextMissLoadAllowedAtMs = Number.NEGATIVE_INFINITY;
   private consecutiveFailures = 0;
   private lastError: unknown;
   private inflight: Promise<boolean> | undefined;
+  private loadCount = 0;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -51,25 +59,55 @@ export class RefreshingValue<T> {
     return this.value;
   }
 
-  /**
-   * Loads now unless a load happened within minIntervalMs or the source is in back-off.
-   * Concurrent callers share one load. Resolves true when a new value was loaded.
-   */
+  /** Loads now unless the source is in back-off. Concurrent callers share one load. Resolves true when a new value was loaded. */
   reload(): Promise<boolean> {
+    return this.inflight ?? (this.waiting(this.nextLoadAllowedAtMs) ? Promise.resolve(false) : this.startLoad(false));
+  }
+
+  /**
+   * Loads now for a miss (a key the value lacks), unless the source is in back-off or the current value
+   * was itself loaded for a miss within minIntervalMs: a flood of misses costs at most one load per
+   * interval, and concurrent misses share the load in flight. Resolves true when a new value was loaded.
+   */
+  reloadForMiss(): Promise<boolean> {
     if (this.inflight) return this.inflight;
-    const waitLeftMs = this.nextLoadAllowedAtMs - this.clock.nowMs();
-    // A wait longer than any this class sets means the clock stepped back: load rather than wait it out.
-    if (waitLeftMs > 0 && waitLeftMs <= Math.max(this.options.minIntervalMs, this.options.backoffMaxMs)) {
+    if (this.waiting(this.nextLoadAllowedAtMs) || this.waiting(this.nextMissLoadAllowedAtMs)) {
       return Promise.resolve(false);
     }
+    return this.startLoad(true);
+  }
+
+  /**
+   * The value a caller has just loaded lacked what it asked for: hold later misses back as if that load
+   * had been made for a miss (aws-jwt-verify's penalty box), so one request costs at most one load.
+   */
+  penalizeMiss(): void {
+    this.nextMissLoadAllowedAtMs = Math.max(this.nextMissLoadAllowedAtMs, this.loadedAtMs + this.options.minIntervalMs);
+  }
+
+  /** How many loads have succeeded: a caller compares it before and after get() to know whether get() loaded. */
+  get loads(): number {
+    return this.loadCount;
+  }
+
+  private waiting(untilMs: number): boolean {
+    const waitLeftMs = untilMs - this.clock.nowMs();
+    // A wait longer than any this class sets means the clock stepped back: load rather than wait it out.
+    return waitLeftMs > 0 && waitLeftMs <= Math.max(this.options.minIntervalMs, this.options.backoffMaxMs);
+  }
+
+  private startLoad(forMiss: boolean): Promise<boolean> {
     this.inflight = this.load()
       .then(
         (value) => {
           this.value = value;
+          this.loadCount += 1;
           this.loadedAtMs = this.clock.nowMs();
           this.consecutiveFailures = 0;
           this.lastError = undefined;
-          this.nextLoadAllowedAtMs = this.loadedAtMs + this.options.minIntervalMs;
+          this.nextMissLoadAllowedAtMs = forMiss
+            ? this.loadedAtMs + this.options.minIntervalMs
+            : Number.NEGATIVE_INFINITY;
           return true;
         },
         (error: unknown) => {
