@@ -11,7 +11,14 @@ import type { AppLogger } from "../shared/logger";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
 import type { Identity, UserRecord, UserStore } from "../users/store";
 import { checkClaimRules, checkIdTokenClaims, userClaimValue } from "./claims";
-import { isInternalReason, loggerTrace, silentTrace, type DecisionSink, type Trace } from "./decision-log";
+import {
+  boundedValue,
+  isInternalReason,
+  loggerTrace,
+  silentTrace,
+  type DecisionSink,
+  type Trace,
+} from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
 import { replayKey, type ReplayStore } from "./replay-store";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
@@ -71,10 +78,11 @@ export async function authenticate(
     const digest = tokenDigest(token);
     facts.tokenFingerprint = fingerprintOf(digest);
     const jwt = decomposeToken(token);
+    // Unverified and attacker-sized: the decision line keeps a bounded copy of each, refused or not.
+    if (jwt.header.alg !== undefined) facts.alg = boundedValue(jwt.header.alg);
+    if (jwt.header.kid !== undefined) facts.kid = boundedValue(jwt.header.kid);
     // RFC 8725 3.1: `none`, HS* and anything unknown are refused here, before any provider or key fetch.
     checkHeader(jwt, SUPPORTED_ALGORITHMS);
-    facts.alg = jwt.header.alg;
-    facts.kid = jwt.header.kid;
 
     const config = await deps.registry.snapshot();
     const trace =
@@ -83,7 +91,7 @@ export async function authenticate(
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
     const provider = await deps.registry.forToken(config, { iss, aud: aud === undefined ? [] : [aud].flat(), azp });
     facts.provider = provider.name;
-    trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: iss });
+    trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: boundedValue(iss) });
     checkHeader(jwt, provider.config.allowedAlgorithms);
     trace.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
 

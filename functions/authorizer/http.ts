@@ -4,12 +4,16 @@ import { DomainError } from "../shared/errors";
 import { isLoopbackHost } from "../shared/loopback";
 
 export class FetchFailedError extends DomainError<"fetch_failed" | "url_refused"> {
+  /** The HTTP status, when the server answered with one other than 200. */
+  readonly status: number | undefined;
+
   constructor(
     readonly code: "fetch_failed" | "url_refused",
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
+    this.status = options?.status;
   }
 }
 
@@ -62,7 +66,9 @@ export class PolicyJsonFetcher implements JsonFetcher {
     }
     if (response.status !== 200) {
       await response.body?.cancel();
-      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: status ${response.status}`);
+      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: status ${response.status}`, {
+        status: response.status,
+      });
     }
     const body = await readBounded(response, this.policy.maxBytes, target);
     try {

@@ -9,6 +9,7 @@ import type { JwtHeader } from "aws-jwt-verify/jwt-model";
 import type { Clock } from "../shared/clock";
 import { AuthError } from "../shared/errors";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
+import { boundedValue } from "./decision-log";
 import { FetchFailedError, type JsonFetcher } from "./http";
 import { DecomposedJwtVerifier, type IssuerConfig } from "./verifier";
 
@@ -132,11 +133,16 @@ export class ProviderKeySet {
       else if (await this.value.reloadForMiss()) {
         current = this.value.current() ?? current;
         jwk = selectJwk(current.cache.jwks, header);
+      } else if (this.value.failure() !== undefined) {
+        // The re-read failed (or waits out its back-off): the kid may well be real. An outage, not a forgery.
+        throw new AuthError("jwks_unavailable", "kid not in the last good key set, and the key set cannot be read", {
+          cause: this.value.failure(),
+        });
       }
     }
     if (jwk) return { snapshot: current, jwk };
     throw header.kid === undefined
       ? new AuthError("kid_missing", "no kid, and the key set has no single usable key")
-      : new AuthError("kid_unknown", `kid ${header.kid} is not in the key set`);
+      : new AuthError("kid_unknown", `kid ${boundedValue(header.kid)} is not in the key set`);
   }
 }

@@ -8,14 +8,15 @@ import type { ProviderConfig } from "../config/schema";
 import { acceptedIssuers } from "../config/schema";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
+import { boundedText } from "./decision-log";
 import {
   assertStatedIssuer,
-  boundedText,
+  DOCUMENT_VALUE_MAX,
   IssuerMismatchError,
   parseDiscoveryDocument,
   type DiscoveredProvider,
 } from "./discovery";
-import type { FetchPolicy, JsonFetcher } from "./http";
+import { FetchFailedError, type FetchPolicy, type JsonFetcher } from "./http";
 import { ProviderKeySet, type KeySnapshot } from "./key-set";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
 
@@ -60,7 +61,11 @@ export class ProviderRuntime {
     private readonly options: ProviderCacheOptions = DEFAULT_PROVIDER_CACHE_OPTIONS,
   ) {
     this.issuers = acceptedIssuers(config);
-    this.discovery = new RefreshingValue(() => this.loadDiscovery(), clock, options.discovery);
+    this.discovery = new RefreshingValue(() => this.loadDiscovery(), clock, {
+      ...options.discovery,
+      onLoadFailed: (error, nextAttemptAtMs) =>
+        this.logReadFailed("provider discovery read failed", config.metadataUrl, error, nextAttemptAtMs),
+    });
   }
 
   /** The only `iss` values this provider's tokens may carry, known from its config before any fetch. */
@@ -86,7 +91,7 @@ export class ProviderRuntime {
           provider: this.name,
           metadataUrl: this.config.metadataUrl,
           expectedIssuer: error.expected[0],
-          statedIssuer: boundedText(error.stated),
+          statedIssuer: boundedText(error.stated, DOCUMENT_VALUE_MAX),
           fix: "pin the expected issuer in the provider's `issuer` field if this document is legitimately served here",
         });
       }
@@ -132,7 +137,22 @@ export class ProviderRuntime {
   private keySetFor({ issuer, jwksUri }: DiscoveredProvider): ProviderKeySet {
     if (this.keys?.config.issuer === issuer && this.keys.config.jwksUri === jwksUri) return this.keys;
     const config = { issuer, jwksUri, audience: this.config.clientId, graceSeconds: this.config.clockSkewSeconds };
-    this.keys = new ProviderKeySet(config, this.fetcher, this.clock, this.options.keys);
+    this.keys = new ProviderKeySet(config, this.fetcher, this.clock, {
+      ...this.options.keys,
+      onLoadFailed: (error, nextAttemptAtMs) =>
+        this.logReadFailed("provider key set read failed", jwksUri, error, nextAttemptAtMs),
+    });
     return this.keys;
+  }
+
+  /** One warning per failed read (attempts are spaced by the back-off), so an outage is never silent. */
+  private logReadFailed(message: string, url: string, error: unknown, nextAttemptAtMs: number): void {
+    this.logger.warn(message, {
+      provider: this.name,
+      url: boundedText(url, DOCUMENT_VALUE_MAX),
+      ...(error instanceof FetchFailedError && error.status !== undefined && { status: error.status }),
+      error: boundedText(error instanceof Error ? error.message : String(error), DOCUMENT_VALUE_MAX),
+      nextAttemptAt: new Date(nextAttemptAtMs).toISOString(),
+    });
   }
 }

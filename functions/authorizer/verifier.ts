@@ -19,6 +19,7 @@ import {
   KidNotFoundInJwksError,
 } from "aws-jwt-verify/error";
 import { AuthError, type AuthReasonCode } from "../shared/errors";
+import { boundedText } from "./decision-log";
 import type { JwksCache } from "aws-jwt-verify/jwk";
 
 type VerifyProps = { audience: string; graceSeconds: number };
@@ -63,7 +64,9 @@ const REASON_BY_ERROR: ReadonlyArray<[new (...args: never[]) => Error, AuthReaso
 export function toAuthError(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
   for (const [type, code] of REASON_BY_ERROR) {
-    if (error instanceof type) return new AuthError(code, error.message, { cause: error });
+    // aws-jwt-verify's messages echo the offending (unverified) value: the log gets a bounded copy.
+    if (error instanceof type)
+      return new AuthError(code, `${error.name}: ${boundedText(error.message)}`, { cause: error });
   }
   return new AuthError("internal_error", error instanceof Error ? error.message : String(error), { cause: error });
 }

@@ -16,6 +16,8 @@ export interface RefreshOptions {
   readonly backoffMaxMs: number;
   /** While reloads fail, the last good value serves until it is this old (unset: for as long as it takes). */
   readonly maxStaleMs?: number;
+  /** Told once per failed load, with when the next one may be made (epoch ms). */
+  readonly onLoadFailed?: (error: unknown, nextAttemptAtMs: number) => void;
   /** Told each time a stale value is served because a reload failed. */
   readonly onServeStale?: (ageMs: number, error: unknown) => void;
 }
@@ -118,6 +120,7 @@ export class RefreshingValue<T> {
             this.options.backoffMaxMs,
           );
           this.nextLoadAllowedAtMs = this.clock.nowMs() + waitMs;
+          this.options.onLoadFailed?.(error, this.nextLoadAllowedAtMs);
           return false;
         },
       )

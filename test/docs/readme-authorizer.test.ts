@@ -5,6 +5,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LAST_LOGIN_INTERVAL_MS } from "../../functions/authorizer/provisioning";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher } from "../../functions/authorizer/http";
+import { MAX_LOGGED_VALUE_LENGTH } from "../../functions/authorizer/decision-log";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, ProviderRuntime } from "../../functions/authorizer/provider";
 import { decomposeToken, MAX_TOKEN_LENGTH, tokenDigest } from "../../functions/authorizer/token";
 import { DecomposedJwtVerifier } from "../../functions/authorizer/verifier";
@@ -100,6 +101,16 @@ async function expectDenied(fixture: AuthorizerFixture, token: string, reason: s
   await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
   expect(fixture.lastDecision().reason).toBe(reason);
 }
+
+describe("log lines: every unverified value cut to 64 characters", () => {
+  it("is what the README states", () => {
+    expect(Number(readmeText(/is cut to its first (\d+) characters/))).toBe(MAX_LOGGED_VALUE_LENGTH);
+    expect(Number(readmeText(/so a 16 KiB `kid` costs the log (\d+)/))).toBe(MAX_LOGGED_VALUE_LENGTH);
+    expect(durationMs(readmeText(/reads back off (\d+ s) doubling/))).toBe(keys.backoffBaseMs);
+    expect(durationMs(readmeText(/reads back off \d+ s doubling to (\d+ min)/))).toBe(keys.backoffMaxMs);
+    expect(discovery.backoffMaxMs).toBe(keys.backoffMaxMs);
+  });
+});
 
 describe("config table: kept 30 s; if unreadable, the last good copy serves for up to 15 min", () => {
   it("is what the README states, in its caching table, request path and provider section", () => {
