@@ -10,7 +10,7 @@ import type { Clock } from "../shared/clock";
 import { AuthError } from "../shared/errors";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
 import { boundedValue } from "./decision-log";
-import { FetchFailedError, type JsonFetcher } from "./http";
+import { FetchFailedError } from "./http";
 import { DecomposedJwtVerifier, type IssuerConfig } from "./verifier";
 
 const KTY_BY_ALG_PREFIX: Readonly<Record<string, string>> = { RS: "RSA", PS: "RSA", ES: "EC", Ed: "OKP" };
@@ -88,20 +88,24 @@ export interface KeySnapshot {
 export class ProviderKeySet {
   private readonly value: RefreshingValue<KeySnapshot>;
 
+  /** `load` reads the set at config.jwksUri (and keeps a copy of what it read, where the caller keeps one). */
   constructor(
     readonly config: IssuerConfig,
-    fetcher: JsonFetcher,
+    load: () => Promise<Jwks>,
     clock: Clock,
-    options: RefreshOptions,
+    private readonly options: RefreshOptions,
   ) {
-    this.value = new RefreshingValue<KeySnapshot>(
-      async () => {
-        const cache = new SnapshotJwksCache(parseJwks(await fetcher.fetchJson(config.jwksUri)));
-        return { cache, verifier: new DecomposedJwtVerifier(config, cache) };
-      },
-      clock,
-      options,
-    );
+    this.value = new RefreshingValue<KeySnapshot>(async () => this.snapshotOf(await load()), clock, options);
+  }
+
+  /** A set read earlier, maybe by another container (already parsed with parseJwks), as read at fetchedAtMs. */
+  seed(jwks: Jwks, fetchedAtMs: number): void {
+    this.value.seed(this.snapshotOf(jwks), fetchedAtMs);
+  }
+
+  private snapshotOf(jwks: Jwks): KeySnapshot {
+    const cache = new SnapshotJwksCache(jwks);
+    return { cache, verifier: new DecomposedJwtVerifier(this.config, cache) };
   }
 
   /**
@@ -114,7 +118,11 @@ export class ProviderKeySet {
       const snapshot = await this.value.get();
       return { snapshot, readNow: this.value.loads !== loadsBefore };
     } catch (error) {
-      throw new AuthError("jwks_unavailable", `provider ${provider}: key set unavailable`, { cause: error });
+      const why =
+        this.value.current() === undefined
+          ? "key set unavailable"
+          : `the last good key set is older than maxStaleSeconds (${staleSeconds(this.options)} s) and cannot be re-read`;
+      throw new AuthError("jwks_unavailable", `provider ${provider}: ${why}`, { cause: error });
     }
   }
 
@@ -146,3 +154,6 @@ export class ProviderKeySet {
       : new AuthError("kid_unknown", `kid ${boundedValue(header.kid)} is not in the key set`);
   }
 }
+
+/** The maxStaleMs of a provider's options, in the seconds its config states. */
+const staleSeconds = (options: RefreshOptions): number => Math.round((options.maxStaleMs ?? 0) / 1000);

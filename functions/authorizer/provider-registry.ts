@@ -8,6 +8,7 @@ import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import type { FetchPolicy, JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, ProviderRuntime, type ProviderCacheOptions } from "./provider";
+import type { ProviderStateStore } from "./provider-state";
 
 /** What the registry needs of a token to choose its provider; none of it is verified yet. */
 interface TokenAddress {
@@ -29,6 +30,7 @@ export class ProviderRegistry {
     private readonly clock: Clock,
     private readonly logger: AppLogger,
     private readonly cacheOptions: ProviderCacheOptions = DEFAULT_PROVIDER_CACHE_OPTIONS,
+    private readonly state?: ProviderStateStore,
   ) {}
 
   async snapshot(): Promise<ConfigSnapshot> {
@@ -74,6 +76,7 @@ export class ProviderRegistry {
                 this.clock,
                 this.logger,
                 this.cacheOptions,
+                this.state,
               ),
             },
       );

@@ -16,8 +16,10 @@ import {
   parseDiscoveryDocument,
   type DiscoveredProvider,
 } from "./discovery";
-import { FetchFailedError, type FetchPolicy, type JsonFetcher } from "./http";
-import { ProviderKeySet, type KeySnapshot } from "./key-set";
+import { safeJsonParse, type Json } from "aws-jwt-verify/safe-json-parse";
+import { fetchDocument, FetchFailedError, type FetchedJson, type FetchPolicy, type JsonFetcher } from "./http";
+import { parseJwks, ProviderKeySet, type KeySnapshot } from "./key-set";
+import type { PersistedDocument, ProviderStateStore } from "./provider-state";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
 
 export interface ProviderCacheOptions {
@@ -59,10 +61,12 @@ export class ProviderRuntime {
     private readonly clock: Clock,
     private readonly logger: AppLogger,
     private readonly options: ProviderCacheOptions = DEFAULT_PROVIDER_CACHE_OPTIONS,
+    /** Where the last good documents are kept across cold starts; none: every container fetches. */
+    private readonly state?: ProviderStateStore,
   ) {
     this.issuers = acceptedIssuers(config);
     this.discovery = new RefreshingValue(() => this.loadDiscovery(), clock, {
-      ...options.discovery,
+      ...this.refreshOptions(options.discovery),
       onLoadFailed: (error, nextAttemptAtMs) =>
         this.logReadFailed("provider discovery read failed", config.metadataUrl, error, nextAttemptAtMs),
     });
@@ -80,8 +84,21 @@ export class ProviderRuntime {
     return this.issuers.includes(iss);
   }
 
+  /** The provider's maxStaleSeconds bounds how long a last good copy serves while it cannot be read. */
+  private refreshOptions(options: RefreshOptions): RefreshOptions {
+    return { ...options, maxStaleMs: this.config.maxStaleSeconds * 1000 };
+  }
+
   private async loadDiscovery(): Promise<DiscoveredProvider> {
-    const discovered = parseDiscoveryDocument(await this.fetcher.fetchJson(this.config.metadataUrl), this.policy);
+    const fetched = await fetchDocument(this.fetcher, this.config.metadataUrl);
+    const discovered = this.believedDiscovery(fetched.json);
+    await this.persist("discovery", this.config.metadataUrl, fetched);
+    return discovered;
+  }
+
+  /** A discovery document, fetched now or persisted, checked as OpenID Connect Discovery 4.3 requires. */
+  private believedDiscovery(document: Json): DiscoveredProvider {
+    const discovered = parseDiscoveryDocument(document, this.policy);
     try {
       return assertStatedIssuer(this.config, discovered);
     } catch (error) {
@@ -99,12 +116,70 @@ export class ProviderRuntime {
     }
   }
 
-  /** Discovers (or re-discovers when stale); rejects only if this provider has never been discovered. */
+  /**
+   * Discovers (or re-discovers when stale), starting from the persisted copy on a cold start; rejects
+   * when this provider has never been discovered, or its last good document is older than maxStaleSeconds.
+   */
   async discover(): Promise<DiscoveredProvider> {
+    this.restored ??= this.restore();
+    await this.restored;
     try {
       return await this.discovery.get();
     } catch (error) {
-      throw new AuthError("provider_unavailable", `provider ${this.name}: discovery failed`, { cause: error });
+      const why =
+        this.discovery.current() === undefined
+          ? "discovery failed"
+          : `the last good discovery document is older than maxStaleSeconds (${this.config.maxStaleSeconds} s) and cannot be re-read`;
+      throw new AuthError("provider_unavailable", `provider ${this.name}: ${why}`, { cause: error });
+    }
+  }
+
+  private restored: Promise<void> | undefined;
+
+  /**
+   * Seeds discovery and key set from the persisted copy, once per runtime. The copy is the provider's
+   * bytes: it is used only for this metadata URL and this jwks_uri, and only if it passes every check a
+   * fresh fetch must pass; anything else is ignored (with a warning) and the provider is read instead.
+   */
+  private async restore(): Promise<void> {
+    if (this.state === undefined) return;
+    let persisted: Awaited<ReturnType<ProviderStateStore["load"]>>;
+    try {
+      persisted = await this.state.load(this.name);
+    } catch (error) {
+      this.logger.warn("provider state unreadable, reading the provider", { provider: this.name, error });
+      return;
+    }
+    const { discovery, keys } = persisted ?? {};
+    if (discovery === undefined || discovery.url !== this.config.metadataUrl) return;
+    try {
+      const discovered = this.believedDiscovery(safeJsonParse(discovery.json));
+      this.discovery.seed(discovered, discovery.fetchedAtMs);
+      if (keys?.url === discovered.jwksUri) {
+        this.keySetFor(discovered).seed(parseJwks(safeJsonParse(keys.json)), keys.fetchedAtMs);
+      }
+    } catch (error) {
+      this.logger.warn("provider state ignored, reading the provider", {
+        provider: this.name,
+        error: boundedText(error instanceof Error ? error.message : String(error), DOCUMENT_VALUE_MAX),
+      });
+    }
+  }
+
+  /** Keeps what was just fetched for the next cold start; a failed write costs that start one fetch, nothing more. */
+  private async persist(kind: "discovery" | "keys", url: string, fetched: FetchedJson): Promise<void> {
+    if (this.state === undefined) return;
+    const document: PersistedDocument = {
+      url,
+      json: JSON.stringify(fetched.json),
+      fetchedAtMs: this.clock.nowMs(),
+      ...(fetched.etag !== undefined && { etag: fetched.etag }),
+      ...(fetched.cacheControl !== undefined && { cacheControl: fetched.cacheControl }),
+    };
+    try {
+      await this.state.save(this.name, kind, document);
+    } catch (error) {
+      this.logger.warn("provider state not saved", { provider: this.name, kind, error });
     }
   }
 
@@ -137,8 +212,14 @@ export class ProviderRuntime {
   private keySetFor({ issuer, jwksUri }: DiscoveredProvider): ProviderKeySet {
     if (this.keys?.config.issuer === issuer && this.keys.config.jwksUri === jwksUri) return this.keys;
     const config = { issuer, jwksUri, audience: this.config.clientId, graceSeconds: this.config.clockSkewSeconds };
-    this.keys = new ProviderKeySet(config, this.fetcher, this.clock, {
-      ...this.options.keys,
+    const load = async () => {
+      const fetched = await fetchDocument(this.fetcher, jwksUri);
+      const jwks = parseJwks(fetched.json);
+      await this.persist("keys", jwksUri, fetched);
+      return jwks;
+    };
+    this.keys = new ProviderKeySet(config, load, this.clock, {
+      ...this.refreshOptions(this.options.keys),
       onLoadFailed: (error, nextAttemptAtMs) =>
         this.logReadFailed("provider key set read failed", jwksUri, error, nextAttemptAtMs),
     });

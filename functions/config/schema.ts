@@ -8,6 +8,9 @@ export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384"
 
 const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
+/** How old the last good discovery document and key set may grow while the provider cannot be read. */
+export const DEFAULT_MAX_STALE_SECONDS = 24 * 3600;
+
 /** A claim name, or a dot path into nested claims (`realm_access.roles`). */
 const claimPath = z
   .string()
@@ -114,6 +117,16 @@ export const providerSchema = z
       .min(1)
       .default([...SUPPORTED_ALGORITHMS]),
     clockSkewSeconds: z.number().int().min(0).max(600).default(DEFAULT_CLOCK_SKEW_SECONDS),
+    /**
+     * While the provider cannot be read, its last good discovery document and key set (in memory, or
+     * persisted by any container) keep verifying until they are this old; then its tokens are refused.
+     */
+    maxStaleSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(DEFAULT_MAX_STALE_SECONDS),
     /**
      * With `email` as the user claim or field, `email_verified` must be true at every sign-in. On: a token
      * without the claim at all is taken as verified (for providers that never send it); `false` still fails.

@@ -33,6 +33,8 @@ export class RefreshingValue<T> {
   private lastError: unknown;
   private inflight: Promise<boolean> | undefined;
   private loadCount = 0;
+  /** The value came from seed() and no load of our own has succeeded since. */
+  private seeded = false;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -46,11 +48,32 @@ export class RefreshingValue<T> {
   }
 
   /**
+   * Puts a value loaded elsewhere (a persisted copy) in place, as if loaded at loadedAtMs, unless there
+   * is one already. Until a load of this instance succeeds, a stale seeded value within maxStaleMs is
+   * served at once while a load runs in the background: a cold start does not wait for the source.
+   */
+  seed(value: T, loadedAtMs: number): void {
+    if (this.value !== undefined) return;
+    this.value = value;
+    this.loadedAtMs = loadedAtMs;
+    this.seeded = true;
+  }
+
+  /**
    * The value, reloaded first when missing or stale. Throws when there has never been a good value, or
    * when the last good one is older than maxStaleMs and cannot be reloaded.
    */
   async get(): Promise<T> {
     if (this.value !== undefined && this.ageMs() < this.options.maxAgeMs) return this.value;
+    if (
+      this.seeded &&
+      this.value !== undefined &&
+      this.ageMs() < (this.options.maxStaleMs ?? Number.POSITIVE_INFINITY)
+    ) {
+      // The load settles by itself (its failure is recorded, never thrown): nothing to await.
+      void this.reload();
+      return this.value;
+    }
     await this.reload();
     if (this.value === undefined) throw this.lastError ?? new Error("value not loaded");
     const ageMs = this.ageMs();
@@ -104,6 +127,7 @@ export class RefreshingValue<T> {
         (value) => {
           this.value = value;
           this.loadCount += 1;
+          this.seeded = false;
           this.loadedAtMs = this.clock.nowMs();
           this.consecutiveFailures = 0;
           this.lastError = undefined;

@@ -10,7 +10,7 @@ import { DEFAULT_PROVIDER_CACHE_OPTIONS, ProviderRuntime } from "../../functions
 import { decomposeToken, MAX_TOKEN_LENGTH, tokenDigest } from "../../functions/authorizer/token";
 import { DecomposedJwtVerifier } from "../../functions/authorizer/verifier";
 import type { AuthenticatorOptions } from "../../functions/authorizer/create-authenticator";
-import { providerSchema, type ProviderInput } from "../../functions/config/schema";
+import { DEFAULT_MAX_STALE_SECONDS, providerSchema, type ProviderInput } from "../../functions/config/schema";
 import {
   DEFAULT_CONFIG_MAX_STALE_MS,
   DEFAULT_CONFIG_TTL_MS,
@@ -101,6 +101,24 @@ async function expectDenied(fixture: AuthorizerFixture, token: string, reason: s
   await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
   expect(fixture.lastDecision().reason).toBe(reason);
 }
+
+describe("provider reads and persisted state: 3 s deadline, 512 KiB cap, copies kept up to 24 h", () => {
+  it("is what the README states", () => {
+    const reads = readmeCell(CACHING, "provider reads", "refreshed");
+    expect(durationMs(readmeText(/has a (\d+ s) deadline/, reads))).toBe(DEFAULT_FETCH_POLICY.timeoutMs);
+    expect(sizeBytes(readmeText(/and a (\d+ KiB) cap/, reads))).toBe(DEFAULT_FETCH_POLICY.maxBytes);
+    const kept = readmeCell(CACHING, "last good copies", "kept");
+    expect(durationMs(readmeText(/\(default (\d+ h)\)/, kept))).toBe(DEFAULT_MAX_STALE_SECONDS * 1000);
+    expect(Number(readmeText(/\| `maxStaleSeconds` \| `(\d+)` \(24 h\)/))).toBe(DEFAULT_MAX_STALE_SECONDS);
+    expect(
+      providerSchema.parse({
+        name: "x",
+        metadataUrl: "https://x.example/.well-known/openid-configuration",
+        clientId: "c",
+      }).maxStaleSeconds,
+    ).toBe(DEFAULT_MAX_STALE_SECONDS);
+  });
+});
 
 describe("log lines: every unverified value cut to 64 characters", () => {
   it("is what the README states", () => {
