@@ -87,15 +87,20 @@ export async function authenticate(
     const config = await deps.registry.snapshot();
     const trace =
       deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
-    const { iss, aud, azp } = jwt.payload;
+    const { iss, aud, azp, tid } = jwt.payload;
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
-    const provider = await deps.registry.forToken(config, { iss, aud: aud === undefined ? [] : [aud].flat(), azp });
+    const provider = await deps.registry.forToken(config, {
+      iss,
+      tid,
+      aud: aud === undefined ? [] : [aud].flat(),
+      azp,
+    });
     facts.provider = provider.name;
     trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: boundedValue(iss) });
     checkHeader(jwt, provider.config.allowedAlgorithms);
     trace.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
 
-    const { payload } = await provider.verify(jwt, digest);
+    const { payload, issuer } = await provider.verify(jwt, digest);
     trace.step(`JWT token successfully verified for algorithm=${facts.alg}`);
     checkIdTokenClaims(payload, provider.config, epochSec(deps.clock));
     trace.step(`Going to verify claims:[${provider.config.claimValidations.map((rule) => rule.claim).join(",")}]`);
@@ -103,7 +108,7 @@ export async function authenticate(
     trace.step("All claims are successfully validated.");
 
     const storesStartedMs = performance.now();
-    const user = await resolveUser(jwt, payload, provider.config, deps, trace);
+    const user = await resolveUser(jwt, payload, issuer, provider.config, deps, trace);
     facts.storesMs = performance.now() - storesStartedMs;
     trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
 
@@ -145,12 +150,14 @@ export async function authenticate(
 async function resolveUser(
   jwt: DecomposedJwt,
   payload: JwtPayload,
+  issuer: string,
   provider: ProviderConfig,
   deps: AuthenticatorDeps,
   trace: Trace,
 ): Promise<UserRecord> {
   const claimValue = userClaimValue(payload, provider);
-  const identity: Identity = { issuer: payload.iss as string, subject: payload.sub as string, provider: provider.name };
+  // The verified issuer as the provider binds it: a multi-tenant token's own tenant issuer, an alias's issuer.
+  const identity: Identity = { issuer, subject: payload.sub as string, provider: provider.name };
   const nowSec = epochSec(deps.clock);
   const replay = provider.enableJtiVerification
     ? deps.replayStore.consume(

@@ -1,6 +1,7 @@
 // A provider's key set (RFC 7517) across invocations: fetched, refreshed, re-read for an unknown kid, kept
 // while the provider is down; the key for a token chosen from it; and each snapshot adapted to
 // aws-jwt-verify's JwksCache, so its verifier never fetches anything by itself.
+import { X509Certificate } from "node:crypto";
 import type { DecomposedJwt } from "aws-jwt-verify/jwt";
 import { assertIsJwks, type Jwk, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
 import { JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
@@ -44,7 +45,38 @@ export function parseJwks(document: Json): Jwks {
   } catch (error) {
     throw new FetchFailedError("fetch_failed", "key set is not a valid JWKS", { cause: error });
   }
-  return document;
+  const keys = document.keys.map(withCertificateKey);
+  return keys.every((jwk, index) => jwk === document.keys[index]) ? document : { ...document, keys };
+}
+
+/** A certificate in `x5c` larger than this is not read (real ones are 1-2 KB). */
+const MAX_X5C_CERTIFICATE_CHARS = 16 * 1024;
+
+/**
+ * RFC 7517 4.7: the first `x5c` certificate holds the key. An RSA key published only as a certificate
+ * chain (no `n`/`e`) gets its `n` and `e` from it; a key whose `n`/`e` differ from its certificate's is
+ * unusable (`kty` "invalid", so no alg ever selects it), as is one whose certificate does not parse.
+ * The chain itself is not validated: the key set's URL, not a CA, is what vouches for its keys.
+ */
+function withCertificateKey(jwk: Jwk): Jwk {
+  const x5c: unknown = jwk["x5c"];
+  if (jwk.kty !== "RSA" || !Array.isArray(x5c) || x5c.length === 0) return jwk;
+  const certified = certificateRsaKey(x5c[0]);
+  if (certified === undefined) return jwk.n === undefined ? { ...jwk, kty: "invalid" } : jwk;
+  if (jwk.n === undefined && jwk.e === undefined) return { ...jwk, ...certified };
+  return jwk.n === certified.n && jwk.e === certified.e ? jwk : { ...jwk, kty: "invalid" };
+}
+
+function certificateRsaKey(certificate: unknown): { n: string; e: string } | undefined {
+  if (typeof certificate !== "string" || certificate.length > MAX_X5C_CERTIFICATE_CHARS) return undefined;
+  try {
+    const key = new X509Certificate(Buffer.from(certificate, "base64")).publicKey.export({ format: "jwk" });
+    return key.kty === "RSA" && typeof key.n === "string" && typeof key.e === "string"
+      ? { n: key.n, e: key.e }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One fetched key set, read-only: what the aws-jwt-verify verifier sees. */

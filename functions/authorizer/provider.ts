@@ -5,7 +5,6 @@ import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { Jwk } from "aws-jwt-verify/jwk";
 import type { Clock } from "../shared/clock";
 import type { ProviderConfig } from "../config/schema";
-import { acceptedIssuers } from "../config/schema";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { boundedText } from "./decision-log";
@@ -20,6 +19,7 @@ import { safeJsonParse, type Json } from "aws-jwt-verify/safe-json-parse";
 import { fetchDocument, FetchFailedError, type FetchedJson, type FetchPolicy, type JsonFetcher } from "./http";
 import { parseJwks, ProviderKeySet, type KeySnapshot } from "./key-set";
 import type { PersistedDocument, ProviderStateStore } from "./provider-state";
+import { boundIssuer, matchIssuer, requiredIss, type IssuerClaims } from "./issuer-match";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
 
 export interface ProviderCacheOptions {
@@ -40,6 +40,8 @@ export const DEFAULT_PROVIDER_CACHE_OPTIONS: ProviderCacheOptions = {
 interface VerifiedToken {
   readonly payload: JwtPayload;
   readonly jwk: Jwk;
+  /** The issuer the token's identity is bound to (its own `iss`, or the issuer an alias spells). */
+  readonly issuer: string;
 }
 
 export class ProviderRuntime {
@@ -64,7 +66,6 @@ export class ProviderRuntime {
     /** Where the last good documents are kept across cold starts; none: every container fetches. */
     private readonly state?: ProviderStateStore,
   ) {
-    this.issuers = acceptedIssuers(config);
     this.discovery = new RefreshingValue(() => this.loadDiscovery(), clock, {
       ...this.refreshOptions(options.discovery),
       onLoadFailed: (error, nextAttemptAtMs) =>
@@ -72,16 +73,16 @@ export class ProviderRuntime {
     });
   }
 
-  /** The only `iss` values this provider's tokens may carry, known from its config before any fetch. */
-  private readonly issuers: readonly string[];
-
   get name(): string {
     return this.config.name;
   }
 
-  /** Whether `iss` is this provider's issuer; needs no discovery, so choosing a provider costs no I/O. */
-  accepts(iss: string): boolean {
-    return this.issuers.includes(iss);
+  /**
+   * Whether the token's `iss` (with its `tid`, for a `{tenantid}` issuer) is one this provider's tokens
+   * may carry; needs no discovery, so choosing a provider costs no I/O.
+   */
+  accepts(claims: IssuerClaims): boolean {
+    return matchIssuer(this.config, claims) !== undefined;
   }
 
   /** The provider's maxStaleSeconds bounds how long a last good copy serves while it cannot be read. */
@@ -188,12 +189,20 @@ export class ProviderRuntime {
    * needs no redeploy) and verifies signature, exp, nbf, iss and aud with aws-jwt-verify.
    */
   async verify(jwt: DecomposedJwt, tokenDigest: string): Promise<VerifiedToken> {
-    const keys = this.keySetFor(await this.discover());
+    const discovered = await this.discover();
+    const { iss, tid } = jwt.payload;
+    const match = iss === undefined ? undefined : matchIssuer(this.config, { iss, tid });
+    if (match === undefined) throw new AuthError("unknown_issuer", `iss is not an issuer of provider ${this.name}`);
+    const keys = this.keySetFor(discovered);
     const read = await keys.snapshot(this.name);
     const remembered = this.verified.get(tokenDigest);
     if (remembered?.snapshot === read.snapshot) return remembered.result;
     const { snapshot: current, jwk } = await keys.keyFor(read, jwt.header);
-    const result = { payload: current.verifier.verifyDecomposed(jwt), jwk };
+    const result = {
+      payload: current.verifier.verifyDecomposed(jwt, requiredIss(discovered.issuer, match)),
+      jwk,
+      issuer: boundIssuer(discovered.issuer, match),
+    };
     this.remember(tokenDigest, current, result);
     return result;
   }

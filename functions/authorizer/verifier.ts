@@ -35,10 +35,14 @@ export class DecomposedJwtVerifier extends JwtVerifierBase<VerifyProps, IssuerCo
     super(config, jwksCache);
   }
 
-  /** Signature (with the snapshot's key), `exp` and `nbf` with grace, `iss` and `aud`. Throws AuthError. */
-  verifyDecomposed(jwt: DecomposedJwt): JwtPayload {
+  /**
+   * Signature (with the snapshot's key), `exp` and `nbf` with grace, `iss` (exactly `issuer`, by default
+   * the discovered one) and `aud`. Throws AuthError.
+   */
+  verifyDecomposed(jwt: DecomposedJwt, issuer = this.config.issuer): JwtPayload {
     try {
-      return this.verifyDecomposedJwtSync(jwt, this.config.jwksUri, this.config);
+      const properties: IssuerConfig = { ...this.config, issuer };
+      return this.verifyDecomposedJwtSync(jwt, this.config.jwksUri, properties);
     } catch (error) {
       throw toAuthError(error);
     }

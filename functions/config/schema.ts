@@ -87,6 +87,15 @@ export type AutoProvision = z.infer<typeof autoProvisionSchema>;
 
 const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/**
+ * In a pinned issuer (and its aliases), the place of the token's own tenant: Entra ID's multi-tenant
+ * document states `https://login.microsoftonline.com/{tenantid}/v2.0`, its tokens that URL with their `tid`.
+ */
+export const TENANT_PLACEHOLDER = "{tenantid}";
+
+/** A tenant id as Entra ID writes them (a GUID), or any other provider's plain tenant name. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
 /** OpenID Connect Discovery 4.1: the document lives at the issuer + this path. */
 const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
@@ -101,6 +110,28 @@ export const providerSchema = z
     issuer: z
       .url({ protocol: /^https?$/ })
       .max(2048)
+      .optional(),
+    /**
+     * Other spellings of the issuer that tokens may carry in `iss` (Google's `accounts.google.com`, Entra's
+     * v1 `https://sts.windows.net/{tenantid}/`, Auth0's issuer without its `/`). The document must still
+     * state `issuer`; a token with an alias is bound to its user under the issuer it spells.
+     */
+    issuerAliases: z
+      .array(
+        z
+          .string()
+          .min(1)
+          .max(2048)
+          .regex(/^[^\s]+$/, "an issuer, without spaces"),
+      )
+      .max(10)
+      .default([]),
+    /**
+     * With `{tenantid}` in the issuer: the tenants (`tid`) whose tokens are accepted, or "all" (any
+     * tenant of the provider may sign in: say so explicitly).
+     */
+    tenants: z
+      .union([z.array(z.string().regex(TENANT_ID_PATTERN, "a tenant id")).min(1).max(100), z.literal("all")])
       .optional(),
     /** The expected audience: the client id the provider issued to this application. */
     clientId: z.string().min(1).max(256),
@@ -145,6 +176,28 @@ export const providerSchema = z
         path: ["issuer"],
         message: `required when metadataUrl does not end with ${DISCOVERY_PATH} (the issuer the document must state)`,
       });
+    }
+    const templated = provider.issuer?.includes(TENANT_PLACEHOLDER) ?? false;
+    if (templated && provider.tenants === undefined) {
+      context.addIssue({
+        code: "custom",
+        path: ["tenants"],
+        message: `required with ${TENANT_PLACEHOLDER} in issuer: the allowed tenant ids, or "all"`,
+      });
+    }
+    if (!templated && provider.tenants !== undefined) {
+      context.addIssue({ code: "custom", path: ["tenants"], message: `only for an issuer with ${TENANT_PLACEHOLDER}` });
+    }
+    for (const [index, alias] of provider.issuerAliases.entries()) {
+      if (alias.includes(TENANT_PLACEHOLDER) !== templated) {
+        context.addIssue({
+          code: "custom",
+          path: ["issuerAliases", index],
+          message: templated
+            ? `must have ${TENANT_PLACEHOLDER}, as the issuer has`
+            : `${TENANT_PLACEHOLDER} only with a pinned issuer that has it`,
+        });
+      }
     }
     if (provider.linkToProviders.includes(provider.name)) {
       context.addIssue({ code: "custom", path: ["linkToProviders"], message: "must not name the provider itself" });
