@@ -68,6 +68,13 @@ export function suppressAcknowledgedFindings(stack: NagSubject): void {
       "hours); a point-in-time restore would have nothing worth recovering once those tokens have expired.",
   });
 
+  acknowledge(stack.tables.providerState, {
+    id: "AwsSolutions-DDB3",
+    reason:
+      "The provider-state table is a cache of each OIDC provider's public discovery document and key set, " +
+      "rewritten at every successful fetch; losing it costs each provider one fetch, so there is nothing to restore.",
+  });
+
   for (const fn of stack.functions) {
     acknowledge(fn, {
       id: "AwsSolutions-L1",

@@ -11,7 +11,14 @@ import type { AppLogger } from "../shared/logger";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
 import type { Identity, UserRecord, UserStore } from "../users/store";
 import { checkClaimRules, checkIdTokenClaims, userClaimValue } from "./claims";
-import { isInternalReason, loggerTrace, silentTrace, type DecisionSink, type Trace } from "./decision-log";
+import {
+  boundedValue,
+  isInternalReason,
+  loggerTrace,
+  silentTrace,
+  type DecisionSink,
+  type Trace,
+} from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
 import { replayKey, type ReplayStore } from "./replay-store";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
@@ -71,23 +78,29 @@ export async function authenticate(
     const digest = tokenDigest(token);
     facts.tokenFingerprint = fingerprintOf(digest);
     const jwt = decomposeToken(token);
+    // Unverified and attacker-sized: the decision line keeps a bounded copy of each, refused or not.
+    if (jwt.header.alg !== undefined) facts.alg = boundedValue(jwt.header.alg);
+    if (jwt.header.kid !== undefined) facts.kid = boundedValue(jwt.header.kid);
     // RFC 8725 3.1: `none`, HS* and anything unknown are refused here, before any provider or key fetch.
     checkHeader(jwt, SUPPORTED_ALGORITHMS);
-    facts.alg = jwt.header.alg;
-    facts.kid = jwt.header.kid;
 
     const config = await deps.registry.snapshot();
     const trace =
       deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
-    const { iss, aud, azp } = jwt.payload;
+    const { iss, aud, azp, tid } = jwt.payload;
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
-    const provider = await deps.registry.forToken(config, { iss, aud: aud === undefined ? [] : [aud].flat(), azp });
+    const provider = await deps.registry.forToken(config, {
+      iss,
+      tid,
+      aud: aud === undefined ? [] : [aud].flat(),
+      azp,
+    });
     facts.provider = provider.name;
-    trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: iss });
+    trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: boundedValue(iss) });
     checkHeader(jwt, provider.config.allowedAlgorithms);
     trace.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
 
-    const { payload } = await provider.verify(jwt, digest);
+    const { payload, issuer } = await provider.verify(jwt, digest);
     trace.step(`JWT token successfully verified for algorithm=${facts.alg}`);
     checkIdTokenClaims(payload, provider.config, epochSec(deps.clock));
     trace.step(`Going to verify claims:[${provider.config.claimValidations.map((rule) => rule.claim).join(",")}]`);
@@ -95,7 +108,7 @@ export async function authenticate(
     trace.step("All claims are successfully validated.");
 
     const storesStartedMs = performance.now();
-    const user = await resolveUser(jwt, payload, provider.config, deps, trace);
+    const user = await resolveUser(jwt, payload, issuer, provider.config, deps, trace);
     facts.storesMs = performance.now() - storesStartedMs;
     trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
 
@@ -137,12 +150,14 @@ export async function authenticate(
 async function resolveUser(
   jwt: DecomposedJwt,
   payload: JwtPayload,
+  issuer: string,
   provider: ProviderConfig,
   deps: AuthenticatorDeps,
   trace: Trace,
 ): Promise<UserRecord> {
   const claimValue = userClaimValue(payload, provider);
-  const identity: Identity = { issuer: payload.iss as string, subject: payload.sub as string, provider: provider.name };
+  // The verified issuer as the provider binds it: a multi-tenant token's own tenant issuer, an alias's issuer.
+  const identity: Identity = { issuer, subject: payload.sub as string, provider: provider.name };
   const nowSec = epochSec(deps.clock);
   const replay = provider.enableJtiVerification
     ? deps.replayStore.consume(

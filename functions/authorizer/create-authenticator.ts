@@ -17,11 +17,18 @@ import { LoggerDecisionSink, type DecisionSink, type Trace } from "./decision-lo
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type FetchPolicy, type JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, type ProviderCacheOptions } from "./provider";
 import { ProviderRegistry } from "./provider-registry";
+import { DynamoProviderStateStore } from "./provider-state";
 import { DynamoReplayStore, type ReplayStore } from "./replay-store";
 
 export interface AuthenticatorOptions {
   readonly client: DynamoDBDocumentClient;
-  readonly tables: { readonly config: string; readonly users: string; readonly jti: string };
+  /** Without providerState, nothing is persisted: every container reads each provider itself. */
+  readonly tables: {
+    readonly config: string;
+    readonly users: string;
+    readonly jti: string;
+    readonly providerState?: string;
+  };
   readonly logger: AppLogger;
   readonly clock?: Clock;
   readonly fetchPolicy?: Partial<FetchPolicy>;
@@ -55,6 +62,7 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
       clock,
       logger,
       options.providerCache ?? DEFAULT_PROVIDER_CACHE_OPTIONS,
+      tables.providerState === undefined ? undefined : new DynamoProviderStateStore(client, tables.providerState),
     ),
     replayStore: options.replayStore ?? new DynamoReplayStore(client, tables.jti),
     userStore: new DynamoUserStore(client, tables.users),

@@ -22,6 +22,20 @@ export interface Decision {
   readonly claim?: string;
 }
 
+/**
+ * The most characters of one unverified value (a header parameter, a claim) a log line carries: a
+ * `kid` may be kilobytes long, and anyone on the internet can send one (log amplification).
+ */
+export const MAX_LOGGED_VALUE_LENGTH = 64;
+
+/** Text from a token or a provider's document, cut to a length fit for a log line. */
+export const boundedText = (text: string, max = MAX_LOGGED_VALUE_LENGTH): string =>
+  text.length > max ? `${text.slice(0, max)}...` : text;
+
+/** An unverified value of any JSON type as bounded text. */
+export const boundedValue = (value: unknown, max = MAX_LOGGED_VALUE_LENGTH): string =>
+  boundedText(typeof value === "string" ? value : String(JSON.stringify(value)), max);
+
 export interface DecisionSink {
   record(decision: Decision): void;
 }

@@ -2,6 +2,7 @@
 import { isJsonObject, type Json } from "aws-jwt-verify/safe-json-parse";
 import { acceptedIssuers, type ProviderConfig } from "../config/schema";
 import { DomainError } from "../shared/errors";
+import { boundedText } from "./decision-log";
 import { assertFetchableUrl, FetchFailedError, type FetchPolicy } from "./http";
 
 export interface DiscoveredProvider {
@@ -41,7 +42,9 @@ export class IssuerMismatchError extends DomainError<"issuer_mismatch"> {
     readonly expected: readonly string[],
     readonly stated: string,
   ) {
-    super(`discovery document states issuer ${boundedText(stated)}, expected ${expected.join(" or ") || "(none)"}`);
+    super(
+      `discovery document states issuer ${boundedText(stated, DOCUMENT_VALUE_MAX)}, expected ${expected.join(" or ") || "(none)"}`,
+    );
   }
 }
 
@@ -59,5 +62,5 @@ export function assertStatedIssuer(
   return discovered;
 }
 
-/** Text from a document or token, cut to a length fit for a log line. */
-export const boundedText = (text: string, max = 256): string => (text.length > max ? `${text.slice(0, max)}...` : text);
+/** A provider's document states URLs: a log line keeps this many characters of one. */
+export const DOCUMENT_VALUE_MAX = 256;

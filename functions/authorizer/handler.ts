@@ -9,7 +9,7 @@ import { createAuthenticatorDeps } from "./create-authenticator";
 // Module scope: built once per container, so key sets, discovery and config stay cached across calls.
 const deps = createAuthenticatorDeps({
   client: createDocumentClient(),
-  tables: tableNames(["config", "users", "jti"]),
+  tables: tableNames(["config", "users", "jti", "providerState"]),
   logger,
   fetchPolicy: { allowLoopbackHttp: allowLoopbackHttp() },
 });

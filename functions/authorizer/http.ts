@@ -4,18 +4,38 @@ import { DomainError } from "../shared/errors";
 import { isLoopbackHost } from "../shared/loopback";
 
 export class FetchFailedError extends DomainError<"fetch_failed" | "url_refused"> {
+  /** The HTTP status, when the server answered with one other than 200. */
+  readonly status: number | undefined;
+
   constructor(
     readonly code: "fetch_failed" | "url_refused",
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; status?: number },
   ) {
     super(message, options);
+    this.status = options?.status;
   }
+}
+
+/** A fetched document and what its response said about caching it (untrusted text, bounded). */
+export interface FetchedJson {
+  readonly json: Json;
+  readonly etag?: string;
+  readonly cacheControl?: string;
 }
 
 export interface JsonFetcher {
   fetchJson(url: string): Promise<Json>;
+  /** The document with its caching headers; a fetcher that cannot see headers leaves this out. */
+  fetchWithHeaders?(url: string): Promise<FetchedJson>;
 }
+
+/** The document at `url`, with its caching headers where the fetcher sees them. */
+export const fetchDocument = async (fetcher: JsonFetcher, url: string): Promise<FetchedJson> =>
+  fetcher.fetchWithHeaders ? fetcher.fetchWithHeaders(url) : { json: await fetcher.fetchJson(url) };
+
+/** A response header worth keeping, cut to a sane length (it is the provider's text). */
+const HEADER_VALUE_MAX = 256;
 
 export interface FetchPolicy {
   /** Allow `http://` on loopback hosts (local stack and tests only). */
@@ -46,6 +66,10 @@ export class PolicyJsonFetcher implements JsonFetcher {
   constructor(private readonly policy: FetchPolicy = DEFAULT_FETCH_POLICY) {}
 
   async fetchJson(url: string): Promise<Json> {
+    return (await this.fetchWithHeaders(url)).json;
+  }
+
+  async fetchWithHeaders(url: string): Promise<FetchedJson> {
     const target = assertFetchableUrl(url, this.policy);
     let response: Response;
     try {
@@ -62,11 +86,19 @@ export class PolicyJsonFetcher implements JsonFetcher {
     }
     if (response.status !== 200) {
       await response.body?.cancel();
-      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: status ${response.status}`);
+      throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: status ${response.status}`, {
+        status: response.status,
+      });
     }
     const body = await readBounded(response, this.policy.maxBytes, target);
+    const etag = response.headers.get("etag")?.slice(0, HEADER_VALUE_MAX);
+    const cacheControl = response.headers.get("cache-control")?.slice(0, HEADER_VALUE_MAX);
     try {
-      return safeJsonParse(new TextDecoder("utf-8", { fatal: true }).decode(body));
+      return {
+        json: safeJsonParse(new TextDecoder("utf-8", { fatal: true }).decode(body)),
+        ...(etag && { etag }),
+        ...(cacheControl && { cacheControl }),
+      };
     } catch (error) {
       throw new FetchFailedError("fetch_failed", `${target.origin}${target.pathname}: not UTF-8 JSON`, {
         cause: error,

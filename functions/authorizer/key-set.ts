@@ -1,6 +1,7 @@
 // A provider's key set (RFC 7517) across invocations: fetched, refreshed, re-read for an unknown kid, kept
 // while the provider is down; the key for a token chosen from it; and each snapshot adapted to
 // aws-jwt-verify's JwksCache, so its verifier never fetches anything by itself.
+import { X509Certificate } from "node:crypto";
 import type { DecomposedJwt } from "aws-jwt-verify/jwt";
 import { assertIsJwks, type Jwk, type Jwks, type JwksCache, type JwkWithKid } from "aws-jwt-verify/jwk";
 import { JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
@@ -9,7 +10,8 @@ import type { JwtHeader } from "aws-jwt-verify/jwt-model";
 import type { Clock } from "../shared/clock";
 import { AuthError } from "../shared/errors";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
-import { FetchFailedError, type JsonFetcher } from "./http";
+import { boundedValue } from "./decision-log";
+import { FetchFailedError } from "./http";
 import { DecomposedJwtVerifier, type IssuerConfig } from "./verifier";
 
 const KTY_BY_ALG_PREFIX: Readonly<Record<string, string>> = { RS: "RSA", PS: "RSA", ES: "EC", Ed: "OKP" };
@@ -43,7 +45,38 @@ export function parseJwks(document: Json): Jwks {
   } catch (error) {
     throw new FetchFailedError("fetch_failed", "key set is not a valid JWKS", { cause: error });
   }
-  return document;
+  const keys = document.keys.map(withCertificateKey);
+  return keys.every((jwk, index) => jwk === document.keys[index]) ? document : { ...document, keys };
+}
+
+/** A certificate in `x5c` larger than this is not read (real ones are 1-2 KB). */
+const MAX_X5C_CERTIFICATE_CHARS = 16 * 1024;
+
+/**
+ * RFC 7517 4.7: the first `x5c` certificate holds the key. An RSA key published only as a certificate
+ * chain (no `n`/`e`) gets its `n` and `e` from it; a key whose `n`/`e` differ from its certificate's is
+ * unusable (`kty` "invalid", so no alg ever selects it), as is one whose certificate does not parse.
+ * The chain itself is not validated: the key set's URL, not a CA, is what vouches for its keys.
+ */
+function withCertificateKey(jwk: Jwk): Jwk {
+  const x5c: unknown = jwk["x5c"];
+  if (jwk.kty !== "RSA" || !Array.isArray(x5c) || x5c.length === 0) return jwk;
+  const certified = certificateRsaKey(x5c[0]);
+  if (certified === undefined) return jwk.n === undefined ? { ...jwk, kty: "invalid" } : jwk;
+  if (jwk.n === undefined && jwk.e === undefined) return { ...jwk, ...certified };
+  return jwk.n === certified.n && jwk.e === certified.e ? jwk : { ...jwk, kty: "invalid" };
+}
+
+function certificateRsaKey(certificate: unknown): { n: string; e: string } | undefined {
+  if (typeof certificate !== "string" || certificate.length > MAX_X5C_CERTIFICATE_CHARS) return undefined;
+  try {
+    const key = new X509Certificate(Buffer.from(certificate, "base64")).publicKey.export({ format: "jwk" });
+    return key.kty === "RSA" && typeof key.n === "string" && typeof key.e === "string"
+      ? { n: key.n, e: key.e }
+      : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One fetched key set, read-only: what the aws-jwt-verify verifier sees. */
@@ -80,48 +113,79 @@ export interface KeySnapshot {
 
 /**
  * A provider's key set: re-read every `maxAgeMs` (so a key the provider removed stops being trusted),
- * re-read on an unknown kid at most every `minIntervalMs` (key rotation needs no redeploy), backed off
+ * re-read on an unknown kid at once unless the set was itself read for a miss within `minIntervalMs`
+ * (key rotation needs no redeploy, and a flood of made-up kids costs one read per interval), backed off
  * while the provider fails, the last good set verifying meanwhile.
  */
 export class ProviderKeySet {
   private readonly value: RefreshingValue<KeySnapshot>;
 
+  /** `load` reads the set at config.jwksUri (and keeps a copy of what it read, where the caller keeps one). */
   constructor(
     readonly config: IssuerConfig,
-    fetcher: JsonFetcher,
+    load: () => Promise<Jwks>,
     clock: Clock,
-    options: RefreshOptions,
+    private readonly options: RefreshOptions,
   ) {
-    this.value = new RefreshingValue<KeySnapshot>(
-      async () => {
-        const cache = new SnapshotJwksCache(parseJwks(await fetcher.fetchJson(config.jwksUri)));
-        return { cache, verifier: new DecomposedJwtVerifier(config, cache) };
-      },
-      clock,
-      options,
-    );
+    this.value = new RefreshingValue<KeySnapshot>(async () => this.snapshotOf(await load()), clock, options);
   }
 
-  /** The current snapshot; jwks_unavailable when the key set has never been read. */
-  async snapshot(provider: string): Promise<KeySnapshot> {
+  /** A set read earlier, maybe by another container (already parsed with parseJwks), as read at fetchedAtMs. */
+  seed(jwks: Jwks, fetchedAtMs: number): void {
+    this.value.seed(this.snapshotOf(jwks), fetchedAtMs);
+  }
+
+  private snapshotOf(jwks: Jwks): KeySnapshot {
+    const cache = new SnapshotJwksCache(jwks);
+    return { cache, verifier: new DecomposedJwtVerifier(this.config, cache) };
+  }
+
+  /**
+   * The current snapshot (read first when missing or stale), and whether this call read it;
+   * jwks_unavailable when the key set has never been read.
+   */
+  async snapshot(provider: string): Promise<{ snapshot: KeySnapshot; readNow: boolean }> {
+    const loadsBefore = this.value.loads;
     try {
-      return await this.value.get();
+      const snapshot = await this.value.get();
+      return { snapshot, readNow: this.value.loads !== loadsBefore };
     } catch (error) {
-      throw new AuthError("jwks_unavailable", `provider ${provider}: key set unavailable`, { cause: error });
+      const why =
+        this.value.current() === undefined
+          ? "key set unavailable"
+          : `the last good key set is older than maxStaleSeconds (${staleSeconds(this.options)} s) and cannot be re-read`;
+      throw new AuthError("jwks_unavailable", `provider ${provider}: ${why}`, { cause: error });
     }
   }
 
-  /** The key for `header` in `snapshot`, or in a re-read set for an unknown kid (rate-limited); else kid_missing / kid_unknown. */
-  async keyFor(snapshot: KeySnapshot, header: JwtHeader): Promise<{ snapshot: KeySnapshot; jwk: JwkWithKid }> {
+  /**
+   * The key for `header` in `snapshot`, or in a set re-read for an unknown kid (rate-limited: a set read
+   * by this very request, or for a miss within the interval, is not re-read); else kid_missing / kid_unknown.
+   */
+  async keyFor(
+    { snapshot, readNow }: { snapshot: KeySnapshot; readNow: boolean },
+    header: JwtHeader,
+  ): Promise<{ snapshot: KeySnapshot; jwk: JwkWithKid }> {
     let current = snapshot;
     let jwk = selectJwk(current.cache.jwks, header);
-    if (!jwk && header.kid !== undefined && (await this.value.reload())) {
-      current = this.value.current() ?? current;
-      jwk = selectJwk(current.cache.jwks, header);
+    if (!jwk && header.kid !== undefined) {
+      if (readNow) this.value.penalizeMiss();
+      else if (await this.value.reloadForMiss()) {
+        current = this.value.current() ?? current;
+        jwk = selectJwk(current.cache.jwks, header);
+      } else if (this.value.failure() !== undefined) {
+        // The re-read failed (or waits out its back-off): the kid may well be real. An outage, not a forgery.
+        throw new AuthError("jwks_unavailable", "kid not in the last good key set, and the key set cannot be read", {
+          cause: this.value.failure(),
+        });
+      }
     }
     if (jwk) return { snapshot: current, jwk };
     throw header.kid === undefined
       ? new AuthError("kid_missing", "no kid, and the key set has no single usable key")
-      : new AuthError("kid_unknown", `kid ${header.kid} is not in the key set`);
+      : new AuthError("kid_unknown", `kid ${boundedValue(header.kid)} is not in the key set`);
   }
 }
+
+/** The maxStaleMs of a provider's options, in the seconds its config states. */
+const staleSeconds = (options: RefreshOptions): number => Math.round((options.maxStaleMs ?? 0) / 1000);

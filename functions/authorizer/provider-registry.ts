@@ -8,10 +8,12 @@ import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import type { FetchPolicy, JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, ProviderRuntime, type ProviderCacheOptions } from "./provider";
+import type { ProviderStateStore } from "./provider-state";
 
 /** What the registry needs of a token to choose its provider; none of it is verified yet. */
 interface TokenAddress {
   readonly iss: string;
+  readonly tid: unknown;
   readonly aud: readonly string[];
   readonly azp: unknown;
 }
@@ -29,6 +31,7 @@ export class ProviderRegistry {
     private readonly clock: Clock,
     private readonly logger: AppLogger,
     private readonly cacheOptions: ProviderCacheOptions = DEFAULT_PROVIDER_CACHE_OPTIONS,
+    private readonly state?: ProviderStateStore,
   ) {}
 
   async snapshot(): Promise<ConfigSnapshot> {
@@ -42,7 +45,7 @@ export class ProviderRegistry {
    * to one whose client id it does not name.
    */
   async forToken(config: ConfigSnapshot, token: TokenAddress): Promise<ProviderRuntime> {
-    const ofIssuer = this.activeRuntimes(config).filter((runtime) => runtime.accepts(token.iss));
+    const ofIssuer = this.activeRuntimes(config).filter((runtime) => runtime.accepts(token));
     if (ofIssuer.length === 0) throw new AuthError("unknown_issuer", "issuer matches no active provider");
     const named = ofIssuer.filter((runtime) => token.aud.includes(runtime.config.clientId));
     if (named.length === 0) {
@@ -74,6 +77,7 @@ export class ProviderRegistry {
                 this.clock,
                 this.logger,
                 this.cacheOptions,
+                this.state,
               ),
             },
       );
@@ -98,11 +102,11 @@ const names = (runtimes: readonly ProviderRuntime[]): string => runtimes.map((ru
 export function usableProviders(providers: readonly ProviderConfig[], logger: AppLogger): ProviderConfig[] {
   const active = providers.filter((provider) => provider.active);
   const disabled = new Set<string>();
+  // An alias is an issuer too: two providers may not share one through it.
+  const issuersOf = (provider: ProviderConfig) => [...acceptedIssuers(provider), ...provider.issuerAliases];
   for (const provider of active) {
-    const issuers = acceptedIssuers(provider);
-    const peers = active.filter(
-      (other) => other !== provider && acceptedIssuers(other).some((i) => issuers.includes(i)),
-    );
+    const issuers = issuersOf(provider);
+    const peers = active.filter((other) => other !== provider && issuersOf(other).some((i) => issuers.includes(i)));
     const clash =
       peers.find((other) => other.metadataUrl !== provider.metadataUrl) ??
       peers.find((other) => other.clientId === provider.clientId);

@@ -5,18 +5,21 @@ import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { Jwk } from "aws-jwt-verify/jwk";
 import type { Clock } from "../shared/clock";
 import type { ProviderConfig } from "../config/schema";
-import { acceptedIssuers } from "../config/schema";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
+import { boundedText } from "./decision-log";
 import {
   assertStatedIssuer,
-  boundedText,
+  DOCUMENT_VALUE_MAX,
   IssuerMismatchError,
   parseDiscoveryDocument,
   type DiscoveredProvider,
 } from "./discovery";
-import type { FetchPolicy, JsonFetcher } from "./http";
-import { ProviderKeySet, type KeySnapshot } from "./key-set";
+import { safeJsonParse, type Json } from "aws-jwt-verify/safe-json-parse";
+import { fetchDocument, FetchFailedError, type FetchedJson, type FetchPolicy, type JsonFetcher } from "./http";
+import { parseJwks, ProviderKeySet, type KeySnapshot } from "./key-set";
+import type { PersistedDocument, ProviderStateStore } from "./provider-state";
+import { boundIssuer, matchIssuer, requiredIss, type IssuerClaims } from "./issuer-match";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
 
 export interface ProviderCacheOptions {
@@ -37,6 +40,8 @@ export const DEFAULT_PROVIDER_CACHE_OPTIONS: ProviderCacheOptions = {
 interface VerifiedToken {
   readonly payload: JwtPayload;
   readonly jwk: Jwk;
+  /** The issuer the token's identity is bound to (its own `iss`, or the issuer an alias spells). */
+  readonly issuer: string;
 }
 
 export class ProviderRuntime {
@@ -58,25 +63,43 @@ export class ProviderRuntime {
     private readonly clock: Clock,
     private readonly logger: AppLogger,
     private readonly options: ProviderCacheOptions = DEFAULT_PROVIDER_CACHE_OPTIONS,
+    /** Where the last good documents are kept across cold starts; none: every container fetches. */
+    private readonly state?: ProviderStateStore,
   ) {
-    this.issuers = acceptedIssuers(config);
-    this.discovery = new RefreshingValue(() => this.loadDiscovery(), clock, options.discovery);
+    this.discovery = new RefreshingValue(() => this.loadDiscovery(), clock, {
+      ...this.refreshOptions(options.discovery),
+      onLoadFailed: (error, nextAttemptAtMs) =>
+        this.logReadFailed("provider discovery read failed", config.metadataUrl, error, nextAttemptAtMs),
+    });
   }
-
-  /** The only `iss` values this provider's tokens may carry, known from its config before any fetch. */
-  private readonly issuers: readonly string[];
 
   get name(): string {
     return this.config.name;
   }
 
-  /** Whether `iss` is this provider's issuer; needs no discovery, so choosing a provider costs no I/O. */
-  accepts(iss: string): boolean {
-    return this.issuers.includes(iss);
+  /**
+   * Whether the token's `iss` (with its `tid`, for a `{tenantid}` issuer) is one this provider's tokens
+   * may carry; needs no discovery, so choosing a provider costs no I/O.
+   */
+  accepts(claims: IssuerClaims): boolean {
+    return matchIssuer(this.config, claims) !== undefined;
+  }
+
+  /** The provider's maxStaleSeconds bounds how long a last good copy serves while it cannot be read. */
+  private refreshOptions(options: RefreshOptions): RefreshOptions {
+    return { ...options, maxStaleMs: this.config.maxStaleSeconds * 1000 };
   }
 
   private async loadDiscovery(): Promise<DiscoveredProvider> {
-    const discovered = parseDiscoveryDocument(await this.fetcher.fetchJson(this.config.metadataUrl), this.policy);
+    const fetched = await fetchDocument(this.fetcher, this.config.metadataUrl);
+    const discovered = this.believedDiscovery(fetched.json);
+    await this.persist("discovery", this.config.metadataUrl, fetched);
+    return discovered;
+  }
+
+  /** A discovery document, fetched now or persisted, checked as OpenID Connect Discovery 4.3 requires. */
+  private believedDiscovery(document: Json): DiscoveredProvider {
+    const discovered = parseDiscoveryDocument(document, this.policy);
     try {
       return assertStatedIssuer(this.config, discovered);
     } catch (error) {
@@ -86,7 +109,7 @@ export class ProviderRuntime {
           provider: this.name,
           metadataUrl: this.config.metadataUrl,
           expectedIssuer: error.expected[0],
-          statedIssuer: boundedText(error.stated),
+          statedIssuer: boundedText(error.stated, DOCUMENT_VALUE_MAX),
           fix: "pin the expected issuer in the provider's `issuer` field if this document is legitimately served here",
         });
       }
@@ -94,12 +117,70 @@ export class ProviderRuntime {
     }
   }
 
-  /** Discovers (or re-discovers when stale); rejects only if this provider has never been discovered. */
+  /**
+   * Discovers (or re-discovers when stale), starting from the persisted copy on a cold start; rejects
+   * when this provider has never been discovered, or its last good document is older than maxStaleSeconds.
+   */
   async discover(): Promise<DiscoveredProvider> {
+    this.restored ??= this.restore();
+    await this.restored;
     try {
       return await this.discovery.get();
     } catch (error) {
-      throw new AuthError("provider_unavailable", `provider ${this.name}: discovery failed`, { cause: error });
+      const why =
+        this.discovery.current() === undefined
+          ? "discovery failed"
+          : `the last good discovery document is older than maxStaleSeconds (${this.config.maxStaleSeconds} s) and cannot be re-read`;
+      throw new AuthError("provider_unavailable", `provider ${this.name}: ${why}`, { cause: error });
+    }
+  }
+
+  private restored: Promise<void> | undefined;
+
+  /**
+   * Seeds discovery and key set from the persisted copy, once per runtime. The copy is the provider's
+   * bytes: it is used only for this metadata URL and this jwks_uri, and only if it passes every check a
+   * fresh fetch must pass; anything else is ignored (with a warning) and the provider is read instead.
+   */
+  private async restore(): Promise<void> {
+    if (this.state === undefined) return;
+    let persisted: Awaited<ReturnType<ProviderStateStore["load"]>>;
+    try {
+      persisted = await this.state.load(this.name);
+    } catch (error) {
+      this.logger.warn("provider state unreadable, reading the provider", { provider: this.name, error });
+      return;
+    }
+    const { discovery, keys } = persisted ?? {};
+    if (discovery === undefined || discovery.url !== this.config.metadataUrl) return;
+    try {
+      const discovered = this.believedDiscovery(safeJsonParse(discovery.json));
+      this.discovery.seed(discovered, discovery.fetchedAtMs);
+      if (keys?.url === discovered.jwksUri) {
+        this.keySetFor(discovered).seed(parseJwks(safeJsonParse(keys.json)), keys.fetchedAtMs);
+      }
+    } catch (error) {
+      this.logger.warn("provider state ignored, reading the provider", {
+        provider: this.name,
+        error: boundedText(error instanceof Error ? error.message : String(error), DOCUMENT_VALUE_MAX),
+      });
+    }
+  }
+
+  /** Keeps what was just fetched for the next cold start; a failed write costs that start one fetch, nothing more. */
+  private async persist(kind: "discovery" | "keys", url: string, fetched: FetchedJson): Promise<void> {
+    if (this.state === undefined) return;
+    const document: PersistedDocument = {
+      url,
+      json: JSON.stringify(fetched.json),
+      fetchedAtMs: this.clock.nowMs(),
+      ...(fetched.etag !== undefined && { etag: fetched.etag }),
+      ...(fetched.cacheControl !== undefined && { cacheControl: fetched.cacheControl }),
+    };
+    try {
+      await this.state.save(this.name, kind, document);
+    } catch (error) {
+      this.logger.warn("provider state not saved", { provider: this.name, kind, error });
     }
   }
 
@@ -108,12 +189,20 @@ export class ProviderRuntime {
    * needs no redeploy) and verifies signature, exp, nbf, iss and aud with aws-jwt-verify.
    */
   async verify(jwt: DecomposedJwt, tokenDigest: string): Promise<VerifiedToken> {
-    const keys = this.keySetFor(await this.discover());
-    const snapshot = await keys.snapshot(this.name);
+    const discovered = await this.discover();
+    const { iss, tid } = jwt.payload;
+    const match = iss === undefined ? undefined : matchIssuer(this.config, { iss, tid });
+    if (match === undefined) throw new AuthError("unknown_issuer", `iss is not an issuer of provider ${this.name}`);
+    const keys = this.keySetFor(discovered);
+    const read = await keys.snapshot(this.name);
     const remembered = this.verified.get(tokenDigest);
-    if (remembered?.snapshot === snapshot) return remembered.result;
-    const { snapshot: current, jwk } = await keys.keyFor(snapshot, jwt.header);
-    const result = { payload: current.verifier.verifyDecomposed(jwt), jwk };
+    if (remembered?.snapshot === read.snapshot) return remembered.result;
+    const { snapshot: current, jwk } = await keys.keyFor(read, jwt.header);
+    const result = {
+      payload: current.verifier.verifyDecomposed(jwt, requiredIss(discovered.issuer, match)),
+      jwk,
+      issuer: boundIssuer(discovered.issuer, match),
+    };
     this.remember(tokenDigest, current, result);
     return result;
   }
@@ -132,7 +221,28 @@ export class ProviderRuntime {
   private keySetFor({ issuer, jwksUri }: DiscoveredProvider): ProviderKeySet {
     if (this.keys?.config.issuer === issuer && this.keys.config.jwksUri === jwksUri) return this.keys;
     const config = { issuer, jwksUri, audience: this.config.clientId, graceSeconds: this.config.clockSkewSeconds };
-    this.keys = new ProviderKeySet(config, this.fetcher, this.clock, this.options.keys);
+    const load = async () => {
+      const fetched = await fetchDocument(this.fetcher, jwksUri);
+      const jwks = parseJwks(fetched.json);
+      await this.persist("keys", jwksUri, fetched);
+      return jwks;
+    };
+    this.keys = new ProviderKeySet(config, load, this.clock, {
+      ...this.refreshOptions(this.options.keys),
+      onLoadFailed: (error, nextAttemptAtMs) =>
+        this.logReadFailed("provider key set read failed", jwksUri, error, nextAttemptAtMs),
+    });
     return this.keys;
+  }
+
+  /** One warning per failed read (attempts are spaced by the back-off), so an outage is never silent. */
+  private logReadFailed(message: string, url: string, error: unknown, nextAttemptAtMs: number): void {
+    this.logger.warn(message, {
+      provider: this.name,
+      url: boundedText(url, DOCUMENT_VALUE_MAX),
+      ...(error instanceof FetchFailedError && error.status !== undefined && { status: error.status }),
+      error: boundedText(error instanceof Error ? error.message : String(error), DOCUMENT_VALUE_MAX),
+      nextAttemptAt: new Date(nextAttemptAtMs).toISOString(),
+    });
   }
 }

@@ -2,6 +2,7 @@
 import { hash } from "node:crypto";
 import { decomposeUnverifiedJwt, type DecomposedJwt } from "aws-jwt-verify/jwt";
 import { AuthError } from "../shared/errors";
+import { boundedValue } from "./decision-log";
 
 /** Real ID tokens are 1-4 KiB; Entra ID tokens with many groups approach 8 KiB. Anything larger is refused unread. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
@@ -47,13 +48,13 @@ const ACCEPTED_TYP = new Set(["jwt", "application/jwt"]);
 export function checkHeader(jwt: DecomposedJwt, allowedAlgorithms: readonly string[]): string {
   const { alg, typ, crit } = jwt.header;
   if (typeof alg !== "string" || !allowedAlgorithms.includes(alg)) {
-    throw new AuthError("alg_not_allowed", `alg ${String(alg)} is not allowed for this provider`);
+    throw new AuthError("alg_not_allowed", `alg ${boundedValue(alg)} is not allowed for this provider`);
   }
   if (crit !== undefined) {
     throw new AuthError("token_malformed", "crit header parameters are not supported");
   }
   if (typ !== undefined && (typeof typ !== "string" || !ACCEPTED_TYP.has(typ.toLowerCase()))) {
-    throw new AuthError("token_type_invalid", `typ ${String(typ)} is not an ID token`);
+    throw new AuthError("token_type_invalid", `typ ${boundedValue(typ)} is not an ID token`);
   }
   return alg;
 }

@@ -19,6 +19,7 @@ import {
   KidNotFoundInJwksError,
 } from "aws-jwt-verify/error";
 import { AuthError, type AuthReasonCode } from "../shared/errors";
+import { boundedText } from "./decision-log";
 import type { JwksCache } from "aws-jwt-verify/jwk";
 
 type VerifyProps = { audience: string; graceSeconds: number };
@@ -34,10 +35,14 @@ export class DecomposedJwtVerifier extends JwtVerifierBase<VerifyProps, IssuerCo
     super(config, jwksCache);
   }
 
-  /** Signature (with the snapshot's key), `exp` and `nbf` with grace, `iss` and `aud`. Throws AuthError. */
-  verifyDecomposed(jwt: DecomposedJwt): JwtPayload {
+  /**
+   * Signature (with the snapshot's key), `exp` and `nbf` with grace, `iss` (exactly `issuer`, by default
+   * the discovered one) and `aud`. Throws AuthError.
+   */
+  verifyDecomposed(jwt: DecomposedJwt, issuer = this.config.issuer): JwtPayload {
     try {
-      return this.verifyDecomposedJwtSync(jwt, this.config.jwksUri, this.config);
+      const properties: IssuerConfig = { ...this.config, issuer };
+      return this.verifyDecomposedJwtSync(jwt, this.config.jwksUri, properties);
     } catch (error) {
       throw toAuthError(error);
     }
@@ -63,7 +68,9 @@ const REASON_BY_ERROR: ReadonlyArray<[new (...args: never[]) => Error, AuthReaso
 export function toAuthError(error: unknown): AuthError {
   if (error instanceof AuthError) return error;
   for (const [type, code] of REASON_BY_ERROR) {
-    if (error instanceof type) return new AuthError(code, error.message, { cause: error });
+    // aws-jwt-verify's messages echo the offending (unverified) value: the log gets a bounded copy.
+    if (error instanceof type)
+      return new AuthError(code, `${error.name}: ${boundedText(error.message)}`, { cause: error });
   }
   return new AuthError("internal_error", error instanceof Error ? error.message : String(error), { cause: error });
 }

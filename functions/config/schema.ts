@@ -15,6 +15,9 @@ const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 // classic zod uses, so the CLI and the log lines about an invalid item read the same everywhere.
 z.config(en());
 
+/** How old the last good discovery document and key set may grow while the provider cannot be read. */
+export const DEFAULT_MAX_STALE_SECONDS = 24 * 3600;
+
 /** A claim name, or a dot path into nested claims (`realm_access.roles`). */
 const claimPath = z
   .string()
@@ -102,6 +105,15 @@ export type AutoProvision = z.infer<typeof autoProvisionSchema>;
 
 const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
+/**
+ * In a pinned issuer (and its aliases), the place of the token's own tenant: Entra ID's multi-tenant
+ * document states `https://login.microsoftonline.com/{tenantid}/v2.0`, its tokens that URL with their `tid`.
+ */
+export const TENANT_PLACEHOLDER = "{tenantid}";
+
+/** A tenant id as Entra ID writes them (a GUID), or any other provider's plain tenant name. */
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
+
 /** OpenID Connect Discovery 4.1: the document lives at the issuer + this path. */
 const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
@@ -116,6 +128,27 @@ export const providerSchema = z
      * `/.well-known/openid-configuration` (Okta's `-admin` host). Unset: the metadata URL minus that path.
      */
     issuer: z.optional(httpUrl()),
+    /**
+     * Other spellings of the issuer that tokens may carry in `iss` (Google's `accounts.google.com`, Entra's
+     * v1 `https://sts.windows.net/{tenantid}/`, Auth0's issuer without its `/`). The document must still
+     * state `issuer`; a token with an alias is bound to its user under the issuer it spells.
+     */
+    issuerAliases: z._default(
+      z
+        .array(z.string().check(z.minLength(1), z.maxLength(2048), z.regex(/^[^\s]+$/, "an issuer, without spaces")))
+        .check(z.maxLength(10)),
+      () => [],
+    ),
+    /**
+     * With `{tenantid}` in the issuer: the tenants (`tid`) whose tokens are accepted, or "all" (any
+     * tenant of the provider may sign in: say so explicitly).
+     */
+    tenants: z.optional(
+      z.union([
+        z.array(z.string().check(z.regex(TENANT_ID_PATTERN, "a tenant id"))).check(z.minLength(1), z.maxLength(100)),
+        z.literal("all"),
+      ]),
+    ),
     /** The expected audience: the client id the provider issued to this application. */
     clientId: z.string().check(z.minLength(1), z.maxLength(256)),
     /** A reference (ARN or name) to where the client secret is kept; never the secret itself. */
@@ -130,6 +163,11 @@ export const providerSchema = z
       ...SUPPORTED_ALGORITHMS,
     ]),
     clockSkewSeconds: z._default(z.int().check(z.minimum(0), z.maximum(600)), DEFAULT_CLOCK_SKEW_SECONDS),
+    /**
+     * While the provider cannot be read, its last good discovery document and key set (in memory, or
+     * persisted by any container) keep verifying until they are this old; then its tokens are refused.
+     */
+    maxStaleSeconds: z._default(z.int().check(z.minimum(60), z.maximum(7 * 24 * 3600)), DEFAULT_MAX_STALE_SECONDS),
     /**
      * With `email` as the user claim or field, `email_verified` must be true at every sign-in. On: a token
      * without the claim at all is taken as verified (for providers that never send it); `false` still fails.
@@ -152,6 +190,32 @@ export const providerSchema = z
           path: ["issuer"],
           message: `required when metadataUrl does not end with ${DISCOVERY_PATH} (the issuer the document must state)`,
         });
+      }
+      const templated = provider.issuer?.includes(TENANT_PLACEHOLDER) ?? false;
+      if (templated && provider.tenants === undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["tenants"],
+          message: `required with ${TENANT_PLACEHOLDER} in issuer: the allowed tenant ids, or "all"`,
+        });
+      }
+      if (!templated && provider.tenants !== undefined) {
+        context.addIssue({
+          code: "custom",
+          path: ["tenants"],
+          message: `only for an issuer with ${TENANT_PLACEHOLDER}`,
+        });
+      }
+      for (const [index, alias] of provider.issuerAliases.entries()) {
+        if (alias.includes(TENANT_PLACEHOLDER) !== templated) {
+          context.addIssue({
+            code: "custom",
+            path: ["issuerAliases", index],
+            message: templated
+              ? `must have ${TENANT_PLACEHOLDER}, as the issuer has`
+              : `${TENANT_PLACEHOLDER} only with a pinned issuer that has it`,
+          });
+        }
       }
       if (provider.linkToProviders.includes(provider.name)) {
         context.addIssue({ code: "custom", path: ["linkToProviders"], message: "must not name the provider itself" });

@@ -17,8 +17,9 @@ export const AUTHORIZER: FunctionDefinition = {
   id: "Authorizer",
   entry: "functions/authorizer/handler.ts",
   description: "Verifies external OIDC ID tokens and maps them to users",
-  // users: readWrite for just-in-time provisioning and last_login_time.
-  tables: { config: "read", users: "readWrite", jti: "readWrite" },
+  // users: readWrite for just-in-time provisioning and last_login_time; providerState: the persisted
+  // discovery documents and key sets it reads at a cold start and writes after each successful fetch.
+  tables: { config: "read", users: "readWrite", jti: "readWrite", providerState: "readWrite" },
 };
 
 export const BACKENDS = {

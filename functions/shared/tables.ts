@@ -26,7 +26,7 @@ export interface TableDefinition {
   readonly retain: boolean;
 }
 
-export type TableName = "config" | "users" | "jti" | "records";
+export type TableName = "config" | "users" | "jti" | "records" | "providerState";
 
 /** Users may be looked up by these fields; each one except `sys_id` is served by an index. */
 export const USER_LOOKUP_INDEXES = {
@@ -81,6 +81,17 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
     partitionKey: s("pk"),
     indexes: [],
     ttlAttribute: "expiresAt",
+    pointInTimeRecovery: false,
+    retain: false,
+  },
+  // The authorizer's own copy of each provider's last good discovery document and key set (a cache that
+  // survives cold starts). Not the config table: that one is the operators' (the authorizer may only read
+  // it, and every container Scans it every 30 s); this one the authorizer writes, and losing it costs one
+  // fetch per provider.
+  providerState: {
+    envVar: "PROVIDER_STATE_TABLE",
+    partitionKey: s("pk"),
+    indexes: [],
     pointInTimeRecovery: false,
     retain: false,
   },

@@ -50,18 +50,23 @@ describe("a key the provider removed", () => {
 });
 
 describe("an unknown kid", () => {
-  it("re-reads the key set only once 10 s have passed since the last read", async () => {
+  it("re-reads the key set at once after a read that had no miss, then at most once per 10 s", async () => {
     await fixture.authorize(await mint());
     await issuer.rotate();
 
+    // Rotation right after the start-up read: the read was not for a miss, so the new kid is fetched now.
+    await expect(fixture.authorize(await mint())).resolves.toBeDefined();
+    expect(issuer.requests.jwks).toBe(2);
+
+    await issuer.rotate();
     clock.advance(9_999);
     await expect(fixture.authorize(await mint())).rejects.toThrow("Unauthorized");
     expect(fixture.lastDecision().reason).toBe("kid_unknown");
-    expect(issuer.requests.jwks).toBe(1);
+    expect(issuer.requests.jwks).toBe(2);
 
     clock.advance(1);
     await expect(fixture.authorize(await mint())).resolves.toBeDefined();
-    expect(issuer.requests.jwks).toBe(2);
+    expect(issuer.requests.jwks).toBe(3);
   });
 
   it("costs at most one read per 10 s, however many arrive", async () => {

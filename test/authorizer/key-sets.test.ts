@@ -122,6 +122,40 @@ describe("key rotation", () => {
     expect(issuer.requests.jwks).toBe(2);
   });
 
+  it("accepts a key rotated right after a fetch: the fetch that had no miss does not hold the refetch back", async () => {
+    await fixture.authorize(await issuer.mint(claims));
+    await issuer.rotate();
+
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice);
+    expect(issuer.requests.jwks).toBe(2);
+  });
+
+  it("refetches for a miss at most once per interval after a fetch that was itself for a miss", async () => {
+    await fixture.authorize(await issuer.mint(claims));
+    await issuer.rotate();
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice); // a refetch for a miss
+    await issuer.rotate();
+
+    await expect(fixture.authorize(await issuer.mint(claims))).rejects.toThrow("Unauthorized");
+    expect(fixture.lastDecision()).toMatchObject({ reason: "kid_unknown", internal: false });
+    expect(issuer.requests.jwks).toBe(2);
+
+    advance(150);
+    await expectAllowedAs(fixture, await issuer.mint(claims), alice);
+    expect(issuer.requests.jwks).toBe(3);
+  });
+
+  it("shares one refetch among 30 distinct unknown kids arriving at once, right after a fetch", async () => {
+    await fixture.authorize(await issuer.mint(claims));
+    const tokens = await Promise.all(Array.from({ length: 30 }, (_, i) => issuer.mint(claims, { kid: `bogus-${i}` })));
+
+    await Promise.allSettled(tokens.map((token) => fixture.authorize(token)));
+
+    expect(issuer.requests.jwks).toBeLessThanOrEqual(2);
+    expect(issuer.requests.jwks).toBeGreaterThan(1);
+    expect(fixture.decisions.filter((d) => d.reason === "kid_unknown")).toHaveLength(30);
+  });
+
   it("refetches for unknown kids at most once per interval, however many arrive", async () => {
     await fixture.authorize(await issuer.mint(claims));
     advance(200);

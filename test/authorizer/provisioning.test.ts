@@ -357,8 +357,15 @@ describe("later logins", () => {
       result: [{ sys_id: authorized.principalId, user_name: "person16", source: "oidc:jit" }],
     });
 
-    const me = await api.call({ method: "GET", path: "/api/now/table/sys_user", authorizerResult: authorized });
-    expect(me.status).toBe(403); // roles come from the context: snc_external may not read sys_user
+    // Any signed-in user reads sys_user (as on ServiceNow), never the binding; roles come from the
+    // context: snc_external is no admin, so writing even its own record is refused.
+    const path = `/api/now/table/sys_user/${authorized.principalId}`;
+    const me = await api.call({ method: "GET", path, authorizerResult: authorized });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ result: { user_name: "person16" } });
+    expect(JSON.stringify(me.body)).not.toMatch(/oidc_/);
+    const write = await api.call({ method: "PATCH", path, body: { title: "x" }, authorizerResult: authorized });
+    expect(write.status).toBe(403);
   });
 
   it("lock out a provisioned user once an admin deactivates them", async () => {

@@ -23,9 +23,13 @@ const fetcher: JsonFetcher = {
   },
 };
 
-/** From now on the authorizer's key set has no keys: only a token verified before can pass. */
+/**
+ * From now on the authorizer's key set has no keys, and neither has the provider's (a miss re-reads it at
+ * once): only a token verified before can pass.
+ */
 const emptyTheKeySet = (): void => {
   served?.keys.splice(0);
+  issuer.setJwksOverride({ keys: [] });
 };
 
 const withCache = (verifiedTokens?: number): AuthorizerFixture =>

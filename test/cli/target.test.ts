@@ -19,7 +19,13 @@ function localState(overrides: Partial<LocalState> = {}): LocalState {
     metadataUrl: "http://127.0.0.1:3001/.well-known/openid-configuration",
     dynamoEndpoint: "http://127.0.0.1:8000",
     region: "local",
-    tables: { config: "local-config", users: "local-users", jti: "local-jti", records: "local-records" },
+    tables: {
+      config: "local-config",
+      users: "local-users",
+      jti: "local-jti",
+      records: "local-records",
+      providerState: "local-provider-state",
+    },
     startedAt: "2026-01-01T00:00:00Z",
     ...overrides,
   };

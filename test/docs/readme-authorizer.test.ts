@@ -5,11 +5,12 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { LAST_LOGIN_INTERVAL_MS } from "../../functions/authorizer/provisioning";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher } from "../../functions/authorizer/http";
+import { MAX_LOGGED_VALUE_LENGTH } from "../../functions/authorizer/decision-log";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, ProviderRuntime } from "../../functions/authorizer/provider";
 import { decomposeToken, MAX_TOKEN_LENGTH, tokenDigest } from "../../functions/authorizer/token";
 import { DecomposedJwtVerifier } from "../../functions/authorizer/verifier";
 import type { AuthenticatorOptions } from "../../functions/authorizer/create-authenticator";
-import { providerSchema, type ProviderInput } from "../../functions/config/schema";
+import { DEFAULT_MAX_STALE_SECONDS, providerSchema, type ProviderInput } from "../../functions/config/schema";
 import {
   DEFAULT_CONFIG_MAX_STALE_MS,
   DEFAULT_CONFIG_TTL_MS,
@@ -100,6 +101,34 @@ async function expectDenied(fixture: AuthorizerFixture, token: string, reason: s
   await expect(fixture.authorize(token)).rejects.toThrow("Unauthorized");
   expect(fixture.lastDecision().reason).toBe(reason);
 }
+
+describe("provider reads and persisted state: 3 s deadline, 512 KiB cap, copies kept up to 24 h", () => {
+  it("is what the README states", () => {
+    const reads = readmeCell(CACHING, "provider reads", "refreshed");
+    expect(durationMs(readmeText(/has a (\d+ s) deadline/, reads))).toBe(DEFAULT_FETCH_POLICY.timeoutMs);
+    expect(sizeBytes(readmeText(/and a (\d+ KiB) cap/, reads))).toBe(DEFAULT_FETCH_POLICY.maxBytes);
+    const kept = readmeCell(CACHING, "last good copies", "kept");
+    expect(durationMs(readmeText(/\(default (\d+ h)\)/, kept))).toBe(DEFAULT_MAX_STALE_SECONDS * 1000);
+    expect(Number(readmeText(/\| `maxStaleSeconds` \| `(\d+)` \(24 h\)/))).toBe(DEFAULT_MAX_STALE_SECONDS);
+    expect(
+      providerSchema.parse({
+        name: "x",
+        metadataUrl: "https://x.example/.well-known/openid-configuration",
+        clientId: "c",
+      }).maxStaleSeconds,
+    ).toBe(DEFAULT_MAX_STALE_SECONDS);
+  });
+});
+
+describe("log lines: every unverified value cut to 64 characters", () => {
+  it("is what the README states", () => {
+    expect(Number(readmeText(/is cut to its first (\d+) characters/))).toBe(MAX_LOGGED_VALUE_LENGTH);
+    expect(Number(readmeText(/so a 16 KiB `kid` costs the log (\d+)/))).toBe(MAX_LOGGED_VALUE_LENGTH);
+    expect(durationMs(readmeText(/reads back off (\d+ s) doubling/))).toBe(keys.backoffBaseMs);
+    expect(durationMs(readmeText(/reads back off \d+ s doubling to (\d+ min)/))).toBe(keys.backoffMaxMs);
+    expect(discovery.backoffMaxMs).toBe(keys.backoffMaxMs);
+  });
+});
 
 describe("config table: kept 30 s; if unreadable, the last good copy serves for up to 15 min", () => {
   it("is what the README states, in its caching table, request path and provider section", () => {
@@ -205,11 +234,11 @@ describe("discovery document: kept 1 h; failures back off 1 s doubling to 5 min"
   });
 });
 
-describe("key set: kept 10 min; an unknown kid re-reads it at most every 10 s; the last good set verifies while the provider is down", () => {
+describe("key set: kept 10 min; an unknown kid re-reads it at once, then not again for 10 s; the last good set verifies while the provider is down", () => {
   it("is what the README states", () => {
     expect(durationMs(readmeCell(CACHING, "key set", "kept"))).toBe(keys.maxAgeMs);
     const refreshed = readmeCell(CACHING, "key set", "refreshed");
-    expect(durationMs(readmeText(/on an unknown `kid` at most every (\d+ s)/, refreshed))).toBe(keys.minIntervalMs);
+    expect(durationMs(readmeText(/read for an unknown `kid` in the last (\d+ s)/, refreshed))).toBe(keys.minIntervalMs);
     expect(refreshed).toContain("while the provider is down the last good set keeps verifying");
   });
 
@@ -228,27 +257,32 @@ describe("key set: kept 10 min; an unknown kid re-reads it at most every 10 s; t
     expect(issuer.requests.jwks).toBe(2);
   });
 
-  it("is re-read for an unknown kid 10 s after the last read, not a millisecond before, then not for 10 s", async () => {
+  it("is re-read for an unknown kid at once after a read that was not for one, then not for 10 s, not a millisecond less", async () => {
     const { fixture, clock, user, issuer, mint } = await scene();
     await expectAllowedAs(fixture, await mint(), user);
-    const fetchedAt = clock.t;
-    await issuer.rotate(); // the provider publishes a new key; the cached set does not have it
+    await issuer.rotate(); // the provider publishes a new key right after the first read
+    clock.advance(1);
+
+    await expectAllowedAs(fixture, await mint(), user);
+    const missReadAt = clock.t;
+    expect(issuer.requests.jwks).toBe(2);
+
+    await issuer.rotate();
     const rotated = await mint();
-
-    clock.t = fetchedAt + keys.minIntervalMs - 1;
+    clock.t = missReadAt + keys.minIntervalMs - 1;
     await expectDenied(fixture, rotated, "kid_unknown");
-    expect(issuer.requests.jwks).toBe(1);
+    expect(issuer.requests.jwks).toBe(2);
 
-    clock.t = fetchedAt + keys.minIntervalMs;
+    clock.t = missReadAt + keys.minIntervalMs;
     await expectAllowedAs(fixture, rotated, user);
-    expect(issuer.requests.jwks).toBe(2);
+    expect(issuer.requests.jwks).toBe(3);
 
-    clock.t = fetchedAt + 2 * keys.minIntervalMs - 1;
-    await expectDenied(fixture, await mint({}, { kid: "never-published" }), "kid_unknown");
-    expect(issuer.requests.jwks).toBe(2);
-    clock.t = fetchedAt + 2 * keys.minIntervalMs;
+    clock.t = missReadAt + 2 * keys.minIntervalMs - 1;
     await expectDenied(fixture, await mint({}, { kid: "never-published" }), "kid_unknown");
     expect(issuer.requests.jwks).toBe(3);
+    clock.t = missReadAt + 2 * keys.minIntervalMs;
+    await expectDenied(fixture, await mint({}, { kid: "never-published" }), "kid_unknown");
+    expect(issuer.requests.jwks).toBe(4);
   });
 
   it("keeps verifying new tokens with the last good set while the provider is down, for hours", async () => {

@@ -410,6 +410,7 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
         users: "UsersTableName",
         jti: "JtiTableName",
         records: "RecordsTableName",
+        providerState: "ProviderStateTableName",
       };
       for (const name of TABLE_NAMES) {
         template.hasOutput(expected[name], { Value: { Ref: logicalId(stack.tables[name]) } });

@@ -67,7 +67,13 @@ export interface AuthorizerFixture {
 
 export function createAuthorizerFixture(
   dynamo: TestDynamo,
-  overrides: Partial<AuthenticatorOptions> = {},
+  {
+    persistProviderState = false,
+    ...overrides
+  }: Partial<AuthenticatorOptions> & {
+    /** Keep provider state in the provider-state table, as the Lambda does (off: each fixture reads the provider). */
+    persistProviderState?: boolean;
+  } = {},
 ): AuthorizerFixture {
   const decisions: Decision[] = [];
   const logger = capturingLogger();
@@ -75,7 +81,12 @@ export function createAuthorizerFixture(
   const decisionLog = new LoggerDecisionSink(logger);
   const deps = createAuthenticatorDeps({
     client: dynamo.doc,
-    tables: dynamo.tables,
+    tables: {
+      config: dynamo.tables.config,
+      users: dynamo.tables.users,
+      jti: dynamo.tables.jti,
+      ...(persistProviderState && { providerState: dynamo.tables.providerState }),
+    },
     logger,
     fetchPolicy: { allowLoopbackHttp: true },
     decisions: {

@@ -38,13 +38,24 @@ describe("RefreshingValue", () => {
     expect(source.calls).toBe(1);
   });
 
-  it("rate-limits forced reloads to one per minIntervalMs", async () => {
+  it("reloads for a miss at once after a load that was not for one, then at most once per minIntervalMs", async () => {
     const { clock, source, value } = setup();
     await value.get();
-    expect(await value.reload()).toBe(false);
-    clock.t = 100;
-    expect(await value.reload()).toBe(true);
+    expect(await value.reloadForMiss()).toBe(true);
+    clock.t = 99;
+    expect(await value.reloadForMiss()).toBe(false);
     expect(source.calls).toBe(2);
+    clock.t = 100;
+    expect(await value.reloadForMiss()).toBe(true);
+    expect(source.calls).toBe(3);
+  });
+
+  it("shares one reload among concurrent misses", async () => {
+    const { source, value } = setup();
+    await value.get();
+    const results = await Promise.all(Array.from({ length: 30 }, () => value.reloadForMiss()));
+    expect(source.calls).toBe(2);
+    expect(results.every(Boolean)).toBe(true);
   });
 
   it("serves the last good value while the source fails, backing off exponentially up to the cap", async () => {
