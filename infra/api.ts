@@ -78,6 +78,13 @@ export class Api extends Construct {
     const fixed = [
       ["Unauthorized", apigateway.ResponseType.UNAUTHORIZED, GATEWAY_RESPONSES.UNAUTHORIZED],
       ["AccessDenied", apigateway.ResponseType.ACCESS_DENIED, GATEWAY_RESPONSES.ACCESS_DENIED],
+      // A timed-out or failed authorizer; API Gateway's own body would be {"message": null}.
+      ["AuthorizerFailure", apigateway.ResponseType.AUTHORIZER_FAILURE, GATEWAY_RESPONSES.AUTHORIZER_FAILURE],
+      [
+        "AuthorizerConfigurationError",
+        apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+        GATEWAY_RESPONSES.AUTHORIZER_FAILURE,
+      ],
     ] as const;
     for (const [id, type, response] of fixed) {
       this.restApi.addGatewayResponse(id, {

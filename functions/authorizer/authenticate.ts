@@ -14,6 +14,7 @@ import { checkClaimRules, checkIdTokenClaims, userClaimValue } from "./claims";
 import { isInternalReason, loggerTrace, silentTrace, type DecisionSink, type Trace } from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
 import { replayKey, type ReplayStore } from "./replay-store";
+import { StoreBudget } from "./store-budget";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
 import { toAuthError } from "./verifier";
 
@@ -51,6 +52,8 @@ export interface AuthenticatorDeps {
   readonly decisions: DecisionSink;
   /** Step lines for every request (the admin CLI's explain); otherwise only when a debug switch is on. */
   readonly trace?: Trace;
+  /** The decision's whole store time (STORE_BUDGET_MS unless a test shortens it). */
+  readonly storeBudgetMs?: number;
 }
 
 export interface AuthenticatedCaller {
@@ -66,6 +69,7 @@ export async function authenticate(
 ): Promise<AuthenticatedCaller> {
   const startedMs = performance.now();
   const facts: { provider?: string; kid?: string; alg?: string; tokenFingerprint?: string; storesMs?: number } = {};
+  const stores = new StoreBudget(deps.storeBudgetMs);
   try {
     const token = extractBearerToken(authorizationHeader);
     const digest = tokenDigest(token);
@@ -76,7 +80,7 @@ export async function authenticate(
     facts.alg = jwt.header.alg;
     facts.kid = jwt.header.kid;
 
-    const config = await deps.registry.snapshot();
+    const config = await stores.wait(deps.registry.snapshot(), "config_store_error");
     const trace =
       deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
     const { iss, aud, azp } = jwt.payload;
@@ -95,7 +99,7 @@ export async function authenticate(
     trace.step("All claims are successfully validated.");
 
     const storesStartedMs = performance.now();
-    const user = await resolveUser(jwt, payload, provider.config, deps, trace);
+    const user = await stores.wait(resolveUser(jwt, payload, provider.config, deps, trace), "user_store_error");
     facts.storesMs = performance.now() - storesStartedMs;
     trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
 

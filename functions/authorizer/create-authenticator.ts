@@ -35,6 +35,7 @@ export interface AuthenticatorOptions {
   /** Replaces the one-time-use store (explain reads markers, never writes them). */
   readonly replayStore?: ReplayStore;
   readonly trace?: Trace;
+  readonly storeBudgetMs?: number;
 }
 
 export function createAuthenticatorDeps(options: AuthenticatorOptions): AuthenticatorDeps {
@@ -64,5 +65,6 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
     logger,
     decisions: options.decisions ?? new LoggerDecisionSink(logger),
     ...(options.trace && { trace: options.trace }),
+    ...(options.storeBudgetMs !== undefined && { storeBudgetMs: options.storeBudgetMs }),
   };
 }

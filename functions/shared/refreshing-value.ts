@@ -12,8 +12,13 @@ export interface RefreshOptions {
   readonly backoffMaxMs: number;
   /** While reloads fail, the last good value serves until it is this old (unset: for as long as it takes). */
   readonly maxStaleMs?: number;
-  /** Told each time a stale value is served because a reload failed. */
+  /** Told each time a stale value is served because a reload failed or has not answered in time. */
   readonly onServeStale?: (ageMs: number, error: unknown) => void;
+  /**
+   * Stale-while-revalidate: a stale value still within maxStaleMs is served once its reload has run this
+   * long without an answer; the reload goes on in the background (unset: wait for the reload).
+   */
+  readonly refreshWaitMs?: number;
 }
 
 export class RefreshingValue<T> {
@@ -23,6 +28,8 @@ export class RefreshingValue<T> {
   private consecutiveFailures = 0;
   private lastError: unknown;
   private inflight: Promise<boolean> | undefined;
+  /** When the in-flight load started (performance.now(): a wait in real time, not on the injected clock). */
+  private inflightSinceMs = 0;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -41,7 +48,12 @@ export class RefreshingValue<T> {
    */
   async get(): Promise<T> {
     if (this.value !== undefined && this.ageMs() < this.options.maxAgeMs) return this.value;
-    await this.reload();
+    const reloading = this.reload();
+    if (!(await this.answeredInTime(reloading)) && this.value !== undefined) {
+      const waitMs = this.options.refreshWaitMs;
+      this.options.onServeStale?.(this.ageMs(), this.lastError ?? new Error(`reload not answered within ${waitMs} ms`));
+      return this.value;
+    }
     if (this.value === undefined) throw this.lastError ?? new Error("value not loaded");
     const ageMs = this.ageMs();
     if (ageMs >= this.options.maxAgeMs && this.lastError !== undefined) {
@@ -49,6 +61,30 @@ export class RefreshingValue<T> {
       this.options.onServeStale?.(ageMs, this.lastError);
     }
     return this.value;
+  }
+
+  /**
+   * Whether the reload settled within refreshWaitMs of its start. Without a last good value within
+   * maxStaleMs there is nothing else to serve, so it is awaited however long it takes.
+   */
+  private async answeredInTime(reloading: Promise<boolean>): Promise<boolean> {
+    const { refreshWaitMs, maxStaleMs } = this.options;
+    const servable = this.value !== undefined && (maxStaleMs === undefined || this.ageMs() < maxStaleMs);
+    if (refreshWaitMs === undefined || !servable || this.inflight === undefined) {
+      await reloading;
+      return true;
+    }
+    const leftMs = this.inflightSinceMs + refreshWaitMs - performance.now();
+    if (leftMs <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), leftMs);
+    });
+    try {
+      return await Promise.race([reloading.then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /**
@@ -62,6 +98,7 @@ export class RefreshingValue<T> {
     if (waitLeftMs > 0 && waitLeftMs <= Math.max(this.options.minIntervalMs, this.options.backoffMaxMs)) {
       return Promise.resolve(false);
     }
+    this.inflightSinceMs = performance.now();
     this.inflight = this.load()
       .then(
         (value) => {
