@@ -3,6 +3,7 @@ import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 
 import { AUTHORIZER_CALL_DEADLINE, createDocumentClient, createDynamoClient } from "../shared/dynamo";
 import { allowLoopbackHttp, tableNames } from "../shared/env";
 import { logger } from "../shared/logger";
+import { metrics } from "../shared/metrics";
 import { authorizeEvent } from "./authorize-event";
 import { createAuthenticatorDeps } from "./create-authenticator";
 
@@ -12,6 +13,7 @@ const deps = createAuthenticatorDeps({
   tables: tableNames(["config", "users", "jti"]),
   logger,
   fetchPolicy: { allowLoopbackHttp: allowLoopbackHttp() },
+  metrics,
 });
 
 export const handler = (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>

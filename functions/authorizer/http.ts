@@ -13,8 +13,11 @@ export class FetchFailedError extends DomainError<"fetch_failed" | "url_refused"
   }
 }
 
+/** Which of a provider's documents a fetch is for (metrics count them apart). */
+export type ProviderDocument = "discovery" | "jwks";
+
 export interface JsonFetcher {
-  fetchJson(url: string): Promise<Json>;
+  fetchJson(url: string, document?: ProviderDocument): Promise<Json>;
 }
 
 export interface FetchPolicy {

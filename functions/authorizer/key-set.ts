@@ -94,7 +94,7 @@ export class ProviderKeySet {
   ) {
     this.value = new RefreshingValue<KeySnapshot>(
       async () => {
-        const cache = new SnapshotJwksCache(parseJwks(await fetcher.fetchJson(config.jwksUri)));
+        const cache = new SnapshotJwksCache(parseJwks(await fetcher.fetchJson(config.jwksUri, "jwks")));
         return { cache, verifier: new DecomposedJwtVerifier(config, cache) };
       },
       clock,

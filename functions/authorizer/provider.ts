@@ -76,7 +76,10 @@ export class ProviderRuntime {
   }
 
   private async loadDiscovery(): Promise<DiscoveredProvider> {
-    const discovered = parseDiscoveryDocument(await this.fetcher.fetchJson(this.config.metadataUrl), this.policy);
+    const discovered = parseDiscoveryDocument(
+      await this.fetcher.fetchJson(this.config.metadataUrl, "discovery"),
+      this.policy,
+    );
     try {
       return assertStatedIssuer(this.config, discovered);
     } catch (error) {
