@@ -1,6 +1,7 @@
 // Where the CLI reads and writes: flags > environment > a deployed stack's outputs > the running local stack.
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { BACKEND_CALL_DEADLINE, createDynamoClient as clientWithDeadline } from "../functions/shared/dynamo";
 import { isLoopbackHost } from "../functions/shared/loopback";
 import { allowLoopbackHttp } from "../functions/shared/env";
 import { TABLES } from "../functions/shared/tables";
@@ -146,7 +147,15 @@ export function requireTable(target: Target, table: CliTable, why: string): stri
 
 /** The deployed stack's outputs, with the standard credential chain. */
 const describeStackOutputs: StackOutputsReader = async (stackName, region) => {
-  const client = new CloudFormationClient(region === undefined ? {} : { region });
+  const client = new CloudFormationClient({
+    ...(region !== undefined && { region }),
+    maxAttempts: BACKEND_CALL_DEADLINE.maxAttempts,
+    requestHandler: {
+      connectionTimeout: BACKEND_CALL_DEADLINE.connectionTimeoutMs,
+      requestTimeout: BACKEND_CALL_DEADLINE.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
   try {
     const { Stacks = [] } = await client.send(new DescribeStacksCommand({ StackName: stackName }));
     const outputs: Record<string, string> = {};
@@ -165,14 +174,14 @@ const describeStackOutputs: StackOutputsReader = async (stackName, region) => {
 
 /** A DynamoDB client for the target. Local servers take any credentials, so none are looked up. */
 export function createDynamoClient(target: Target): DynamoDBClient {
-  return new DynamoDBClient({
+  // A local server that does not answer will not answer on a retry either.
+  const deadline = target.local ? { ...BACKEND_CALL_DEADLINE, maxAttempts: 1 } : BACKEND_CALL_DEADLINE;
+  return clientWithDeadline(deadline, {
     ...(target.endpoint !== undefined && { endpoint: target.endpoint }),
     ...(target.region !== undefined && { region: target.region }),
     ...(target.local && {
       region: target.region ?? "local",
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
-      // A local server that does not answer will not answer on a retry either.
-      maxAttempts: 1,
     }),
   });
 }

@@ -83,6 +83,13 @@ export class Api extends Construct {
         apigateway.ResponseType.MISSING_AUTHENTICATION_TOKEN,
         GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN,
       ],
+      // A timed-out or failed authorizer; API Gateway's own body would be {"message": null}.
+      ["AuthorizerFailure", apigateway.ResponseType.AUTHORIZER_FAILURE, GATEWAY_RESPONSES.AUTHORIZER_FAILURE],
+      [
+        "AuthorizerConfigurationError",
+        apigateway.ResponseType.AUTHORIZER_CONFIGURATION_ERROR,
+        GATEWAY_RESPONSES.AUTHORIZER_FAILURE,
+      ],
     ] as const;
     for (const [id, type, response] of fixed) {
       this.restApi.addGatewayResponse(id, {

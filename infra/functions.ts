@@ -8,7 +8,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
-import type { FunctionDefinition, TableAccess } from "../functions/http/routes";
+import { FUNCTION_TIMEOUT_SECONDS, type FunctionDefinition, type TableAccess } from "../functions/http/routes";
 import { TABLES, type TableName } from "../functions/shared/tables";
 
 /** Entries in FunctionDefinition are relative to the project root, one level above infra/. */
@@ -66,7 +66,7 @@ export class AppFunction extends Construct {
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize,
-      timeout: Duration.seconds(10),
+      timeout: Duration.seconds(FUNCTION_TIMEOUT_SECONDS),
       role,
       logGroup: this.logGroup,
       depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),

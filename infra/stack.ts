@@ -5,7 +5,8 @@ import type { Construct } from "constructs";
 import { AUTHORIZER, BACKENDS, type BackendName } from "../functions/http/routes";
 import type { TableName } from "../functions/shared/tables";
 import { Api } from "./api";
-import { AppFunction, LOG_LEVELS, type LogLevel } from "./functions";
+import { AppFunction, LOG_LEVELS, SERVICE_NAME, type LogLevel } from "./functions";
+import { Monitoring } from "./monitoring";
 import { suppressAcknowledgedFindings } from "./nag-suppressions";
 import { Tables, tableConstructId } from "./tables";
 
@@ -21,6 +22,7 @@ export class OidcAuthStack extends Stack {
   readonly authorizer: AppFunction;
   readonly backends: Readonly<Record<BackendName, AppFunction>>;
   readonly api: Api;
+  readonly monitoring: Monitoring;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -51,6 +53,8 @@ export class OidcAuthStack extends Stack {
       stageName,
       authorizerCacheTtl,
     });
+
+    this.monitoring = new Monitoring(this, "Monitoring", { serviceName: SERVICE_NAME });
 
     // The admin CLI reads these by name: keep them stable.
     new CfnOutput(this, "ApiUrl", { value: this.api.restApi.url });

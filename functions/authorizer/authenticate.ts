@@ -21,6 +21,7 @@ import {
 } from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
 import { replayKey, type ReplayStore } from "./replay-store";
+import { StoreBudget } from "./store-budget";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
 import { toAuthError } from "./verifier";
 
@@ -58,6 +59,8 @@ export interface AuthenticatorDeps {
   readonly decisions: DecisionSink;
   /** Step lines for every request (the admin CLI's explain); otherwise only when a debug switch is on. */
   readonly trace?: Trace;
+  /** The decision's whole store time (STORE_BUDGET_MS unless a test shortens it). */
+  readonly storeBudgetMs?: number;
 }
 
 export interface AuthenticatedCaller {
@@ -73,6 +76,7 @@ export async function authenticate(
 ): Promise<AuthenticatedCaller> {
   const startedMs = performance.now();
   const facts: { provider?: string; kid?: string; alg?: string; tokenFingerprint?: string; storesMs?: number } = {};
+  const stores = new StoreBudget(deps.storeBudgetMs);
   try {
     const token = extractBearerToken(authorizationHeader);
     const digest = tokenDigest(token);
@@ -84,7 +88,7 @@ export async function authenticate(
     // RFC 8725 3.1: `none`, HS* and anything unknown are refused here, before any provider or key fetch.
     checkHeader(jwt, SUPPORTED_ALGORITHMS);
 
-    const config = await deps.registry.snapshot();
+    const config = await stores.wait(deps.registry.snapshot(), "config_store_error");
     const trace =
       deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
     const { iss, aud, azp, tid } = jwt.payload;
@@ -108,7 +112,7 @@ export async function authenticate(
     trace.step("All claims are successfully validated.");
 
     const storesStartedMs = performance.now();
-    const user = await resolveUser(jwt, payload, issuer, provider.config, deps, trace);
+    const user = await stores.wait(resolveUser(jwt, payload, issuer, provider.config, deps, trace), "user_store_error");
     facts.storesMs = performance.now() - storesStartedMs;
     trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
 

@@ -12,8 +12,10 @@ import { DynamoUserStore } from "../users/store";
 import { UserDirectory } from "../users/directory";
 import { DirectoryProvisioner } from "./provisioning";
 import type { AppLogger } from "../shared/logger";
+import type { Metrics } from "../shared/metrics";
 import type { AuthenticatorDeps, UserProvisioner } from "./authenticate";
 import { LoggerDecisionSink, type DecisionSink, type Trace } from "./decision-log";
+import { allSinks, meteredFetcher, meteredProvisioner, MetricsDecisionSink } from "./metrics";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type FetchPolicy, type JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, type ProviderCacheOptions } from "./provider";
 import { ProviderRegistry } from "./provider-registry";
@@ -42,12 +44,20 @@ export interface AuthenticatorOptions {
   /** Replaces the one-time-use store (explain reads markers, never writes them). */
   readonly replayStore?: ReplayStore;
   readonly trace?: Trace;
+  readonly storeBudgetMs?: number;
+  /** EMF metrics of decisions, fetches and provisioning (the Lambda handler's; none unless given). */
+  readonly metrics?: Metrics;
 }
 
 export function createAuthenticatorDeps(options: AuthenticatorOptions): AuthenticatorDeps {
   const { client, tables, logger } = options;
   const clock = options.clock ?? systemClock;
   const fetchPolicy = { ...DEFAULT_FETCH_POLICY, ...options.fetchPolicy };
+  const { metrics } = options;
+  const fetcher = options.fetcher ?? new PolicyJsonFetcher(fetchPolicy);
+  const provisioner =
+    options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger);
+  const decisions = options.decisions ?? new LoggerDecisionSink(logger);
   const config = new CachedConfig(
     options.configSource ?? new DynamoConfigSource(client, tables.config, logInvalidItems(logger)),
     clock,
@@ -57,7 +67,7 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
   return {
     registry: new ProviderRegistry(
       config,
-      options.fetcher ?? new PolicyJsonFetcher(fetchPolicy),
+      metrics ? meteredFetcher(fetcher, metrics) : fetcher,
       fetchPolicy,
       clock,
       logger,
@@ -66,11 +76,11 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
     ),
     replayStore: options.replayStore ?? new DynamoReplayStore(client, tables.jti),
     userStore: new DynamoUserStore(client, tables.users),
-    provisioner:
-      options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger),
+    provisioner: metrics ? meteredProvisioner(provisioner, metrics) : provisioner,
     clock,
     logger,
-    decisions: options.decisions ?? new LoggerDecisionSink(logger),
+    decisions: metrics ? allSinks(decisions, new MetricsDecisionSink(metrics)) : decisions,
     ...(options.trace && { trace: options.trace }),
+    ...(options.storeBudgetMs !== undefined && { storeBudgetMs: options.storeBudgetMs }),
   };
 }

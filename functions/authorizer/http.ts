@@ -24,15 +24,22 @@ export interface FetchedJson {
   readonly cacheControl?: string;
 }
 
+/** Which of a provider's documents a fetch is for (metrics count them apart). */
+export type ProviderDocument = "discovery" | "jwks";
+
 export interface JsonFetcher {
-  fetchJson(url: string): Promise<Json>;
+  fetchJson(url: string, document?: ProviderDocument): Promise<Json>;
   /** The document with its caching headers; a fetcher that cannot see headers leaves this out. */
-  fetchWithHeaders?(url: string): Promise<FetchedJson>;
+  fetchWithHeaders?(url: string, document?: ProviderDocument): Promise<FetchedJson>;
 }
 
 /** The document at `url`, with its caching headers where the fetcher sees them. */
-export const fetchDocument = async (fetcher: JsonFetcher, url: string): Promise<FetchedJson> =>
-  fetcher.fetchWithHeaders ? fetcher.fetchWithHeaders(url) : { json: await fetcher.fetchJson(url) };
+export const fetchDocument = async (
+  fetcher: JsonFetcher,
+  url: string,
+  document?: ProviderDocument,
+): Promise<FetchedJson> =>
+  fetcher.fetchWithHeaders ? fetcher.fetchWithHeaders(url, document) : { json: await fetcher.fetchJson(url, document) };
 
 /** A response header worth keeping, cut to a sane length (it is the provider's text). */
 const HEADER_VALUE_MAX = 256;

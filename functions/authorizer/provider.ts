@@ -91,7 +91,7 @@ export class ProviderRuntime {
   }
 
   private async loadDiscovery(): Promise<DiscoveredProvider> {
-    const fetched = await fetchDocument(this.fetcher, this.config.metadataUrl);
+    const fetched = await fetchDocument(this.fetcher, this.config.metadataUrl, "discovery");
     const discovered = this.believedDiscovery(fetched.json);
     await this.persist("discovery", this.config.metadataUrl, fetched);
     return discovered;
@@ -222,7 +222,7 @@ export class ProviderRuntime {
     if (this.keys?.config.issuer === issuer && this.keys.config.jwksUri === jwksUri) return this.keys;
     const config = { issuer, jwksUri, audience: this.config.clientId, graceSeconds: this.config.clockSkewSeconds };
     const load = async () => {
-      const fetched = await fetchDocument(this.fetcher, jwksUri);
+      const fetched = await fetchDocument(this.fetcher, jwksUri, "jwks");
       const jwks = parseJwks(fetched.json);
       await this.persist("keys", jwksUri, fetched);
       return jwks;

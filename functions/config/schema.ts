@@ -2,7 +2,7 @@
 import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { COLUMN_TYPES, CUSTOM_COLUMN, CUSTOM_TABLE } from "../dictionary/columns";
-import { OUT_OF_BOX_TABLES } from "../dictionary/out-of-box";
+import { isOutOfBoxTable } from "../dictionary/table-names";
 import { USER_LOOKUP_FIELDS } from "../shared/tables";
 import { isSettableUserField, USER_FIELDS } from "../users/fields";
 
@@ -310,7 +310,7 @@ export const tableSchema = z
   })
   .check(
     z.superRefine((table, context) => {
-      if (Object.hasOwn(OUT_OF_BOX_TABLES, table.name)) {
+      if (isOutOfBoxTable(table.name)) {
         for (const field of ["label", "extends", "numberPrefix"] as const) {
           if (table[field] !== undefined) {
             context.addIssue({ code: "custom", path: [field], message: "an out-of-box table only takes u_ columns" });

@@ -132,8 +132,16 @@ export class DynamoConfigSource implements ConfigSource {
 export const DEFAULT_CONFIG_TTL_MS = 30_000;
 /** How long a last good config is served while the table cannot be read, before denying everything. */
 export const DEFAULT_CONFIG_MAX_STALE_MS = 15 * 60_000;
+/**
+ * How long a request waits for a config refresh before it is served the last good copy (the refresh goes
+ * on): a table that does not answer delays requests by at most this, never until its own timeout.
+ */
+export const CONFIG_REFRESH_WAIT_MS = 200;
 
-/** The config, re-read every ttlMs; while the table is unreadable, the last good copy serves for maxStaleMs. */
+/**
+ * The config, re-read every ttlMs; while the table is unreadable or slow to answer, the last good copy
+ * serves for maxStaleMs (stale-while-revalidate after CONFIG_REFRESH_WAIT_MS).
+ */
 export class CachedConfig {
   private readonly value: RefreshingValue<ConfigSnapshot>;
 
@@ -151,6 +159,7 @@ export class CachedConfig {
       backoffBaseMs: 0,
       backoffMaxMs: 0,
       maxStaleMs,
+      refreshWaitMs: CONFIG_REFRESH_WAIT_MS,
       onServeStale: (ageMs, error) =>
         logger.warn("config table unreadable, serving the last good config", { ageMs, error }),
     });

@@ -1,6 +1,7 @@
 // The tables a default ServiceNow ITSM instance has, with their columns as its dictionary defines them:
 // types, defaults, out-of-box choice labels, references and the table hierarchy (incident extends task,
 // cmdb_ci_server extends cmdb_ci_computer extends cmdb_ci_hardware extends cmdb_ci).
+import type { OutOfBoxTableName } from "./table-names";
 import { choice, dateTime, flag, integer, journal, ref, text, type Column, type TableDefinition } from "./columns";
 
 // Choice lists shared by several tables, with ServiceNow's out-of-box values and labels.
@@ -688,7 +689,7 @@ const USER_COLUMNS: Readonly<Record<string, Column>> = {
 };
 
 /** Every out-of-box table by name. */
-export const OUT_OF_BOX_TABLES: Readonly<Record<string, TableDefinition>> = {
+export const OUT_OF_BOX_TABLES: Readonly<Record<OutOfBoxTableName, TableDefinition>> = {
   task: TASK,
   incident: INCIDENT,
   problem: PROBLEM,

@@ -50,6 +50,11 @@ export const ROUTES: readonly RouteDefinition[] = [
   ...SCRIPTED_ROUTES,
 ];
 
+/** Every function's Lambda timeout: API Gateway waits this long for the authorizer, then answers AUTHORIZER_FAILURE. */
+export const FUNCTION_TIMEOUT_SECONDS = 10;
+/** API Gateway's REST integration timeout: a backend still running then is answered with 504. */
+export const INTEGRATION_TIMEOUT_SECONDS = 29;
+
 // API Gateway's own answers, in the ServiceNow error envelope.
 
 export interface GatewayResponseDefinition {
@@ -80,6 +85,15 @@ export const GATEWAY_RESPONSES = {
   ACCESS_DENIED: {
     statusCode: 403,
     body: JSON.stringify(errorBody("Operation Failed", "Access denied")),
+    headers: json,
+  },
+  /**
+   * The authorizer failed other than with "Unauthorized", or timed out: API Gateway's 500 (its own body is
+   * `{"message": null}`), in the envelope with API Gateway's message for a 500.
+   */
+  AUTHORIZER_FAILURE: {
+    statusCode: 500,
+    body: JSON.stringify(errorBody("Internal server error", "")),
     headers: json,
   },
 } as const satisfies Record<string, GatewayResponseDefinition>;

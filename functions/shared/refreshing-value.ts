@@ -18,8 +18,13 @@ export interface RefreshOptions {
   readonly maxStaleMs?: number;
   /** Told once per failed load, with when the next one may be made (epoch ms). */
   readonly onLoadFailed?: (error: unknown, nextAttemptAtMs: number) => void;
-  /** Told each time a stale value is served because a reload failed. */
+  /** Told each time a stale value is served because a reload failed or has not answered in time. */
   readonly onServeStale?: (ageMs: number, error: unknown) => void;
+  /**
+   * Stale-while-revalidate: a stale value still within maxStaleMs is served once its reload has run this
+   * long without an answer; the reload goes on in the background (unset: wait for the reload).
+   */
+  readonly refreshWaitMs?: number;
 }
 
 export class RefreshingValue<T> {
@@ -35,6 +40,8 @@ export class RefreshingValue<T> {
   private loadCount = 0;
   /** The value came from seed() and no load of our own has succeeded since. */
   private seeded = false;
+  /** When the in-flight load started (performance.now(): a wait in real time, not on the injected clock). */
+  private inflightSinceMs = 0;
 
   constructor(
     private readonly load: () => Promise<T>,
@@ -74,7 +81,12 @@ export class RefreshingValue<T> {
       void this.reload();
       return this.value;
     }
-    await this.reload();
+    const reloading = this.reload();
+    if (!(await this.answeredInTime(reloading)) && this.value !== undefined) {
+      const waitMs = this.options.refreshWaitMs;
+      this.options.onServeStale?.(this.ageMs(), this.lastError ?? new Error(`reload not answered within ${waitMs} ms`));
+      return this.value;
+    }
     if (this.value === undefined) throw this.lastError ?? new Error("value not loaded");
     const ageMs = this.ageMs();
     if (ageMs >= this.options.maxAgeMs && this.lastError !== undefined) {
@@ -82,6 +94,30 @@ export class RefreshingValue<T> {
       this.options.onServeStale?.(ageMs, this.lastError);
     }
     return this.value;
+  }
+
+  /**
+   * Whether the reload settled within refreshWaitMs of its start. Without a last good value within
+   * maxStaleMs there is nothing else to serve, so it is awaited however long it takes.
+   */
+  private async answeredInTime(reloading: Promise<boolean>): Promise<boolean> {
+    const { refreshWaitMs, maxStaleMs } = this.options;
+    const servable = this.value !== undefined && (maxStaleMs === undefined || this.ageMs() < maxStaleMs);
+    if (refreshWaitMs === undefined || !servable || this.inflight === undefined) {
+      await reloading;
+      return true;
+    }
+    const leftMs = this.inflightSinceMs + refreshWaitMs - performance.now();
+    if (leftMs <= 0) return false;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), leftMs);
+    });
+    try {
+      return await Promise.race([reloading.then(() => true), timedOut]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Loads now unless the source is in back-off. Concurrent callers share one load. Resolves true when a new value was loaded. */
@@ -122,6 +158,7 @@ export class RefreshingValue<T> {
   }
 
   private startLoad(forMiss: boolean): Promise<boolean> {
+    this.inflightSinceMs = performance.now();
     this.inflight = this.load()
       .then(
         (value) => {

@@ -12,7 +12,9 @@ import type {
 import { routeMatcher } from "../../functions/http/route-match";
 import {
   errorEnvelope,
+  FUNCTION_TIMEOUT_SECONDS,
   GATEWAY_RESPONSES,
+  INTEGRATION_TIMEOUT_SECONDS,
   type BackendName,
   type GatewayResponseDefinition,
   type RouteDefinition,
@@ -33,6 +35,25 @@ interface GatewayOptions {
   readonly stage?: string;
   /** API Gateway's payload limit is 10 MB; the backends enforce their own smaller limits. */
   readonly maxBodyBytes?: number;
+  /** As API Gateway: the authorizer Lambda's timeout (FUNCTION_TIMEOUT_SECONDS), then AUTHORIZER_FAILURE. */
+  readonly authorizerTimeoutMs?: number;
+  /** As API Gateway: the integration timeout (INTEGRATION_TIMEOUT_SECONDS), then 504. */
+  readonly integrationTimeoutMs?: number;
+}
+
+/** What a handler that has not answered in time resolves to. */
+const TIMED_OUT = Symbol("timed out");
+
+async function within<T>(work: Promise<T>, timeoutMs: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+  });
+  try {
+    return await Promise.race([work, timedOut]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function createGateway(options: GatewayOptions): RequestListener {
@@ -41,11 +62,17 @@ export function createGateway(options: GatewayOptions): RequestListener {
   const routes = routeMatcher(options.routes);
   const cache = new Map<string, { result: APIGatewayAuthorizerResult; expiresAtMs: number }>();
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const authorizerTimeoutMs = options.authorizerTimeoutMs ?? FUNCTION_TIMEOUT_SECONDS * 1000;
+  const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_SECONDS * 1000;
 
   async function authorize(token: string, methodArn: string): Promise<APIGatewayAuthorizerResult> {
     const cached = cache.get(token);
     if (cached && cached.expiresAtMs > Date.now()) return cached.result;
-    const result = await options.authorizer({ type: "TOKEN", authorizationToken: token, methodArn });
+    const result = await within(
+      options.authorizer({ type: "TOKEN", authorizationToken: token, methodArn }),
+      authorizerTimeoutMs,
+    );
+    if (result === TIMED_OUT) throw new Error(`authorizer timed out after ${authorizerTimeoutMs} ms`);
     if (options.authorizerCacheTtlSeconds > 0) {
       cache.set(token, { result, expiresAtMs: Date.now() + options.authorizerCacheTtlSeconds * 1000 });
     }
@@ -83,8 +110,8 @@ export function createGateway(options: GatewayOptions): RequestListener {
       if (error instanceof Error && error.message === "Unauthorized")
         return send(response, GATEWAY_RESPONSES.UNAUTHORIZED);
       options.logger.error("authorizer failed", { error });
-      // API Gateway: an authorizer error other than "Unauthorized" is a 500 (AuthorizerConfigurationException).
-      return send(response, jsonError(500, "Internal server error"));
+      // API Gateway: an authorizer error other than "Unauthorized", or no answer in time, is a 500.
+      return send(response, GATEWAY_RESPONSES.AUTHORIZER_FAILURE);
     }
     if (evaluatePolicy(policy.policyDocument, methodArn) === "deny")
       return send(response, GATEWAY_RESPONSES.ACCESS_DENIED);
@@ -100,7 +127,11 @@ export function createGateway(options: GatewayOptions): RequestListener {
       pathParameters: matched.params,
       policy,
     });
-    const result = await options.backends[matched.route.backend](event);
+    const result = await within(options.backends[matched.route.backend](event), integrationTimeoutMs);
+    if (result === TIMED_OUT) {
+      options.logger.error("backend timed out", { backend: matched.route.backend, timeoutMs: integrationTimeoutMs });
+      return send(response, jsonError(504, "Endpoint request timed out"));
+    }
     const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
     response.writeHead(result.statusCode, headers);

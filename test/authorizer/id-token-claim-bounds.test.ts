@@ -70,3 +70,18 @@ describe("time, with 60 s of skew", () => {
     expect(verdict({ [claim]: value })).toBe(expected);
   });
 });
+
+// The verifier and the provider choice refuse these earlier on the request path; the checks hold on their own.
+describe("aud and azp (OIDC Core 3.1.3.7 steps 3-5)", () => {
+  it.each([
+    [{ aud: undefined }, "claim_missing"],
+    [{ aud: [] }, "claim_missing"],
+    [{ aud: ["client-1"] }, "ok"],
+    [{ aud: "client-1" }, "ok"],
+    [{ aud: ["client-1", "other"] }, "azp_mismatch"],
+    [{ aud: ["client-1", "other"], azp: "client-1" }, "ok"],
+    [{ aud: ["client-1"], azp: "other" }, "azp_mismatch"],
+  ])("%o: %s", (claims, expected) => {
+    expect(verdict(claims)).toBe(expected);
+  });
+});

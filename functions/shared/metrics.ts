@@ -1,0 +1,45 @@
+// CloudWatch metrics in Embedded Metric Format (Powertools Metrics), one instance per process: each metric
+// is a JSON line on stdout that CloudWatch Logs turns into a metric, so emitting costs no API call.
+// Dimensions are low-cardinality by construction (outcome, reason code, document, result): never a user,
+// a token, an issuer or a URL.
+import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
+
+/** The one namespace of every metric of the system; the stack's alarms and dashboard read it. */
+export const METRICS_NAMESPACE = "OidcAuth";
+
+/** Every metric name, so the emitters and the stack's alarms cannot drift apart. */
+export const METRIC = {
+  /** One per authorizer decision; dimensions outcome (allow|deny) and reason (the reason code). */
+  decisions: "Decisions",
+  /** One per deny whose reason is internal (our side failed); no dimension but the service. */
+  internalFailures: "InternalFailures",
+  /** Milliseconds in the replay write and user lookup, per decision that got that far. */
+  storeLatency: "StoreLatency",
+  /** One per provider document fetch; dimensions document (discovery|jwks) and result (ok|failed). */
+  providerFetches: "ProviderFetches",
+  /** One per user created just in time. */
+  usersProvisioned: "UsersProvisioned",
+  /** Powertools' own cold-start metric (dimension function_name). */
+  coldStart: "ColdStart",
+} as const;
+
+export { MetricUnit };
+export type { Metrics };
+
+export const createMetrics = (serviceName = process.env["POWERTOOLS_SERVICE_NAME"] ?? "oidc-auth"): Metrics =>
+  new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+
+export const metrics = createMetrics();
+
+/** Emits one metric now, on its own EMF line, with `dimensions` added to the service's. */
+export function emitMetric(
+  target: Metrics,
+  name: string,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+  value: number,
+  dimensions: Readonly<Record<string, string>> = {},
+): void {
+  const single = target.singleMetric();
+  single.addDimensions({ ...dimensions });
+  single.addMetric(name, unit, value);
+}
