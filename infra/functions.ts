@@ -8,6 +8,7 @@ import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
+import { CORS_ORIGINS_ENV } from "../functions/http/cors";
 import { FUNCTION_TIMEOUT_SECONDS, type FunctionDefinition, type TableAccess } from "../functions/http/routes";
 import { TABLES, type TableName } from "../functions/shared/tables";
 
@@ -24,14 +25,27 @@ interface AppFunctionProps {
   readonly definition: FunctionDefinition;
   readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
   readonly logLevel: LogLevel;
+  /** Allowed CORS origins (none: CORS off); backends add the headers to their answers. */
+  readonly corsOrigins: readonly string[];
   /** @default 256 */
   readonly memorySize?: number;
 }
 
-const GRANTS: Record<TableAccess, (table: dynamodb.ITable, grantee: iam.IGrantable) => iam.Grant> = {
-  read: (table, grantee) => table.grantReadData(grantee),
-  readWrite: (table, grantee) => table.grantReadWriteData(grantee),
-};
+/**
+ * Exactly the declared actions on the table (and its indexes, through CDK's grant); never the stream
+ * actions or DescribeTable that grantReadData adds. Declared partitions become a dynamodb:LeadingKeys
+ * condition, so the function cannot touch another table's items in `records`.
+ */
+function grantTableAccess(table: dynamodb.ITable, grantee: iam.IGrantable, access: TableAccess): iam.Grant {
+  const actions = access.actions.map((action) => `dynamodb:${action}`);
+  if (access.partitions === undefined) return table.grant(grantee, ...actions);
+  return iam.Grant.addToPrincipal({
+    grantee,
+    actions,
+    resourceArns: [table.tableArn],
+    conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...access.partitions] } },
+  });
+}
 
 /** A Lambda function built from a FunctionDefinition; every function in the stack is one of these. */
 export class AppFunction extends Construct {
@@ -42,7 +56,7 @@ export class AppFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
-    const { definition, tables, logLevel, memorySize = 256 } = props;
+    const { definition, tables, logLevel, corsOrigins, memorySize = 256 } = props;
     this.definition = definition;
     const tableNames = Object.keys(definition.tables) as TableName[];
 
@@ -83,6 +97,7 @@ export class AppFunction extends Construct {
         NODE_OPTIONS: "--enable-source-maps",
         POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
         POWERTOOLS_LOG_LEVEL: logLevel,
+        ...(corsOrigins.length > 0 && { [CORS_ORIGINS_ENV]: corsOrigins.join(",") }),
         // Only the tables the function declares: a handler cannot even name a table it may not touch.
         ...Object.fromEntries(tableNames.map((name) => [TABLES[name].envVar, tables[name].tableName])),
       },
@@ -90,7 +105,7 @@ export class AppFunction extends Construct {
 
     for (const name of tableNames) {
       const access = definition.tables[name];
-      if (access !== undefined) GRANTS[access](tables[name], this.function);
+      if (access !== undefined) grantTableAccess(tables[name], this.function, access);
     }
   }
 }

@@ -3,6 +3,7 @@ import { Stack, Validations, type CfnElement, type Acknowledgment } from "aws-cd
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type { IConstruct } from "constructs";
 import { TABLES, type TableName } from "../functions/shared/tables";
+import type { TableAccess } from "../functions/http/routes";
 import type { AppFunction } from "./functions";
 
 /** What the acknowledgements are about: the API, the tables, and every function with what it declares. */
@@ -47,7 +48,7 @@ export function suppressAcknowledgedFindings(stack: NagSubject): void {
   // A table grant covers the table's own indexes as <table>/index/*: derived from each function's declared
   // tables (functions/http/routes.ts), so a new function that reads users needs no edit here.
   for (const fn of stack.functions) {
-    for (const [name, access] of Object.entries(fn.definition.tables) as [TableName, string][]) {
+    for (const [name, access] of Object.entries(fn.definition.tables) as [TableName, TableAccess][]) {
       const indexes = TABLES[name].indexes.map((index) => index.indexName);
       if (indexes.length === 0) continue;
       const table = stack.tables[name];
@@ -55,7 +56,7 @@ export function suppressAcknowledgedFindings(stack: NagSubject): void {
       acknowledge(fn, {
         id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
         reason:
-          `${fn.definition.id} declares ${access} access to the ${name} table; the grant covers that table's own ` +
+          `${fn.definition.id} declares ${access.actions.join(", ")} on the ${name} table; the grant covers that table's own ` +
           `indexes as <table>/index/* (${indexes.join(", ")}), which are Queried instead of Scanning. No other table is matched.`,
       });
     }

@@ -2,6 +2,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
 import type { Construct } from "constructs";
+import { parseCorsOrigins } from "../functions/http/cors";
 import { AUTHORIZER, BACKENDS, type BackendName } from "../functions/http/routes";
 import type { TableName } from "../functions/shared/tables";
 import { Api } from "./api";
@@ -15,7 +16,8 @@ const MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
 
 /**
  * Context (cdk.json or `cdk -c`): `authorizerCacheTtlSeconds` (default 0, caching off), `stageName`
- * (default `v1`), `logLevel` (POWERTOOLS_LOG_LEVEL of every function, default `INFO`).
+ * (default `v1`), `logLevel` (POWERTOOLS_LOG_LEVEL of every function, default `INFO`), `corsAllowOrigins`
+ * (comma-separated origins or `*`; default none: CORS off).
  */
 export class OidcAuthStack extends Stack {
   readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
@@ -31,6 +33,7 @@ export class OidcAuthStack extends Stack {
     const logLevel = readLogLevel(this);
     const stageName = readStageName(this);
     const authorizerCacheTtl = Duration.seconds(readAuthorizerCacheTtlSeconds(this));
+    const corsOrigins = readCorsOrigins(this);
 
     this.tables = new Tables(this, "Tables").byName;
 
@@ -38,13 +41,14 @@ export class OidcAuthStack extends Stack {
       definition: AUTHORIZER,
       tables: this.tables,
       logLevel,
+      corsOrigins,
       // Signature checks are CPU-bound, and Lambda scales CPU with memory; it sits on every request.
       memorySize: 512,
     });
 
     this.backends = mapBackends((name) => {
       const definition = BACKENDS[name];
-      return new AppFunction(this, definition.id, { definition, tables: this.tables, logLevel });
+      return new AppFunction(this, definition.id, { definition, tables: this.tables, logLevel, corsOrigins });
     });
 
     this.api = new Api(this, "Api", {
@@ -52,6 +56,7 @@ export class OidcAuthStack extends Stack {
       backendFunctions: mapBackends((name) => this.backends[name].function),
       stageName,
       authorizerCacheTtl,
+      corsOrigins,
     });
 
     this.monitoring = new Monitoring(this, "Monitoring", { serviceName: SERVICE_NAME });
@@ -104,6 +109,14 @@ function readStageName(scope: Construct): string {
     );
   }
   return raw;
+}
+
+function readCorsOrigins(scope: Construct): readonly string[] {
+  const raw: unknown = scope.node.tryGetContext("corsAllowOrigins") ?? "";
+  if (typeof raw !== "string" && !(Array.isArray(raw) && raw.every((origin) => typeof origin === "string"))) {
+    throw new Error(`Context corsAllowOrigins must be comma-separated origins or "*", got ${JSON.stringify(raw)}`);
+  }
+  return parseCorsOrigins(raw as string | string[]);
 }
 
 function readLogLevel(scope: Construct): LogLevel {

@@ -2,6 +2,7 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { AUTHORIZER_CALL_DEADLINE, createDocumentClient, createDynamoClient } from "../shared/dynamo";
 import { allowLoopbackHttp, tableNames } from "../shared/env";
+import { withLambdaContext } from "../shared/lambda-context";
 import { logger } from "../shared/logger";
 import { metrics } from "../shared/metrics";
 import { authorizeEvent } from "./authorize-event";
@@ -16,5 +17,6 @@ const deps = createAuthenticatorDeps({
   metrics,
 });
 
-export const handler = (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> =>
-  authorizeEvent(event, deps);
+export const handler = withLambdaContext(
+  (event: APIGatewayTokenAuthorizerEvent): Promise<APIGatewayAuthorizerResult> => authorizeEvent(event, deps),
+);

@@ -4,7 +4,15 @@ import type { TableName } from "../shared/tables";
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
-export type TableAccess = "read" | "readWrite";
+/** The DynamoDB actions the code calls (the stores, the users directory and guards, dynamo-paging.ts). */
+export type DynamoAction = "GetItem" | "BatchGetItem" | "Query" | "Scan" | "PutItem" | "UpdateItem" | "DeleteItem";
+
+/** Least privilege on one table: exactly the actions the function calls, and for `records` its partitions. */
+export interface TableAccess {
+  readonly actions: readonly DynamoAction[];
+  /** Only items whose partition key is one of these (IAM dynamodb:LeadingKeys); unset: the whole table. */
+  readonly partitions?: readonly string[];
+}
 
 export interface FunctionDefinition {
   /** Construct id in the stack, and the name the local stack logs. */
@@ -12,6 +20,6 @@ export interface FunctionDefinition {
   /** Handler module, relative to the project root; it exports `handler`. */
   readonly entry: string;
   readonly description: string;
-  /** Least privilege: the tables the function may touch, and how. */
+  /** Least privilege: the tables the function may touch, and exactly how (the stack grants nothing else). */
   readonly tables: Readonly<Partial<Record<TableName, TableAccess>>>;
 }

@@ -17,18 +17,57 @@ export const AUTHORIZER: FunctionDefinition = {
   id: "Authorizer",
   entry: "functions/authorizer/handler.ts",
   description: "Verifies external OIDC ID tokens and maps them to users",
-  // users: readWrite for just-in-time provisioning and last_login_time; providerState: the persisted
-  // discovery documents and key sets it reads at a cold start and writes after each successful fetch.
-  tables: { config: "read", users: "readWrite", jti: "readWrite", providerState: "readWrite" },
+  tables: {
+    config: { actions: ["Scan"] },
+    // Lookups by sys_id and by index; binding, provisioning (guards claimed and given back), last_login_time.
+    users: { actions: ["GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"] },
+    // One conditional PutItem per token; only the admin CLI's explain (outside Lambda) reads markers.
+    jti: { actions: ["PutItem"] },
+    // The persisted discovery documents and key sets: read at a cold start, written after each good fetch.
+    providerState: { actions: ["GetItem", "UpdateItem"] },
+  },
 };
+
+/**
+ * The TOKEN authorizer's validation expression: `Bearer` (any case, RFC 6750 2.1) and a compact JWS of three
+ * non-empty base64url segments. API Gateway answers anything else with 401 without invoking the authorizer,
+ * so junk Authorization values cost no Lambda call (and `alg: none`, with its empty signature, never
+ * reaches one). Spelled without flags: API Gateway evaluates it as a Java regex, the local gateway in JS.
+ */
+export const AUTHORIZER_TOKEN_PATTERN =
+  "^[Bb][Ee][Aa][Rr][Ee][Rr] +[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+ *$";
+
+/** Requests per second and burst, as API Gateway throttles them (a token bucket per stage and per method). */
+export interface ThrottleLimits {
+  readonly rateLimit: number;
+  readonly burstLimit: number;
+}
+
+/**
+ * Stage limits: far above what the ServiceNow-shaped clients of one organization send, far below the
+ * account's 10,000 requests/s that every API in the region shares, so a runaway client or a token flood
+ * is refused at the edge (429) before it becomes authorizer invocations (about 5 concurrent at 100/s).
+ * Writes are throttled lower: each is several DynamoDB writes and a record's history.
+ */
+export const THROTTLING: { readonly stage: ThrottleLimits; readonly writes: ThrottleLimits } = {
+  stage: { rateLimit: 100, burstLimit: 200 },
+  writes: { rateLimit: 25, burstLimit: 50 },
+};
+
+export const WRITE_METHODS: ReadonlySet<HttpMethod> = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export const BACKENDS = {
   tableApi: {
     id: "TableApi",
     entry: "functions/table-api/handler.ts",
     description: "ServiceNow Table API over DynamoDB, with role-based ACLs",
-    // config: ACLs; users: sys_user is served (and, by admins, written) from the users table.
-    tables: { config: "read", records: "readWrite", users: "readWrite" },
+    tables: {
+      // ACLs.
+      config: { actions: ["Scan"] },
+      records: { actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "DeleteItem", "UpdateItem"] },
+      // sys_user is served (and, by admins, written) from the users table; guards keep names unique.
+      users: { actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "DeleteItem"] },
+    },
   },
   // One per scripted REST API module (functions/scripted/apis.ts).
   ...SCRIPTED_BACKENDS,
@@ -91,6 +130,12 @@ export const GATEWAY_RESPONSES = {
    * The authorizer failed other than with "Unauthorized", or timed out: API Gateway's 500 (its own body is
    * `{"message": null}`), in the envelope with API Gateway's message for a 500.
    */
+  /** Over a stage or method throttle: API Gateway's 429 and its message. */
+  THROTTLED: {
+    statusCode: 429,
+    body: JSON.stringify(errorBody("Too Many Requests", "")),
+    headers: json,
+  },
   AUTHORIZER_FAILURE: {
     statusCode: 500,
     body: JSON.stringify(errorBody("Internal server error", "")),

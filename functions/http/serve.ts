@@ -4,6 +4,10 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import type { Clock } from "../shared/clock";
 import type { AppLogger } from "../shared/logger";
 import { errorResponse } from "./api-errors";
+import { CORS_ORIGINS_ENV, corsHeaders, originOf, parseCorsOrigins } from "./cors";
+
+/** Read once at cold start: a bad value fails there. */
+const CORS_ORIGINS = parseCorsOrigins(process.env[CORS_ORIGINS_ENV]);
 
 /**
  * Serves one request: `run` answers it, or throws; `translate` turns a domain error into an ApiError first
@@ -31,5 +35,7 @@ export async function serveRequest(
     userSysId: event.requestContext?.authorizer?.["sys_id"],
     durationMs: options.clock.nowMs() - startedMs,
   });
-  return response;
+  // Every answer, errors included, so a browser app can read a 4XX as well as a 200.
+  const cors = corsHeaders(CORS_ORIGINS, originOf(event.headers));
+  return Object.keys(cors).length === 0 ? response : { ...response, headers: { ...response.headers, ...cors } };
 }

@@ -10,13 +10,15 @@ export const SCRIPTED_BACKENDS = {
     id: "ScriptedAuth",
     entry: "functions/scripted/x_oidc_auth/handler.ts",
     description: "Scripted API x_oidc/auth: the authenticated caller",
-    tables: { users: "read" },
+    // The caller's own record, by sys_id.
+    tables: { users: { actions: ["GetItem"] } },
   },
   scriptedIncidentOps: {
     id: "ScriptedIncidentOps",
     entry: "functions/scripted/x_oidc_incident_ops/handler.ts",
     description: "Scripted API x_oidc/incident_ops: comments and work notes on incidents",
-    tables: { records: "readWrite" },
+    // Incidents only: read by sys_id or number, then rewritten with the new journal entries.
+    tables: { records: { actions: ["GetItem", "Query", "PutItem"], partitions: ["incident"] } },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

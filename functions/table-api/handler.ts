@@ -1,12 +1,15 @@
 // Table API Lambda: ServiceNow's /api/now/table/{table}[/{sys_id}] over DynamoDB, behind the authorizer.
 import { createDocumentClient } from "../shared/dynamo";
 import { tableNames } from "../shared/env";
+import { withLambdaContext } from "../shared/lambda-context";
 import { logger } from "../shared/logger";
 import { createTableApi } from "./create-table-api";
 
 // Module scope: one client and one ACL cache per container.
-export const handler = createTableApi({
-  client: createDocumentClient(),
-  tables: tableNames(["config", "records", "users"]),
-  logger,
-});
+export const handler = withLambdaContext(
+  createTableApi({
+    client: createDocumentClient(),
+    tables: tableNames(["config", "records", "users"]),
+    logger,
+  }),
+);

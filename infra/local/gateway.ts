@@ -8,13 +8,17 @@ import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
   APIGatewayTokenAuthorizerEvent,
+  Context,
 } from "aws-lambda";
+import { gatewayCorsHeaders, originOf, preflightHeaders } from "../../functions/http/cors";
 import { routeMatcher } from "../../functions/http/route-match";
 import {
   errorEnvelope,
   FUNCTION_TIMEOUT_SECONDS,
   GATEWAY_RESPONSES,
   INTEGRATION_TIMEOUT_SECONDS,
+  WRITE_METHODS,
+  type ThrottleLimits,
   type BackendName,
   type GatewayResponseDefinition,
   type RouteDefinition,
@@ -22,8 +26,30 @@ import {
 import type { AppLogger } from "../../functions/shared/logger";
 import { evaluatePolicy } from "./policy";
 
-export type AuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
-export type BackendHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+export type AuthorizerHandler = (
+  event: APIGatewayTokenAuthorizerEvent,
+  context: Context,
+) => Promise<APIGatewayAuthorizerResult>;
+export type BackendHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<APIGatewayProxyResult>;
+
+/** A Lambda invocation context as the handlers read it: a fresh request id per invocation. */
+function lambdaContext(functionName: string, timeoutMs: number): Context {
+  const deadlineMs = Date.now() + timeoutMs;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName,
+    functionVersion: "$LATEST",
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:${functionName}`,
+    memoryLimitInMB: "256",
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: "local",
+    getRemainingTimeInMillis: () => Math.max(0, deadlineMs - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
 
 interface GatewayOptions {
   readonly routes: readonly RouteDefinition[];
@@ -39,6 +65,26 @@ interface GatewayOptions {
   readonly authorizerTimeoutMs?: number;
   /** As API Gateway: the integration timeout (INTEGRATION_TIMEOUT_SECONDS), then 504. */
   readonly integrationTimeoutMs?: number;
+  /** As the stack's corsAllowOrigins: preflight answered here, CORS headers on the gateway's own answers. */
+  readonly corsOrigins?: readonly string[];
+  /** As the stack's validation expression: a token that does not match is a 401 without the authorizer. */
+  readonly tokenPattern?: string;
+  /** As the stack's stage and per-method throttling (THROTTLING); none: unthrottled. */
+  readonly throttling?: { readonly stage: ThrottleLimits; readonly writes: ThrottleLimits };
+}
+
+/** API Gateway's throttle: a token bucket of burstLimit tokens, refilled at rateLimit per second. */
+function tokenBucket({ rateLimit, burstLimit }: ThrottleLimits): () => boolean {
+  let tokens = burstLimit;
+  let lastMs = performance.now();
+  return () => {
+    const nowMs = performance.now();
+    tokens = Math.min(burstLimit, tokens + ((nowMs - lastMs) / 1000) * rateLimit);
+    lastMs = nowMs;
+    if (tokens < 1) return false;
+    tokens -= 1;
+    return true;
+  };
 }
 
 /** What a handler that has not answered in time resolves to. */
@@ -64,12 +110,32 @@ export function createGateway(options: GatewayOptions): RequestListener {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const authorizerTimeoutMs = options.authorizerTimeoutMs ?? FUNCTION_TIMEOUT_SECONDS * 1000;
   const integrationTimeoutMs = options.integrationTimeoutMs ?? INTEGRATION_TIMEOUT_SECONDS * 1000;
+  const corsOrigins = options.corsOrigins ?? [];
+  const tokenPattern = options.tokenPattern === undefined ? undefined : new RegExp(options.tokenPattern);
+  const { throttling } = options;
+  const stageBucket = throttling && tokenBucket(throttling.stage);
+  const methodBuckets = new Map<string, () => boolean>();
+  /** Whether the stage's and the method's buckets each have a token (API Gateway takes from both). */
+  const admitted = (route: RouteDefinition): boolean => {
+    if (!throttling || !stageBucket) return true;
+    if (!WRITE_METHODS.has(route.method)) return stageBucket();
+    const key = `${route.path}/${route.method}`;
+    let bucket = methodBuckets.get(key);
+    if (!bucket) {
+      bucket = tokenBucket(throttling.writes);
+      methodBuckets.set(key, bucket);
+    }
+    return bucket() && stageBucket();
+  };
 
   async function authorize(token: string, methodArn: string): Promise<APIGatewayAuthorizerResult> {
     const cached = cache.get(token);
     if (cached && cached.expiresAtMs > Date.now()) return cached.result;
     const result = await within(
-      options.authorizer({ type: "TOKEN", authorizationToken: token, methodArn }),
+      options.authorizer(
+        { type: "TOKEN", authorizationToken: token, methodArn },
+        lambdaContext("Authorizer", authorizerTimeoutMs),
+      ),
       authorizerTimeoutMs,
     );
     if (result === TIMED_OUT) throw new Error(`authorizer timed out after ${authorizerTimeoutMs} ms`);
@@ -80,41 +146,59 @@ export function createGateway(options: GatewayOptions): RequestListener {
   }
 
   return (request, response) => {
-    void handle(request, response).catch((error: unknown) => {
+    const origin = originOf(request.headers);
+    // API Gateway's own answers carry the CORS headers of its gateway responses (infra/api.ts).
+    const send = (definition: GatewayResponseDefinition) =>
+      sendRaw(response, {
+        ...definition,
+        headers: { ...definition.headers, ...gatewayCorsHeaders(corsOrigins, origin) },
+      });
+    void handle(request, response, send).catch((error: unknown) => {
       options.logger.error("local gateway fault", { error });
-      if (!response.headersSent) send(response, jsonError(500, "Internal server error"));
+      if (!response.headersSent) send(jsonError(500, "Internal server error"));
     });
   };
 
-  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function handle(
+    request: IncomingMessage,
+    response: ServerResponse,
+    send: (definition: GatewayResponseDefinition) => void,
+  ): Promise<void> {
     const url = new URL(request.url ?? "/", "http://localhost");
     const method = (request.method ?? "GET").toUpperCase();
     const path = url.pathname;
     const matched = routes.match(method, path);
+    if (method === "OPTIONS" && corsOrigins.length > 0 && !matched.route && matched.pathMatched) {
+      // The stack's preflight method: a mock integration, no authorizer (browsers send no token on it).
+      response.writeHead(204, preflightHeaders(corsOrigins, originOf(request.headers)));
+      response.end();
+      return;
+    }
     if (!matched.route) {
       // API Gateway's MISSING_AUTHENTICATION_TOKEN, before any authorizer: the stack's gateway response.
-      return send(response, GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN);
+      return send(GATEWAY_RESPONSES.MISSING_AUTHENTICATION_TOKEN);
     }
+    // API Gateway throttles before anything else runs, the authorizer included.
+    if (!admitted(matched.route)) return send(GATEWAY_RESPONSES.THROTTLED);
     const body = await readBody(request, maxBodyBytes);
     if (body === undefined) {
-      return send(response, jsonError(413, "Request Too Long"));
+      return send(jsonError(413, "Request Too Long"));
     }
 
     const token = request.headers.authorization;
-    if (token === undefined || token === "") return send(response, GATEWAY_RESPONSES.UNAUTHORIZED);
+    if (token === undefined || token === "" || (tokenPattern && !tokenPattern.test(token)))
+      return send(GATEWAY_RESPONSES.UNAUTHORIZED);
     const methodArn = `arn:aws:execute-api:local:000000000000:${apiId}/${stage}/${method}${path}`;
     let policy: APIGatewayAuthorizerResult;
     try {
       policy = await authorize(token, methodArn);
     } catch (error) {
-      if (error instanceof Error && error.message === "Unauthorized")
-        return send(response, GATEWAY_RESPONSES.UNAUTHORIZED);
+      if (error instanceof Error && error.message === "Unauthorized") return send(GATEWAY_RESPONSES.UNAUTHORIZED);
       options.logger.error("authorizer failed", { error });
       // API Gateway: an authorizer error other than "Unauthorized", or no answer in time, is a 500.
-      return send(response, GATEWAY_RESPONSES.AUTHORIZER_FAILURE);
+      return send(GATEWAY_RESPONSES.AUTHORIZER_FAILURE);
     }
-    if (evaluatePolicy(policy.policyDocument, methodArn) === "deny")
-      return send(response, GATEWAY_RESPONSES.ACCESS_DENIED);
+    if (evaluatePolicy(policy.policyDocument, methodArn) === "deny") return send(GATEWAY_RESPONSES.ACCESS_DENIED);
 
     const event = proxyEvent({
       request,
@@ -127,10 +211,14 @@ export function createGateway(options: GatewayOptions): RequestListener {
       pathParameters: matched.params,
       policy,
     });
-    const result = await within(options.backends[matched.route.backend](event), integrationTimeoutMs);
+    const { backend } = matched.route;
+    const result = await within(
+      options.backends[backend](event, lambdaContext(backend, integrationTimeoutMs)),
+      integrationTimeoutMs,
+    );
     if (result === TIMED_OUT) {
-      options.logger.error("backend timed out", { backend: matched.route.backend, timeoutMs: integrationTimeoutMs });
-      return send(response, jsonError(504, "Endpoint request timed out"));
+      options.logger.error("backend timed out", { backend, timeoutMs: integrationTimeoutMs });
+      return send(jsonError(504, "Endpoint request timed out"));
     }
     const headers: Record<string, string | string[]> = { ...(result.headers as Record<string, string>) };
     for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
@@ -216,7 +304,7 @@ const jsonError = (statusCode: number, message: string): GatewayResponseDefiniti
   headers: { "Content-Type": "application/json" },
 });
 
-function send(response: ServerResponse, definition: GatewayResponseDefinition): void {
+function sendRaw(response: ServerResponse, definition: GatewayResponseDefinition): void {
   response.writeHead(definition.statusCode, definition.headers);
   response.end(definition.body);
 }

@@ -12,7 +12,15 @@ import { systemClock } from "../../functions/shared/clock";
 import { providerKey, providerSchema, type ProviderInput } from "../../functions/config/schema";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import type { AppLogger } from "../../functions/shared/logger";
-import { AUTHORIZER, BACKENDS, ROUTES, type BackendName } from "../../functions/http/routes";
+import { CORS_ORIGINS_ENV } from "../../functions/http/cors";
+import {
+  AUTHORIZER,
+  AUTHORIZER_TOKEN_PATTERN,
+  BACKENDS,
+  ROUTES,
+  THROTTLING,
+  type BackendName,
+} from "../../functions/http/routes";
 import { UserDirectory } from "../../functions/users/directory";
 import { UserConflictError } from "../../functions/users/errors";
 import { TABLES, type TableName } from "../../functions/shared/tables";
@@ -32,6 +40,8 @@ interface LocalStackOptions {
   readonly authorizerCacheTtlSeconds: number;
   readonly logLevel: string;
   readonly logger: AppLogger;
+  /** Allowed CORS origins, as the stack's corsAllowOrigins (none: off). */
+  readonly corsOrigins?: readonly string[];
 }
 
 interface LocalStack {
@@ -135,6 +145,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       OIDC_ALLOW_LOOPBACK_HTTP: "true",
       POWERTOOLS_SERVICE_NAME: "oidc-auth-local",
       POWERTOOLS_LOG_LEVEL: options.logLevel,
+      // As Lambda sets it: Powertools counts a cold start only in an on-demand container.
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+      [CORS_ORIGINS_ENV]: (options.corsOrigins ?? []).join(","),
       ...Object.fromEntries((Object.keys(TABLES) as TableName[]).map((name) => [TABLES[name].envVar, tables[name]])),
     });
     const authorizer = await importHandler<AuthorizerHandler>(AUTHORIZER.entry);
@@ -150,6 +163,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         backends,
         authorizerCacheTtlSeconds: options.authorizerCacheTtlSeconds,
         logger: options.logger,
+        corsOrigins: options.corsOrigins ?? [],
+        tokenPattern: AUTHORIZER_TOKEN_PATTERN,
+        throttling: THROTTLING,
       }),
     );
     const apiPort = await listen(api, options.apiPort);

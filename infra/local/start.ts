@@ -1,5 +1,6 @@
 // `npm start`: runs the local stack until Ctrl-C, and says where everything is and what to run next.
 import { parseArgs } from "node:util";
+import { CORS_ORIGINS_ENV, parseCorsOrigins } from "../../functions/http/cors";
 import { logger } from "../../functions/shared/logger";
 import { startLocalStack } from "./local-stack";
 import { LOCAL_STATE_FILE, readLocalState, removeLocalState, writeLocalState } from "./state";
@@ -34,6 +35,13 @@ const options = {
   dynamoPort: port("DYNAMO_PORT", 0),
   authorizerCacheTtlSeconds: port("AUTHORIZER_CACHE_TTL_SECONDS", 0),
   logLevel: process.env["LOG_LEVEL"] ?? "INFO",
+  corsOrigins: (() => {
+    try {
+      return parseCorsOrigins(process.env[CORS_ORIGINS_ENV]);
+    } catch (error) {
+      return fail((error as Error).message);
+    }
+  })(),
   logger,
   ...(dataDir && { dataDir }),
 };

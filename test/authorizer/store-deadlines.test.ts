@@ -50,12 +50,12 @@ const mintAlice = () => issuer.mint({ sub: "sub-alice", email: "alice@example.co
 
 describe("a DynamoDB that never answers", () => {
   it("denies every call within the store budget, internally, one decision line each (config unreadable)", async () => {
-    const fixture = createAuthorizerFixture(silentStore());
+    const fixture = createAuthorizerFixture(silentStore(), { storeBudgetMs: STORE_BUDGET_MS });
     const tokens = await Promise.all(Array.from({ length: 5 }, mintAlice));
 
     const durations = await timedDenials(fixture, tokens);
 
-    for (const ms of durations) expect(ms).toBeLessThan(STORE_BUDGET_MS + 500);
+    for (const ms of durations) expect(ms).toBeLessThan(STORE_BUDGET_MS + 1000);
     expect(fixture.decisions).toHaveLength(5);
     for (const decision of fixture.decisions)
       expect(decision).toMatchObject({ outcome: "deny", reason: "config_store_error", internal: true });
@@ -66,12 +66,13 @@ describe("a DynamoDB that never answers", () => {
   it("denies within the budget when the config is readable but users and jti hang", async () => {
     const fixture = createAuthorizerFixture(silentStore(), {
       configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined),
+      storeBudgetMs: STORE_BUDGET_MS,
     });
     const tokens = await Promise.all(Array.from({ length: 5 }, mintAlice));
 
     const durations = await timedDenials(fixture, tokens);
 
-    for (const ms of durations) expect(ms).toBeLessThan(STORE_BUDGET_MS + 500);
+    for (const ms of durations) expect(ms).toBeLessThan(STORE_BUDGET_MS + 1000);
     for (const decision of fixture.decisions)
       expect(decision).toMatchObject({
         outcome: "deny",
@@ -81,6 +82,25 @@ describe("a DynamoDB that never answers", () => {
         provider: "corp",
       });
     expect(decisionLines(fixture)).toHaveLength(5);
+  });
+
+  it("ends each call at the store budget when the client would wait longer", async () => {
+    const patient = { connectionTimeoutMs: 10_000, requestTimeoutMs: 10_000, maxAttempts: 1 };
+    const fixture = createAuthorizerFixture(
+      { ...dynamo, doc: deadlineClient(silent.endpoint, patient) },
+      {
+        configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined),
+        storeBudgetMs: STORE_BUDGET_MS,
+      },
+    );
+
+    const [ms] = await timedDenials(fixture, [await mintAlice()]);
+
+    expect(ms).toBeGreaterThanOrEqual(STORE_BUDGET_MS - 50);
+    expect(ms).toBeLessThan(STORE_BUDGET_MS + 1000);
+    expect(fixture.lastDecision()).toMatchObject({ reason: "user_store_error", internal: true });
+    expect(fixture.lastDecision().detail).toContain(`${STORE_BUDGET_MS} ms budget`);
+    expect(decisionLines(fixture)).toHaveLength(1);
   });
 
   it("ends each call by the client's own deadline, even with no store budget to stop it", async () => {
@@ -109,6 +129,7 @@ describe("a config refresh that hangs", () => {
       const fixture = createAuthorizerFixture(dynamo, {
         clock,
         configTtlMs: undefined,
+        storeBudgetMs: STORE_BUDGET_MS,
         configSource: new DynamoConfigSource(
           deadlineClient(proxy.endpoint, AUTHORIZER_CALL_DEADLINE),
           dynamo.tables.config,

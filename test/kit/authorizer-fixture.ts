@@ -96,6 +96,9 @@ export function createAuthorizerFixture(
       },
     },
     configTtlMs: 0,
+    // dynalite on a loaded 2-core machine, with 50 concurrent sign-ins, is far slower than DynamoDB: the
+    // production store budget (2 s) is for the tests of deadlines, which ask for it (store-deadlines.test.ts).
+    storeBudgetMs: 30_000,
     ...overrides,
   });
   return {

@@ -2,6 +2,7 @@
 import { systemClock } from "../../shared/clock";
 import { createDocumentClient } from "../../shared/dynamo";
 import { tableNames } from "../../shared/env";
+import { withLambdaContext } from "../../shared/lambda-context";
 import { logger } from "../../shared/logger";
 import { UserDirectory } from "../../users/directory";
 import { serveApi } from "../framework";
@@ -9,8 +10,6 @@ import { authApi } from "./api";
 
 const tables = tableNames(["users"]);
 
-export const handler = serveApi(
-  authApi,
-  { users: new UserDirectory(createDocumentClient(), tables.users, systemClock) },
-  logger,
+export const handler = withLambdaContext(
+  serveApi(authApi, { users: new UserDirectory(createDocumentClient(), tables.users, systemClock) }, logger),
 );

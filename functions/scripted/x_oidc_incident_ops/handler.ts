@@ -2,6 +2,7 @@
 import { systemClock } from "../../shared/clock";
 import { createDocumentClient } from "../../shared/dynamo";
 import { tableNames } from "../../shared/env";
+import { withLambdaContext } from "../../shared/lambda-context";
 import { logger } from "../../shared/logger";
 import { RecordsStore } from "../../records/store";
 import { serveApi } from "../framework";
@@ -9,8 +10,10 @@ import { incidentOpsApi } from "./api";
 
 const tables = tableNames(["records"]);
 
-export const handler = serveApi(
-  incidentOpsApi,
-  { records: new RecordsStore(createDocumentClient(), tables.records, systemClock), clock: systemClock },
-  logger,
+export const handler = withLambdaContext(
+  serveApi(
+    incidentOpsApi,
+    { records: new RecordsStore(createDocumentClient(), tables.records, systemClock), clock: systemClock },
+    logger,
+  ),
 );
