@@ -35,11 +35,12 @@ export const GLOBAL_OPTIONS = {
   "config-table": { type: "string" },
   "users-table": { type: "string" },
   "jti-table": { type: "string" },
+  "provider-state-table": { type: "string" },
   "allow-loopback-http": { type: "boolean" },
 } as const satisfies OptionsConfig;
 
 export const GLOBAL_USAGE =
-  "[--json] [--endpoint URL] [--region R] [--stack NAME] [--config-table T] [--users-table T] [--jti-table T] [--allow-loopback-http]";
+  "[--json] [--endpoint URL] [--region R] [--stack NAME] [--config-table T] [--users-table T] [--jti-table T] [--provider-state-table T] [--allow-loopback-http]";
 
 export const usageOf = (command: Command): string => `oidc-admin ${command.name} ${command.args}`.trimEnd();
 

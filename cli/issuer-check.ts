@@ -14,7 +14,7 @@ import { printable } from "./output";
 const MAX_SHOWN_ISSUER = 256;
 
 type IssuerCheck =
-  | { readonly outcome: "accepted"; readonly issuer: string }
+  | { readonly outcome: "accepted"; readonly issuer: string; readonly discovered: DiscoveredProvider }
   | { readonly outcome: "mismatch"; readonly error: IssuerMismatchError }
   /** The document could not be fetched or read: nothing is known about its issuer. */
   | { readonly outcome: "unchecked"; readonly reason: string };
@@ -33,7 +33,7 @@ export async function checkStatedIssuer(
     return { outcome: "unchecked", reason: error instanceof Error ? error.message : String(error) };
   }
   try {
-    return { outcome: "accepted", issuer: assertStatedIssuer(provider, discovered).issuer };
+    return { outcome: "accepted", issuer: assertStatedIssuer(provider, discovered).issuer, discovered };
   } catch (error) {
     if (error instanceof IssuerMismatchError) return { outcome: "mismatch", error };
     throw error;

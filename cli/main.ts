@@ -67,7 +67,12 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       endpoint: text("endpoint"),
       region: text("region"),
       stack: text("stack"),
-      tables: { config: text("config-table"), users: text("users-table"), jti: text("jti-table") },
+      tables: {
+        config: text("config-table"),
+        users: text("users-table"),
+        jti: text("jti-table"),
+        providerState: text("provider-state-table"),
+      },
       allowLoopbackHttp: input.values["allow-loopback-http"] === true,
     });
     return (await command.run(ctx, input)) ?? 0;

@@ -8,15 +8,16 @@ import { TABLES } from "../functions/shared/tables";
 import { readLocalState, type LocalState } from "../infra/local/state";
 import { CliError } from "./errors";
 
-/** The tables the CLI uses: config for every command, users and jti for explain. */
-export type CliTable = "config" | "users" | "jti";
-const CLI_TABLES: readonly CliTable[] = ["config", "users", "jti"];
+/** The tables the CLI uses: config for every command, users and jti for explain, providerState for provider test. */
+export type CliTable = "config" | "users" | "jti" | "providerState";
+const CLI_TABLES: readonly CliTable[] = ["config", "users", "jti", "providerState"];
 
 /** infra/stack.ts names each table's output `${tableConstructId(name)}Name`; kept literal so the CLI never loads the CDK. */
 export const STACK_OUTPUT_KEYS: Readonly<Record<CliTable, string>> = {
   config: "ConfigTableName",
   users: "UsersTableName",
   jti: "JtiTableName",
+  providerState: "ProviderStateTableName",
 };
 
 export type TargetOrigin = "flags" | "environment" | "stack" | "local stack";
@@ -28,7 +29,7 @@ export interface Target {
   /** Undefined: the SDK's own chain (AWS_REGION, ~/.aws/config). */
   readonly region: string | undefined;
   readonly stack: string | undefined;
-  readonly tables: Readonly<{ config: string; users?: string; jti?: string }>;
+  readonly tables: Readonly<{ config: string; users?: string; jti?: string; providerState?: string }>;
   /** A DynamoDB-compatible server on loopback (the local stack, dynalite): dummy credentials. */
   readonly local: boolean;
   /** http:// issuers on loopback may be fetched: the local stack's semantics, or --allow-loopback-http. */

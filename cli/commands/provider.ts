@@ -32,6 +32,9 @@ const FIELD_OPTIONS = {
   "clock-skew": { type: "string" },
   "accept-missing-email-verified": { type: "boolean" },
   "link-to-providers": { type: "string" },
+  "issuer-aliases": { type: "string" },
+  tenants: { type: "string" },
+  "max-stale": { type: "string" },
   /** --no-check: write without fetching the discovery document to check its issuer. */
   check: { type: "boolean" },
 } as const;
@@ -40,7 +43,7 @@ const FIELD_ARGS =
   "[--file provider.json|-] [--metadata-url URL] [--issuer URL] [--client-id ID] [--client-secret-ref ARN] [--user-claim CLAIM] " +
   "[--user-field email|user_name|sys_id|employee_number] [--[no-]jti-verification] [--claim-validations JSON] " +
   "[--[no-]auto-provision] [--algorithms RS256,ES256] [--clock-skew SECONDS] [--[no-]accept-missing-email-verified] " +
-  "[--link-to-providers NAME,NAME] [--no-check]";
+  "[--link-to-providers NAME,NAME] [--issuer-aliases ISS,ISS] [--tenants TID,TID|all] [--max-stale SECONDS] [--no-check]";
 
 const PROVIDER_FIELDS = new Set(Object.keys(providerSchema.shape));
 
@@ -83,16 +86,21 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
   set("clockSkewSeconds", skew !== undefined && /^-?\d+$/.test(skew.trim()) ? Number(skew) : skew);
   set("acceptMissingEmailVerified", booleanOption(input, "accept-missing-email-verified"));
   // An empty string is the empty list: how a link is taken away.
-  const links = stringOption(input, "link-to-providers");
-  set(
-    "linkToProviders",
-    links
-      ?.split(",")
-      .map((name) => name.trim())
-      .filter((name) => name.length > 0),
-  );
+  set("linkToProviders", commaList(stringOption(input, "link-to-providers")));
+  set("issuerAliases", commaList(stringOption(input, "issuer-aliases")));
+  const tenants = stringOption(input, "tenants");
+  set("tenants", tenants?.trim() === "all" ? "all" : commaList(tenants));
+  const maxStale = stringOption(input, "max-stale");
+  set("maxStaleSeconds", maxStale !== undefined && /^-?\d+$/.test(maxStale.trim()) ? Number(maxStale) : maxStale);
   return given;
 }
+
+/** A comma-separated flag value as a list; an empty string is the empty list. */
+const commaList = (value: string | undefined): string[] | undefined =>
+  value
+    ?.split(",")
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 
 /**
  * --[no-]auto-provision switches autoProvision.enabled only: the rest of autoProvision (transform map,
@@ -141,7 +149,7 @@ const describeProvider = (provider: Record<string, unknown>): string =>
 async function issuerWarning(ctx: CommandContext, provider: ProviderConfig): Promise<string | undefined> {
   const { allowLoopbackHttp } = await ctx.target();
   const check = await checkStatedIssuer(provider, await ctx.fetcher(), { allowLoopbackHttp });
-  if (check.outcome === "accepted") return undefined;
+  if (check.outcome === "accepted") return algorithmWarning(provider, check.discovered.idTokenSigningAlgs);
   if (check.outcome === "unchecked") {
     const later = `\`provider test ${provider.name}\` checks it once the document can be read`;
     return `issuer not checked (${printable(check.reason)}); written anyway: ${later}`;
@@ -152,6 +160,21 @@ async function issuerWarning(ctx: CommandContext, provider: ProviderConfig): Pro
     {
       problems: [issuerFix(check.error.stated)],
     },
+  );
+}
+
+/** A provider that signs with none of the allowed algorithms has no token the authorizer accepts. */
+function algorithmWarning(provider: ProviderConfig, advertised: readonly string[]): string | undefined {
+  if (
+    advertised.length === 0 ||
+    advertised.some((alg) => (provider.allowedAlgorithms as readonly string[]).includes(alg))
+  ) {
+    return undefined;
+  }
+  const shown = advertised.slice(0, 10).map((alg) => printable(alg, 32));
+  return (
+    `the discovery document advertises ID token algorithms ${shown.join(", ")}, none of the allowed ones ` +
+    `(${provider.allowedAlgorithms.join(", ")}): no token of this provider would pass; written anyway (--algorithms to change)`
   );
 }
 

@@ -87,6 +87,8 @@ export async function cliHarness(dynamo: TestDynamo): Promise<CliHarness> {
     tables.users,
     "--jti-table",
     tables.jti,
+    "--provider-state-table",
+    tables.providerState,
   ];
   const runBare: CliHarness["runBare"] = async (args, io = {}) => {
     let stdout = "";

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { ProviderTestReport } from "../../cli/commands/provider-test";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
 import { OKTA_DOCUMENTS, OKTA_ISSUER, OKTA_METADATA_URL, useCliHarness } from "./cli-fixture";
+import { createAuthorizerFixture } from "../kit/authorizer-fixture";
+import { putUser } from "../kit/authorizer-fixture";
 
 const OKTA_FLAGS = ["--metadata-url", OKTA_METADATA_URL, "--client-id", "0oagd8o97kiBOwpwB0h7"];
 
@@ -170,5 +172,68 @@ describe("provider test", () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("no provider named nobody");
+  });
+});
+
+describe("provider test: quirks and persisted state", () => {
+  it("reports each quirk it applied: keys without alg or use, an x5c-only key, a stated trailing /, aliases", async () => {
+    await addProvider("local", idp.metadataUrl, "--json");
+    await cli.run(["provider", "update", "local", "--issuer-aliases", "accounts.example"]);
+    const [rsa] = idp.publicJwks().keys;
+    const { alg: _alg, use: _use, ...bare } = rsa as Record<string, unknown>;
+    idp.setJwksOverride({ keys: [bare] });
+    idp.setDiscoveryOverride({ issuer: `${idp.issuer}/`, jwks_uri: idp.jwksUri });
+
+    const result = await cli.run(["provider", "test", "local", "--json"]);
+
+    const report = result.json<ProviderTestReport>();
+    expect(report.quirks).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining("1 key(s) without alg"),
+        expect.stringContaining("1 key(s) without use"),
+        expect.stringContaining("ends with /"),
+        expect.stringContaining("alias accounts.example"),
+      ]),
+    );
+    expect(result.code).toBe(0);
+  });
+
+  it("reports a {tenantid} issuer and its tenants", async () => {
+    idp.setDiscoveryOverride({ issuer: `${new URL(idp.issuer).origin}/{tenantid}/v2.0`, jwks_uri: idp.jwksUri });
+    const added = await cli.run([
+      "provider",
+      "add",
+      "entra",
+      "--metadata-url",
+      idp.metadataUrl,
+      "--client-id",
+      "client-1",
+      "--issuer",
+      `${new URL(idp.issuer).origin}/{tenantid}/v2.0`,
+      "--tenants",
+      "all",
+    ]);
+    expect(added.code).toBe(0);
+    const report = (await cli.run(["provider", "test", "entra", "--json"])).json<ProviderTestReport>();
+    expect(report.quirks).toEqual(expect.arrayContaining([expect.stringContaining("{tenantid}: any tenant")]));
+  });
+
+  it("shows the persisted state: fetched at, key ids, fresh or stale; none before the authorizer's first read", async () => {
+    await addProvider("local", idp.metadataUrl);
+    const before = (await cli.run(["provider", "test", "local", "--json"])).json<ProviderTestReport>();
+    expect(before.persisted).toEqual({ state: "none" });
+
+    const authorizer = createAuthorizerFixture(cli.testDynamo, { persistProviderState: true });
+    await putUser(cli.testDynamo, { user_name: "alice", email: "alice@example.com" });
+    await authorizer.authorize(await idp.mint({ email: "alice@example.com" }));
+
+    const after = (await cli.run(["provider", "test", "local", "--json"])).json<ProviderTestReport>();
+    expect(after.persisted).toMatchObject({
+      state: "fresh",
+      keys: { kids: idp.publicJwks().keys.map((key) => key["kid"]) },
+    });
+    expect(Date.parse(after.persisted?.keys?.fetchedAt ?? "")).toBeGreaterThan(Date.now() - 60_000);
+    const text = await cli.run(["provider", "test", "local"]);
+    expect(text.stdout).toMatch(/persisted\s+fresh/);
   });
 });

@@ -399,6 +399,20 @@ describe("provider add and update: the issuer the discovery document states (Ope
     expect(plain.stderr + slashed.stderr).toBe("");
   });
 
+  it("warns, and still writes, when the document advertises none of the allowed algorithms", async () => {
+    idp.setDiscoveryOverride({
+      issuer: idp.issuer,
+      jwks_uri: idp.jwksUri,
+      id_token_signing_alg_values_supported: ["RS256"],
+    });
+    const result = await addLocal("--algorithms", "ES256,EdDSA");
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain("advertises ID token algorithms RS256, none of the allowed ones (ES256, EdDSA)");
+    expect(await cli.items("config")).toHaveLength(1);
+    expect((await addLocal("--algorithms", "RS256")).stderr).not.toContain("advertises");
+  });
+
   it("refuses an update that would make the stated issuer unacceptable, keeping the stored provider", async () => {
     await cli.run(["provider", "add", "okta", ...OKTA_FLAGS, "--issuer", OKTA_ISSUER], { fetcher: oktaDocuments });
     const before = await cli.items("config");

@@ -43,7 +43,7 @@ describe("resolveTarget", () => {
       endpoint: "http://127.0.0.1:8000",
       region: "local",
       stack: undefined,
-      tables: { config: "local-config", users: "local-users", jti: "local-jti" },
+      tables: { config: "local-config", users: "local-users", jti: "local-jti", providerState: "local-provider-state" },
       local: true,
       allowLoopbackHttp: true,
     });
