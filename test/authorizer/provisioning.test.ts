@@ -357,8 +357,16 @@ describe("later logins", () => {
       result: [{ sys_id: authorized.principalId, user_name: "person16", source: "oidc:jit" }],
     });
 
+    // Every signed-in user reads sys_user; roles come from the context: snc_external may not write it.
     const me = await api.call({ method: "GET", path: "/api/now/table/sys_user", authorizerResult: authorized });
-    expect(me.status).toBe(403); // roles come from the context: snc_external may not read sys_user
+    expect(me.status).toBe(200);
+    const write = await api.call({
+      method: "PATCH",
+      path: `/api/now/table/sys_user/${authorized.principalId}`,
+      body: { roles: "admin" },
+      authorizerResult: authorized,
+    });
+    expect(write.status).toBe(403);
   });
 
   it("lock out a provisioned user once an admin deactivates them", async () => {
