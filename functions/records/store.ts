@@ -70,18 +70,23 @@ export class RecordsStore {
   }
 
   /** The records with these sys_ids that exist, by sys_id, looked for in each of `tables` (a table and its children). */
-  async getMany(tables: string | readonly string[], sysIds: readonly string[]): Promise<Map<string, FieldValues>> {
+  async getMany(
+    tables: string | readonly string[],
+    sysIds: readonly string[],
+    options: { className?: boolean } = {},
+  ): Promise<Map<string, FieldValues>> {
     const ids = sysIds.filter((id) => SYS_ID_PATTERN.test(id));
     const keys = (typeof tables === "string" ? [tables] : tables).flatMap((table) =>
       ids.map((sys_id) => ({ [TABLE_ATTRIBUTE]: table, sys_id })),
     );
     const items = await batchGetAll(this.client, this.tableName, keys);
-    return new Map(items.map((item) => [String(item["sys_id"]), withClassName(item)]));
+    return new Map(items.map((item) => [String(item["sys_id"]), view(item, options)]));
   }
 
   /** The records at these keys (table and sys_id) that exist, by sys_id. */
   async getKeys(
     keys: readonly { readonly table: string; readonly sysId: string }[],
+    options: { className?: boolean } = {},
   ): Promise<Map<string, FieldValues>> {
     const items = await batchGetAll(
       this.client,
@@ -90,15 +95,22 @@ export class RecordsStore {
         .filter(({ sysId }) => SYS_ID_PATTERN.test(sysId))
         .map(({ table, sysId }) => ({ [TABLE_ATTRIBUTE]: table, sys_id: sysId })),
     );
-    return new Map(items.map((item) => [String(item["sys_id"]), withClassName(item)]));
+    return new Map(items.map((item) => [String(item["sys_id"]), view(item, options)]));
   }
 
-  /** All records of a table in sys_id order, one DynamoDB page at a time: never the whole table in memory. */
-  async *pages(table: string): AsyncGenerator<FieldValues[]> {
+  /**
+   * All records of a table in sys_id order, one DynamoDB page at a time: never the whole table in memory.
+   * With `attributes`, only those (and sys_id) are transferred: a listing counts and filters on them, then
+   * reads just the page's whole records.
+   */
+  async *pages(table: string, attributes?: readonly string[]): AsyncGenerator<FieldValues[]> {
+    const projected = attributes && [...new Set(["sys_id", ...attributes])];
+    const names = Object.fromEntries((projected ?? []).map((name, i) => [`#p${i}`, name]));
     for await (const items of queryPages(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: "#table = :table",
-      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE },
+      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE, ...names },
+      ...(projected && { ProjectionExpression: Object.keys(names).join(", ") }),
       ExpressionAttributeValues: { ":table": table },
       // Strong consistency: a client that lists right after a write sees it, as on ServiceNow.
       ConsistentRead: true,
@@ -236,7 +248,11 @@ export class RecordsStore {
   }
 }
 
-/** A stored item as the API shows it through a parent table: with the table it belongs to. */
+/** A stored item as the API shows it; a dictionary table's (`className`) with the table it belongs to. */
+function view(item: Record<string, unknown>, options: { className?: boolean }): FieldValues {
+  return options.className ? withClassName(item) : toRecordView(item);
+}
+
 function withClassName(item: Record<string, unknown>): FieldValues {
   const view = toRecordView(item);
   return view["sys_class_name"] === undefined && typeof item[TABLE_ATTRIBUTE] === "string"

@@ -22,8 +22,11 @@ export interface TableSource {
   get(sysId: string): Promise<FieldValues | undefined>;
   /** The records with these keys that exist, by sys_id. */
   getMany(keys: readonly RecordKey[]): Promise<ReadonlyMap<string, FieldValues>>;
-  /** Every record, in sys_id order, one DynamoDB page at a time. */
-  pages(): AsyncIterable<readonly FieldValues[]>;
+  /**
+   * Every record, in sys_id order, one DynamoDB page at a time; with `attributes`, records may hold only
+   * those (and sys_id, sys_class_name), which is all a listing's first pass needs.
+   */
+  pages(attributes?: readonly string[]): AsyncIterable<readonly FieldValues[]>;
   /** Throws the store's conflict / too-large / invalid errors. */
   create(fields: FieldValues, caller: Caller): Promise<FieldValues>;
   /** Throws the store's not-found error when there is no such record. */
@@ -51,7 +54,7 @@ export function recordsTable(options: RecordsTableOptions): TableSource {
   const get = async (sysId: string): Promise<FieldValues | undefined> => {
     if (partitions.length === 1 && partitions[0] !== undefined)
       return withClass(await store.get(partitions[0], sysId), partitions[0]);
-    return (await store.getMany(partitions, [sysId])).get(sysId);
+    return (await store.getMany(partitions, [sysId], { className: true })).get(sysId);
   };
   /** The table a record belongs to, found through this table. */
   const locate = async (sysId: string): Promise<string> => {
@@ -64,22 +67,23 @@ export function recordsTable(options: RecordsTableOptions): TableSource {
     getMany: async (keys) => {
       const exact = keys.filter((key) => key.className !== undefined && partitions.includes(key.className));
       const loose = keys.filter((key) => !exact.includes(key)).map((key) => key.sysId);
-      const found = new Map(
-        await store.getKeys(exact.map((key) => ({ table: key.className as string, sysId: key.sysId }))),
-      );
-      if (loose.length > 0)
-        for (const [sysId, record] of await store.getMany(partitions, loose)) found.set(sysId, record);
+      const className = definition !== undefined;
+      const keyed = exact.map((key) => ({ table: key.className as string, sysId: key.sysId }));
+      const found = new Map(await store.getKeys(keyed, { className }));
+      if (loose.length > 0) {
+        for (const [sysId, record] of await store.getMany(partitions, loose, { className })) found.set(sysId, record);
+      }
       return found;
     },
-    pages: () =>
+    pages: (attributes) =>
       partitions.length === 1
         ? mapPages(
-            store.pages(partitions[0] ?? table),
+            store.pages(partitions[0] ?? table, attributes),
             (record) => withClass(record, partitions[0] ?? table) as FieldValues,
           )
         : mergeBySysId(
             partitions.map((partition) =>
-              mapPages(store.pages(partition), (record) => withClass(record, partition) as FieldValues),
+              mapPages(store.pages(partition, attributes), (record) => withClass(record, partition) as FieldValues),
             ),
           ),
     create: async (fields, caller) => {
