@@ -5,7 +5,7 @@ import type * as lambda from "aws-cdk-lib/aws-lambda";
 import * as logs from "aws-cdk-lib/aws-logs";
 import { Construct } from "constructs";
 import { ERROR_ENVELOPE_TEMPLATE, GATEWAY_RESPONSES } from "../functions/http/routes";
-import { ROUTES, type BackendName } from "../functions/http/routes";
+import { BINARY_MEDIA_TYPES, ROUTES, type BackendName } from "../functions/http/routes";
 
 interface ApiProps {
   readonly authorizerFunction: lambda.IFunction;
@@ -48,6 +48,8 @@ export class Api extends Construct {
         loggingLevel: apigateway.MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
       },
+      // Attachments arrive as raw bytes of any type: passed on base64-encoded, never re-encoded as text.
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       // Secure by default: a method added without options still goes through the authorizer.
       defaultMethodOptions: {
         authorizer: this.authorizer,

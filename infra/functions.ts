@@ -7,8 +7,10 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
-import type { FunctionDefinition, TableAccess } from "../functions/http/routes";
+import type { BucketAccess, BucketName, FunctionDefinition, TableAccess } from "../functions/http/routes";
+import { BUCKETS } from "../functions/shared/s3";
 import { TABLES, type TableName } from "../functions/shared/tables";
 
 /** Entries in FunctionDefinition are relative to the project root, one level above infra/. */
@@ -23,6 +25,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 interface AppFunctionProps {
   readonly definition: FunctionDefinition;
   readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
+  readonly buckets: Readonly<Record<BucketName, s3.IBucket>>;
   readonly logLevel: LogLevel;
   /** @default 256 */
   readonly memorySize?: number;
@@ -31,6 +34,16 @@ interface AppFunctionProps {
 const GRANTS: Record<TableAccess, (table: dynamodb.ITable, grantee: iam.IGrantable) => iam.Grant> = {
   read: (table, grantee) => table.grantReadData(grantee),
   readWrite: (table, grantee) => table.grantReadWriteData(grantee),
+};
+
+/**
+ * The object actions each access needs, on the bucket's key prefix only: the bucket's own `grantRead`/
+ * `grantReadWrite` would add `s3:List*`, `s3:GetBucket*`, `s3:Abort*` and wildcards on every object action,
+ * none of which the attachment store uses.
+ */
+const BUCKET_ACTIONS: Record<BucketAccess, readonly string[]> = {
+  readWrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+  delete: ["s3:DeleteObject"],
 };
 
 /** A Lambda function built from a FunctionDefinition; every function in the stack is one of these. */
@@ -42,9 +55,10 @@ export class AppFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
-    const { definition, tables, logLevel, memorySize = 256 } = props;
+    const { definition, tables, buckets, logLevel, memorySize = 256 } = props;
     this.definition = definition;
     const tableNames = Object.keys(definition.tables) as TableName[];
+    const bucketNames = Object.keys(definition.buckets ?? {}) as BucketName[];
 
     this.logGroup = new logs.LogGroup(this, "Logs", {
       // The authorizer's decision lines are the record of who was let in; keep them a while, not forever.
@@ -85,12 +99,22 @@ export class AppFunction extends Construct {
         POWERTOOLS_LOG_LEVEL: logLevel,
         // Only the tables the function declares: a handler cannot even name a table it may not touch.
         ...Object.fromEntries(tableNames.map((name) => [TABLES[name].envVar, tables[name].tableName])),
+        ...Object.fromEntries(bucketNames.map((name) => [BUCKETS[name].envVar, buckets[name].bucketName])),
       },
     });
 
     for (const name of tableNames) {
       const access = definition.tables[name];
       if (access !== undefined) GRANTS[access](tables[name], this.function);
+    }
+    for (const name of bucketNames) {
+      const access = definition.buckets?.[name];
+      if (access === undefined) continue;
+      iam.Grant.addToPrincipal({
+        grantee: this.function,
+        actions: [...BUCKET_ACTIONS[access]],
+        resourceArns: [buckets[name].arnForObjects(`${BUCKETS[name].keyPrefix}*`)],
+      });
     }
   }
 }

@@ -76,13 +76,17 @@ export class RecordsStore {
     return new Map(items.map((item) => [String(item["sys_id"]), toRecordView(item)]));
   }
 
-  /** All records of a table in sys_id order, one DynamoDB page at a time: never the whole table in memory. */
-  async *pages(table: string): AsyncGenerator<FieldValues[]> {
+  /**
+   * All records of a table in sys_id order, one DynamoDB page at a time: never the whole table in memory.
+   * With `where`, only those whose field equals the value (filtered in DynamoDB, so only matches travel).
+   */
+  async *pages(table: string, where?: { field: string; value: string }): AsyncGenerator<FieldValues[]> {
     for await (const items of queryPages(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: "#table = :table",
-      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE },
-      ExpressionAttributeValues: { ":table": table },
+      ...(where && { FilterExpression: "#field = :value" }),
+      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE, ...(where && { "#field": where.field }) },
+      ExpressionAttributeValues: { ":table": table, ...(where && { ":value": where.value }) },
       // Strong consistency: a client that lists right after a write sees it, as on ServiceNow.
       ConsistentRead: true,
     })) {
@@ -109,12 +113,15 @@ export class RecordsStore {
     return undefined;
   }
 
-  /** A new record with a new sys_id and the system fields; `sys_*` and `table` in `fields` are ignored. */
-  async create(table: string, fields: FieldValues, by: string): Promise<FieldValues> {
+  /**
+   * A new record with the system fields and a new sys_id (or the one given, made by `newSysId` by a caller
+   * that must name something after it first); `sys_*` and `table` in `fields` are ignored.
+   */
+  async create(table: string, fields: FieldValues, by: string, sysId = newSysId(this.clock)): Promise<FieldValues> {
     const item = {
       ...withoutSystemFields(fields),
       [TABLE_ATTRIBUTE]: table,
-      sys_id: newSysId(this.clock),
+      sys_id: sysId,
       ...createdFields(by, this.clock.nowMs()),
     };
     assertFits(item);

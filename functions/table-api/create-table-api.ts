@@ -1,23 +1,27 @@
 // Wires the Table API from its parts; the Lambda handler, the local stack and the tests share it.
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { AttachmentStore, SYS_ATTACHMENT } from "../attachments/store";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { BadRequestError } from "../http/api-errors";
+import { BadRequestError, ForbiddenError } from "../http/api-errors";
 import { serveRequest } from "../http/serve";
 import { callerOf } from "../http/caller";
 import { systemClock, type Clock } from "../shared/clock";
 import type { AclOperation } from "../config/schema";
 import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../config/store";
+import { TableAccess } from "../config/table-access";
 import type { AppLogger } from "../shared/logger";
 import { RecordsStore } from "../records/store";
 import { UserDirectory } from "../users/directory";
 import { DynamoUserStore } from "../users/store";
-import { TableAccess } from "./access";
 import { toApiError } from "./errors";
 import { operationOf, perform, type TableRequest } from "./operations";
 import { recordsTable, SYS_USER, usersTable, type TableSource } from "./table-source";
 
 interface TableApiOptions {
   readonly client: DynamoDBDocumentClient;
+  /** The attachment bucket, where a deleted record's attachments are deleted (DeleteObject only). */
+  readonly attachments: { readonly s3: S3Client; readonly bucket: string };
   readonly tables: { readonly config: string; readonly records: string; readonly users: string };
   readonly logger: AppLogger;
   readonly clock?: Clock;
@@ -27,6 +31,11 @@ interface TableApiOptions {
 
 /** ACL changes should apply quickly; the config table is tiny and one Scan per 10 s per container is cheap. */
 export const TABLE_API_CONFIG_TTL_MS = 10_000;
+
+/** Tables the Table API lists and reads but never writes: another API owns their rows. */
+const WRITTEN_ELSEWHERE: Readonly<Record<string, string>> = {
+  [SYS_ATTACHMENT]: "the Attachment API (/api/now/attachment)",
+};
 
 export type TableApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
@@ -45,7 +54,9 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
     store: new DynamoUserStore(client, tables.users),
     directory: new UserDirectory(client, tables.users, clock),
   });
-  const sourceFor = (table: string): TableSource => (table === SYS_USER ? users : recordsTable(records, table));
+  const attachments = new AttachmentStore(records, options.attachments.s3, options.attachments.bucket, clock, logger);
+  const sourceFor = (table: string): TableSource =>
+    table === SYS_USER ? users : recordsTable(records, attachments, table);
 
   return (event) => {
     let operation: AclOperation = "read";
@@ -57,6 +68,10 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
         const request = parseRequest(event);
         operation = request.operation;
         await access.check(request.table, request.caller, operation);
+        const writer = WRITTEN_ELSEWHERE[request.table];
+        if (writer !== undefined && operation !== "read") {
+          throw new ForbiddenError("Operation Failed", `${request.table} is written through ${writer}`);
+        }
         return perform(sourceFor(request.table), request);
       },
     );

@@ -24,8 +24,11 @@ interface ListResult {
   readonly total: number;
 }
 
+/** What listing reads: a table's pages, and records by sys_id (for a sorted window). */
+type ListedSource = Pick<TableSource, "pages" | "getMany">;
+
 /** The page [offset, offset + limit) of the matching records, and how many match in all. */
-export function listRecords(source: TableSource, params: ListParams): Promise<ListResult> {
+export function listRecords(source: ListedSource, params: ListParams): Promise<ListResult> {
   return params.query.orderBy.length === 0 ? listInKeyOrder(source, params) : listSorted(source, params);
 }
 
@@ -33,7 +36,7 @@ export function listRecords(source: TableSource, params: ListParams): Promise<Li
  * Without ORDERBY: sys_id order, which is the table's sort key and (for sys_ids made here) creation order.
  * Memory holds one DynamoDB page plus the window.
  */
-async function listInKeyOrder(source: TableSource, params: ListParams): Promise<ListResult> {
+async function listInKeyOrder(source: ListedSource, params: ListParams): Promise<ListResult> {
   const page = new PageBuilder();
   const end = params.offset + params.limit;
   let total = 0;
@@ -48,7 +51,7 @@ async function listInKeyOrder(source: TableSource, params: ListParams): Promise<
 }
 
 /** With ORDERBY: sort the matches' keys, then fetch just the window's records by key. */
-async function listSorted(source: TableSource, params: ListParams): Promise<ListResult> {
+async function listSorted(source: ListedSource, params: ListParams): Promise<ListResult> {
   const { orderBy } = params.query;
   const keyed: { key: string[]; sysId: string }[] = [];
   for await (const records of source.pages()) {

@@ -1,12 +1,13 @@
 // What the Table API needs of a table: the records store serves every table but sys_user, which the users
 // module serves (reads through its store, writes through UserDirectory).
 import type { Caller } from "../http/caller";
-import type { FieldValues, RecordsStore } from "../records/store";
+import type { AttachmentStore } from "../attachments/store";
+import { RecordNotFoundError, type FieldValues, type RecordsStore } from "../records/store";
 import type { UserDirectory } from "../users/directory";
 import type { DynamoUserStore } from "../users/store";
 import { bindingChange, presentUser, userInputFrom } from "../users/view";
 
-export const SYS_USER = "sys_user";
+export { SYS_USER } from "../users/fields";
 
 export interface TableSource {
   get(sysId: string): Promise<FieldValues | undefined>;
@@ -21,14 +22,24 @@ export interface TableSource {
   delete(sysId: string): Promise<void>;
 }
 
-export function recordsTable(store: RecordsStore, table: string): TableSource {
+/** A table of the records store; deleting a record deletes its attachments first (bytes and metadata). */
+export function recordsTable(
+  store: RecordsStore,
+  attachments: Pick<AttachmentStore, "removeAllOf">,
+  table: string,
+): TableSource {
   return {
     get: (sysId) => store.get(table, sysId),
     getMany: (sysIds) => store.getMany(table, sysIds),
     pages: () => store.pages(table),
     create: (fields, caller) => store.create(table, fields, caller.user_name),
     update: (sysId, fields, caller) => store.update(table, sysId, () => fields, caller.user_name),
-    delete: (sysId) => store.delete(table, sysId),
+    delete: async (sysId) => {
+      // Attachments first: a failure then leaves the record for a retry, never attachments of no record.
+      if (!(await store.get(table, sysId))) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+      await attachments.removeAllOf(table, sysId);
+      await store.delete(table, sysId);
+    },
   };
 }
 

@@ -15,7 +15,7 @@ import type { AppLogger } from "../../functions/shared/logger";
 import { AUTHORIZER, BACKENDS, ROUTES, type BackendName } from "../../functions/http/routes";
 import { UserDirectory } from "../../functions/users/directory";
 import { UserConflictError } from "../../functions/users/errors";
-import { ATTACHMENTS_BUCKET_ENV } from "../../functions/shared/s3";
+import { BUCKETS } from "../../functions/shared/s3";
 import { TABLES, type TableName } from "../../functions/shared/tables";
 import { ensureTables } from "./create-tables";
 import { seedDemo } from "./demo-records";
@@ -145,7 +145,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
       AWS_ENDPOINT_URL_S3: s3.endpoint,
-      [ATTACHMENTS_BUCKET_ENV]: ATTACHMENTS_BUCKET,
+      [BUCKETS.attachments.envVar]: ATTACHMENTS_BUCKET,
       OIDC_ALLOW_LOOPBACK_HTTP: "true",
       POWERTOOLS_SERVICE_NAME: "oidc-auth-local",
       POWERTOOLS_LOG_LEVEL: options.logLevel,

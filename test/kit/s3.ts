@@ -27,3 +27,12 @@ export async function startS3(): Promise<TestS3> {
     },
   };
 }
+
+/**
+ * For tests of the Table API that make no attachment: a bucket on a loopback port where nothing listens,
+ * so a deleted record with attachments would fail loudly rather than pass by skipping S3.
+ */
+export const noAttachmentBucket = (): { s3: S3Client; bucket: string } => ({
+  s3: createS3Client({ endpoint: "http://127.0.0.1:9", region: "local", credentials: S3RVER_CREDENTIALS }),
+  bucket: "none",
+});
