@@ -4,9 +4,8 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
-import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../config/store";
 import type { AclOperation } from "../config/schema";
-import { aclDenied, TableAccess } from "../config/table-access";
+import { aclDenied, createConfigReader, TableAccess } from "../config/table-access";
 import { BadRequestError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from "../http/api-errors";
 import { callerOf, type Caller } from "../http/caller";
 import { bodyBytes } from "../http/request-body";
@@ -46,9 +45,6 @@ type AttachmentApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayP
 const ATTACHMENT_RESOURCES = ["", "/file", "/upload", "/{sys_id}", "/{sys_id}/file"] as const;
 type AttachmentResource = (typeof ATTACHMENT_RESOURCES)[number];
 
-/** As the Table API's: an ACL or limit changed in the config table applies within 10 s. */
-const ATTACHMENT_API_CONFIG_TTL_MS = 10_000;
-
 const NOT_FOUND = "Record doesn't exist or ACL restricts the record retrieval";
 /** Multipart framing around the file: generous, so a file at the limit always fits. */
 const FORM_OVERHEAD_BYTES = 64 * 1024;
@@ -56,12 +52,13 @@ const FORM_OVERHEAD_BYTES = 64 * 1024;
 export function createAttachmentApi(options: AttachmentApiOptions): AttachmentApiHandler {
   const { client, logger } = options;
   const clock = options.clock ?? systemClock;
-  const config = new CachedConfig(
-    new DynamoConfigSource(client, options.tables.config, logInvalidItems(logger)),
-    clock,
+  const config = createConfigReader({
+    client,
+    configTable: options.tables.config,
     logger,
-    options.configTtlMs ?? ATTACHMENT_API_CONFIG_TTL_MS,
-  );
+    clock,
+    ttlMs: options.configTtlMs,
+  });
   const access = new TableAccess(config);
   const records = new RecordsStore(client, options.tables.records, clock);
   const store = new AttachmentStore(records, options.s3, options.bucket, clock, logger);
@@ -142,6 +139,7 @@ export function createAttachmentApi(options: AttachmentApiOptions): AttachmentAp
             const found = await store.getMany(sysIds);
             return new Map((await presentAll(found.values())).map((a) => [a["sys_id"] ?? "", a]));
           },
+          present: async (attachments) => attachments,
         },
         params,
       );

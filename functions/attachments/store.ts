@@ -77,7 +77,7 @@ export class AttachmentStore {
           sys_tags: "",
         },
         by,
-        sysId,
+        { sysId },
       );
     } catch (error) {
       await this.deleteObject(sysId);

@@ -5,7 +5,10 @@ import type { Caller } from "../http/caller";
 import { SYS_USER } from "../users/fields";
 import { isAdmin, isAllowed } from "./acl";
 import type { AclOperation } from "./schema";
-import type { CachedConfig } from "./store";
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import { systemClock, type Clock } from "../shared/clock";
+import type { AppLogger } from "../shared/logger";
+import { CachedConfig, DynamoConfigSource, logInvalidItems } from "./store";
 
 /** ServiceNow's word for each operation in its ACL exception detail. */
 const VERB: Record<AclOperation, string> = { read: "Read", create: "Insert", write: "Update", delete: "Delete" };
@@ -34,6 +37,25 @@ export class TableAccess {
       ? isAdmin(caller.roles)
       : isAllowed(acls.get(table), caller.roles, operation);
   }
+}
+
+/** ACL changes apply quickly; the config table is tiny and one Scan per 10 s per container is cheap. */
+const ACL_CONFIG_TTL_MS = 10_000;
+
+/** The config table's ACLs and properties, cached ttlMs (ACL_CONFIG_TTL_MS by default), as every API reads them. */
+export function createConfigReader(options: {
+  readonly client: DynamoDBDocumentClient;
+  readonly configTable: string;
+  readonly logger: AppLogger;
+  readonly clock?: Clock;
+  readonly ttlMs?: number;
+}): CachedConfig {
+  return new CachedConfig(
+    new DynamoConfigSource(options.client, options.configTable, logInvalidItems(options.logger)),
+    options.clock ?? systemClock,
+    options.logger,
+    options.ttlMs ?? ACL_CONFIG_TTL_MS,
+  );
 }
 
 /** ServiceNow's 403 for an operation the caller's roles may not do. */

@@ -1,10 +1,17 @@
 // The records table: Table API rows (incident, ...) keyed by table name and sys_id, with ServiceNow's
 // system fields kept by this store alone. Values are strings; only sys_mod_count is stored as a number.
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "../shared/clock";
 import { isConditionalCheckFailed } from "../shared/dynamo";
 import { batchGetAll, queryPages } from "../shared/dynamo-paging";
 import { DomainError, StoreError } from "../shared/errors";
+import { glideDateTime } from "../shared/glide-time";
 import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "../shared/system-fields";
 import { newSysId, SYS_ID_PATTERN } from "../shared/sys-id";
 
@@ -41,12 +48,15 @@ function itemSizeBytes(item: Record<string, unknown>): number {
   return bytes;
 }
 
-/** A stored item as the API shows it: without the partition key, every value a string. */
+/** Attributes with `#` in their name are this store's own (index keys), never a field a caller sees or sets. */
+const isInternal = (name: string): boolean => name.includes("#");
+
+/** A stored item as the API shows it: without the partition key and internal attributes, every value a string. */
 function toRecordView(item: Record<string, unknown>): FieldValues {
   // fromEntries defines own properties, so even an attribute named __proto__ stays plain data.
   return Object.fromEntries(
     Object.entries(item)
-      .filter(([name, value]) => name !== TABLE_ATTRIBUTE && value !== undefined && value !== null)
+      .filter(([name, value]) => name !== TABLE_ATTRIBUTE && !isInternal(name) && value !== undefined && value !== null)
       .map(([name, value]) => [
         name,
         typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value),
@@ -114,14 +124,23 @@ export class RecordsStore {
   }
 
   /**
-   * A new record with the system fields and a new sys_id (or the one given, made by `newSysId` by a caller
-   * that must name something after it first); `sys_*` and `table` in `fields` are ignored.
+   * A new record with the system fields and a new sys_id (or `options.sysId`, made by `newSysId` by a
+   * caller that must name something after it first); `sys_*` and `table` in `fields` are ignored.
+   * `options.internal` are attributes with `#` in their names (index keys), stored but never shown.
    */
-  async create(table: string, fields: FieldValues, by: string, sysId = newSysId(this.clock)): Promise<FieldValues> {
+  async create(
+    table: string,
+    fields: FieldValues,
+    by: string,
+    options: { sysId?: string; internal?: Readonly<Record<string, string>> } = {},
+  ): Promise<FieldValues> {
+    const internal = options.internal ?? {};
+    if (!Object.keys(internal).every(isInternal)) throw new TypeError("internal attribute names contain #");
     const item = {
       ...withoutSystemFields(fields),
+      ...internal,
       [TABLE_ATTRIBUTE]: table,
-      sys_id: sysId,
+      sys_id: options.sysId ?? newSysId(this.clock),
       ...createdFields(by, this.clock.nowMs()),
     };
     assertFits(item);
@@ -182,6 +201,48 @@ export class RecordsStore {
       }
     }
     throw new RecordConflictError(`${table} record ${sysId} kept changing`);
+  }
+
+  /**
+   * Marks a record changed (sys_updated_on/by, sys_mod_count + 1) in one atomic update: for a change
+   * stored beside the record (a journal entry), so concurrent writers never conflict.
+   */
+  async touch(table: string, sysId: string, by: string): Promise<void> {
+    if (!SYS_ID_PATTERN.test(sysId)) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_ATTRIBUTE]: table, sys_id: sysId },
+          UpdateExpression: "SET #on = :on, #by = :by ADD #mod :one",
+          ConditionExpression: "attribute_exists(#sys_id)",
+          ExpressionAttributeNames: {
+            "#on": "sys_updated_on",
+            "#by": "sys_updated_by",
+            "#mod": MOD_COUNT,
+            "#sys_id": "sys_id",
+          },
+          ExpressionAttributeValues: { ":on": glideDateTime(this.clock.nowMs()), ":by": by, ":one": 1 },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+      throw storeError("record write failed", error);
+    }
+  }
+
+  /** Records whose internal index attribute equals `value`, newest (highest sys_id) first. */
+  async *indexPages(index: { indexName: string; attribute: string }, value: string): AsyncGenerator<FieldValues[]> {
+    for await (const items of queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: index.indexName,
+      KeyConditionExpression: "#key = :value",
+      ExpressionAttributeNames: { "#key": index.attribute },
+      ExpressionAttributeValues: { ":value": value },
+      ScanIndexForward: false,
+    })) {
+      yield items.map(toRecordView);
+    }
   }
 
   async delete(table: string, sysId: string): Promise<void> {

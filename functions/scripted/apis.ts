@@ -10,13 +10,14 @@ export const SCRIPTED_BACKENDS = {
     id: "ScriptedAuth",
     entry: "functions/scripted/x_oidc_auth/handler.ts",
     description: "Scripted API x_oidc/auth: the authenticated caller",
-    tables: { users: "read" },
+    // config: the table ACLs every scripted resource is checked against.
+    tables: { config: "read", users: "read" },
   },
   scriptedIncidentOps: {
     id: "ScriptedIncidentOps",
     entry: "functions/scripted/x_oidc_incident_ops/handler.ts",
     description: "Scripted API x_oidc/incident_ops: comments and work notes on incidents",
-    tables: { records: "readWrite" },
+    tables: { config: "read", records: "readWrite" },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

@@ -2,14 +2,14 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { AttachmentStore, SYS_ATTACHMENT } from "../attachments/store";
+import { Journal, type JournalColumns, SYS_JOURNAL_FIELD, taskJournalColumns } from "../journal/journal";
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { BadRequestError, ForbiddenError } from "../http/api-errors";
 import { serveRequest } from "../http/serve";
 import { callerOf } from "../http/caller";
 import { systemClock, type Clock } from "../shared/clock";
 import type { AclOperation } from "../config/schema";
-import { CachedConfig, DynamoConfigSource, logInvalidItems } from "../config/store";
-import { TableAccess } from "../config/table-access";
+import { createConfigReader, TableAccess } from "../config/table-access";
 import type { AppLogger } from "../shared/logger";
 import { RecordsStore } from "../records/store";
 import { UserDirectory } from "../users/directory";
@@ -25,6 +25,8 @@ interface TableApiOptions {
   readonly tables: { readonly config: string; readonly records: string; readonly users: string };
   readonly logger: AppLogger;
   readonly clock?: Clock;
+  /** Which columns of a table are journals; the task family's comments and work_notes by default. */
+  readonly journalColumns?: JournalColumns;
   /** How long ACLs are cached; a changed ACL applies within this time. */
   readonly configTtlMs?: number;
 }
@@ -35,6 +37,7 @@ export const TABLE_API_CONFIG_TTL_MS = 10_000;
 /** Tables the Table API lists and reads but never writes: another API owns their rows. */
 const WRITTEN_ELSEWHERE: Readonly<Record<string, string>> = {
   [SYS_ATTACHMENT]: "the Attachment API (/api/now/attachment)",
+  [SYS_JOURNAL_FIELD]: "the journal fields of its record (comments, work_notes)",
 };
 
 export type TableApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
@@ -42,12 +45,13 @@ export type TableApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewa
 export function createTableApi(options: TableApiOptions): TableApiHandler {
   const { client, tables, logger } = options;
   const clock = options.clock ?? systemClock;
-  const config = new CachedConfig(
-    new DynamoConfigSource(client, tables.config, logInvalidItems(logger)),
-    clock,
+  const config = createConfigReader({
+    client,
+    configTable: tables.config,
     logger,
-    options.configTtlMs ?? TABLE_API_CONFIG_TTL_MS,
-  );
+    clock,
+    ttlMs: options.configTtlMs ?? TABLE_API_CONFIG_TTL_MS,
+  });
   const access = new TableAccess(config);
   const records = new RecordsStore(client, tables.records, clock);
   const users = usersTable({
@@ -55,8 +59,9 @@ export function createTableApi(options: TableApiOptions): TableApiHandler {
     directory: new UserDirectory(client, tables.users, clock),
   });
   const attachments = new AttachmentStore(records, options.attachments.s3, options.attachments.bucket, clock, logger);
+  const journal = new Journal(records, options.journalColumns ?? taskJournalColumns);
   const sourceFor = (table: string): TableSource =>
-    table === SYS_USER ? users : recordsTable(records, attachments, table);
+    table === SYS_USER ? users : recordsTable(records, attachments, journal, table);
 
   return (event) => {
     let operation: AclOperation = "read";

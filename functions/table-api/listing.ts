@@ -2,6 +2,7 @@
 import { BadRequestError } from "../http/api-errors";
 import { compareSortKeys, matches, sortKey } from "./query-match";
 import { project, type ListParams } from "./params";
+import type { FieldValues } from "../records/store";
 import type { TableSource } from "./table-source";
 
 /**
@@ -25,7 +26,7 @@ interface ListResult {
 }
 
 /** What listing reads: a table's pages, and records by sys_id (for a sorted window). */
-type ListedSource = Pick<TableSource, "pages" | "getMany">;
+type ListedSource = Pick<TableSource, "pages" | "getMany" | "present">;
 
 /** The page [offset, offset + limit) of the matching records, and how many match in all. */
 export function listRecords(source: ListedSource, params: ListParams): Promise<ListResult> {
@@ -37,16 +38,18 @@ export function listRecords(source: ListedSource, params: ListParams): Promise<L
  * Memory holds one DynamoDB page plus the window.
  */
 async function listInKeyOrder(source: ListedSource, params: ListParams): Promise<ListResult> {
-  const page = new PageBuilder();
+  const window: FieldValues[] = [];
   const end = params.offset + params.limit;
   let total = 0;
   for await (const records of source.pages()) {
     for (const record of records) {
       if (!matches(params.query, record)) continue;
-      if (total >= params.offset && total < end) page.add(project(record, params));
+      if (total >= params.offset && total < end) window.push(record);
       total += 1;
     }
   }
+  const page = new PageBuilder();
+  for (const record of await source.present(window)) page.add(project(record, params));
   return { records: page.records, total };
 }
 
@@ -71,12 +74,10 @@ async function listSorted(source: ListedSource, params: ListParams): Promise<Lis
   keyed.sort((a, b) => compareSortKeys(orderBy, a.key, b.key) || (a.sysId < b.sysId ? -1 : a.sysId > b.sysId ? 1 : 0));
   const window = keyed.slice(params.offset, params.offset + params.limit).map(({ sysId }) => sysId);
   const found = await source.getMany(window);
+  // A record deleted since it was counted is left out of the page.
+  const kept = window.map((sysId) => found.get(sysId)).filter((record) => record !== undefined);
   const page = new PageBuilder();
-  for (const sysId of window) {
-    // A record deleted since it was counted is left out of the page.
-    const record = found.get(sysId);
-    if (record) page.add(project(record, params));
-  }
+  for (const record of await source.present(kept)) page.add(project(record, params));
   return { records: page.records, total: keyed.length };
 }
 
