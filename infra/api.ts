@@ -12,6 +12,7 @@ import {
 } from "../functions/http/cors";
 import {
   AUTHORIZER_TOKEN_PATTERN,
+  BINARY_MEDIA_TYPES,
   ERROR_ENVELOPE_TEMPLATE,
   GATEWAY_RESPONSES,
   ROUTES,
@@ -104,6 +105,8 @@ export class Api extends Construct {
           exposeHeaders: [...CORS_EXPOSE_HEADERS],
         },
       }),
+      // Attachments arrive as raw bytes of any type: passed on base64-encoded, never re-encoded as text.
+      binaryMediaTypes: [...BINARY_MEDIA_TYPES],
       // Secure by default: a method added without options still goes through the authorizer.
       defaultMethodOptions: {
         authorizer: this.authorizer,

@@ -7,9 +7,17 @@ import * as iam from "aws-cdk-lib/aws-iam";
 import * as lambda from "aws-cdk-lib/aws-lambda";
 import * as nodejs from "aws-cdk-lib/aws-lambda-nodejs";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import { Construct } from "constructs";
 import { CORS_ORIGINS_ENV } from "../functions/http/cors";
-import { FUNCTION_TIMEOUT_SECONDS, type FunctionDefinition, type TableAccess } from "../functions/http/routes";
+import {
+  type BucketAccess,
+  type BucketName,
+  FUNCTION_TIMEOUT_SECONDS,
+  type FunctionDefinition,
+  type TableAccess,
+} from "../functions/http/routes";
+import { BUCKETS } from "../functions/shared/s3";
 import { TABLES, type TableName } from "../functions/shared/tables";
 
 /** Entries in FunctionDefinition are relative to the project root, one level above infra/. */
@@ -24,6 +32,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 interface AppFunctionProps {
   readonly definition: FunctionDefinition;
   readonly tables: Readonly<Record<TableName, dynamodb.ITable>>;
+  readonly buckets: Readonly<Record<BucketName, s3.IBucket>>;
   readonly logLevel: LogLevel;
   /** Allowed CORS origins (none: CORS off); backends add the headers to their answers. */
   readonly corsOrigins: readonly string[];
@@ -39,6 +48,18 @@ interface AppFunctionProps {
 function grantTableAccess(table: dynamodb.ITable, grantee: iam.IGrantable, access: TableAccess): iam.Grant {
   const actions = access.actions.map((action) => `dynamodb:${action}`);
   if (access.partitions === undefined) return table.grant(grantee, ...actions);
+  if (access.actions.includes("Query")) {
+    // An index whose keys begin with the table's name (the journal's `incident/<sys_id>`) is queried
+    // under the same partitions.
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ["dynamodb:Query"],
+      resourceArns: [`${table.tableArn}/index/*`],
+      conditions: {
+        "ForAllValues:StringLike": { "dynamodb:LeadingKeys": access.partitions.map((partition) => `${partition}/*`) },
+      },
+    });
+  }
   return iam.Grant.addToPrincipal({
     grantee,
     actions,
@@ -46,6 +67,16 @@ function grantTableAccess(table: dynamodb.ITable, grantee: iam.IGrantable, acces
     conditions: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...access.partitions] } },
   });
 }
+
+/**
+ * The object actions each access needs, on the bucket's key prefix only: the bucket's own `grantRead`/
+ * `grantReadWrite` would add `s3:List*`, `s3:GetBucket*`, `s3:Abort*` and wildcards on every object action,
+ * none of which the attachment store uses.
+ */
+const BUCKET_ACTIONS: Record<BucketAccess, readonly string[]> = {
+  readWrite: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+  delete: ["s3:DeleteObject"],
+};
 
 /** A Lambda function built from a FunctionDefinition; every function in the stack is one of these. */
 export class AppFunction extends Construct {
@@ -56,9 +87,10 @@ export class AppFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
-    const { definition, tables, logLevel, corsOrigins, memorySize = 256 } = props;
+    const { definition, tables, buckets, logLevel, corsOrigins, memorySize = 256 } = props;
     this.definition = definition;
     const tableNames = Object.keys(definition.tables) as TableName[];
+    const bucketNames = Object.keys(definition.buckets ?? {}) as BucketName[];
 
     this.logGroup = new logs.LogGroup(this, "Logs", {
       // The authorizer's decision lines are the record of who was let in; keep them a while, not forever.
@@ -100,12 +132,22 @@ export class AppFunction extends Construct {
         ...(corsOrigins.length > 0 && { [CORS_ORIGINS_ENV]: corsOrigins.join(",") }),
         // Only the tables the function declares: a handler cannot even name a table it may not touch.
         ...Object.fromEntries(tableNames.map((name) => [TABLES[name].envVar, tables[name].tableName])),
+        ...Object.fromEntries(bucketNames.map((name) => [BUCKETS[name].envVar, buckets[name].bucketName])),
       },
     });
 
     for (const name of tableNames) {
       const access = definition.tables[name];
       if (access !== undefined) grantTableAccess(tables[name], this.function, access);
+    }
+    for (const name of bucketNames) {
+      const access = definition.buckets?.[name];
+      if (access === undefined) continue;
+      iam.Grant.addToPrincipal({
+        grantee: this.function,
+        actions: [...BUCKET_ACTIONS[access]],
+        resourceArns: [buckets[name].arnForObjects(`${BUCKETS[name].keyPrefix}*`)],
+      });
     }
   }
 }

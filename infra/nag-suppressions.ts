@@ -1,7 +1,10 @@
 // Every cdk-nag (AwsSolutions) finding this stack accepts, in one place, each with the reason it is acceptable.
 import { Stack, Validations, type CfnElement, type Acknowledgment } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as s3 from "aws-cdk-lib/aws-s3";
+import type { BucketName } from "../functions/http/routes";
 import type { IConstruct } from "constructs";
+import { BUCKETS } from "../functions/shared/s3";
 import { TABLES, type TableName } from "../functions/shared/tables";
 import type { TableAccess } from "../functions/http/routes";
 import type { AppFunction } from "./functions";
@@ -10,6 +13,7 @@ import type { AppFunction } from "./functions";
 interface NagSubject {
   readonly restApi: IConstruct;
   readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
+  readonly buckets: Readonly<Record<BucketName, s3.Bucket>>;
   readonly functions: readonly AppFunction[];
 }
 
@@ -61,6 +65,30 @@ export function suppressAcknowledgedFindings(stack: NagSubject): void {
       });
     }
   }
+
+  // An object grant covers the bucket's key prefix (<bucket>/attachments/*): each attachment is its own
+  // object, so no grant can name them one by one. Derived from each function's declared buckets.
+  for (const fn of stack.functions) {
+    for (const [name, access] of Object.entries(fn.definition.buckets ?? {}) as [BucketName, string][]) {
+      const bucket = stack.buckets[name];
+      const logicalId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
+      acknowledge(fn, {
+        id: `AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/${BUCKETS[name].keyPrefix}*]`,
+        reason:
+          `${fn.definition.id} declares ${access} access to the ${name} bucket: object actions only ` +
+          `(no listing, no bucket configuration), on the ${BUCKETS[name].keyPrefix} prefix where every attachment is one object.`,
+      });
+    }
+  }
+
+  acknowledge(stack.buckets.attachments, {
+    id: "AwsSolutions-S1",
+    reason:
+      "Every access to an attachment goes through the Attachment API (or the Table API's delete), whose request " +
+      "line records method, attachment, user and status, next to API Gateway's access log; the bucket is private " +
+      "(public access blocked, TLS enforced) and reached by the two functions' roles only. S3 server access logs " +
+      "would need a second bucket that repeats what those logs hold; CloudTrail data events can be added per account.",
+  });
 
   acknowledge(stack.tables.jti, {
     id: "AwsSolutions-DDB3",

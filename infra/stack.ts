@@ -1,11 +1,13 @@
 // The one stack: tables, functions, the API and its outputs; environment-agnostic, so `cdk synth` needs no account.
 import { CfnOutput, Duration, Stack, type StackProps } from "aws-cdk-lib";
 import type * as dynamodb from "aws-cdk-lib/aws-dynamodb";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import type { Construct } from "constructs";
 import { parseCorsOrigins } from "../functions/http/cors";
-import { AUTHORIZER, BACKENDS, type BackendName } from "../functions/http/routes";
+import { AUTHORIZER, BACKENDS, type BackendName, type BucketName } from "../functions/http/routes";
 import type { TableName } from "../functions/shared/tables";
 import { Api } from "./api";
+import { Buckets } from "./buckets";
 import { AppFunction, LOG_LEVELS, SERVICE_NAME, type LogLevel } from "./functions";
 import { Monitoring } from "./monitoring";
 import { suppressAcknowledgedFindings } from "./nag-suppressions";
@@ -21,6 +23,7 @@ const MAX_AUTHORIZER_CACHE_TTL_SECONDS = 3600;
  */
 export class OidcAuthStack extends Stack {
   readonly tables: Readonly<Record<TableName, dynamodb.Table>>;
+  readonly buckets: Readonly<Record<BucketName, s3.Bucket>>;
   readonly authorizer: AppFunction;
   readonly backends: Readonly<Record<BackendName, AppFunction>>;
   readonly api: Api;
@@ -36,10 +39,12 @@ export class OidcAuthStack extends Stack {
     const corsOrigins = readCorsOrigins(this);
 
     this.tables = new Tables(this, "Tables").byName;
+    this.buckets = new Buckets(this, "Buckets").byName;
 
     this.authorizer = new AppFunction(this, AUTHORIZER.id, {
       definition: AUTHORIZER,
       tables: this.tables,
+      buckets: this.buckets,
       logLevel,
       corsOrigins,
       // Signature checks are CPU-bound, and Lambda scales CPU with memory; it sits on every request.
@@ -48,7 +53,13 @@ export class OidcAuthStack extends Stack {
 
     this.backends = mapBackends((name) => {
       const definition = BACKENDS[name];
-      return new AppFunction(this, definition.id, { definition, tables: this.tables, logLevel, corsOrigins });
+      return new AppFunction(this, definition.id, {
+        definition,
+        tables: this.tables,
+        buckets: this.buckets,
+        logLevel,
+        corsOrigins,
+      });
     });
 
     this.api = new Api(this, "Api", {
@@ -66,10 +77,12 @@ export class OidcAuthStack extends Stack {
     for (const name of Object.keys(this.tables) as TableName[]) {
       new CfnOutput(this, `${tableConstructId(name)}Name`, { value: this.tables[name].tableName });
     }
+    new CfnOutput(this, "AttachmentsBucketName", { value: this.buckets.attachments.bucketName });
 
     suppressAcknowledgedFindings({
       restApi: this.api.restApi,
       tables: this.tables,
+      buckets: this.buckets,
       functions: [this.authorizer, ...Object.values(this.backends)],
     });
   }

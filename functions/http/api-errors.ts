@@ -5,7 +5,14 @@ import { error } from "./response";
 import { DomainError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 
-type ApiErrorCode = "bad_request" | "forbidden" | "not_found" | "method_not_allowed" | "conflict" | "payload_too_large";
+type ApiErrorCode =
+  | "bad_request"
+  | "forbidden"
+  | "not_found"
+  | "method_not_allowed"
+  | "conflict"
+  | "payload_too_large"
+  | "unsupported_media_type";
 
 abstract class ApiError extends DomainError<ApiErrorCode> {
   abstract readonly status: number;
@@ -47,6 +54,11 @@ export class ConflictError extends ApiError {
 export class PayloadTooLargeError extends ApiError {
   readonly code = "payload_too_large" as const;
   readonly status = 413;
+}
+
+export class UnsupportedMediaTypeError extends ApiError {
+  readonly code = "unsupported_media_type" as const;
+  readonly status = 415;
 }
 
 /** ServiceNow's message for a body that cannot be used; `detail` says why. */

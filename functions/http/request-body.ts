@@ -20,6 +20,24 @@ function bodyText(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">)
   return text;
 }
 
+/**
+ * The raw body as bytes (an empty buffer when there is none), for a body that is not JSON (attachments);
+ * `onTooLarge` is thrown when it exceeds `maxBytes`, checked on the encoded length before decoding.
+ */
+export function bodyBytes(
+  event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">,
+  maxBytes: number,
+  onTooLarge: () => Error,
+): Buffer {
+  const raw = event.body;
+  if (raw === null || raw === undefined || raw === "") return Buffer.alloc(0);
+  const approxBytes = event.isBase64Encoded ? Math.floor((raw.length * 3) / 4) : Buffer.byteLength(raw, "utf8");
+  if (approxBytes > maxBytes + 3) throw onTooLarge();
+  const bytes = event.isBase64Encoded ? Buffer.from(raw, "base64") : Buffer.from(raw, "utf8");
+  if (bytes.length > maxBytes) throw onTooLarge();
+  return bytes;
+}
+
 /** The body parsed as JSON; undefined when there is no body. 400 for invalid JSON. */
 export function jsonBody(event: Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded">): unknown {
   const text = bodyText(event);

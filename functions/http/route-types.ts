@@ -14,6 +14,11 @@ export interface TableAccess {
   readonly partitions?: readonly string[];
 }
 
+/** The S3 buckets of the stack. */
+export type BucketName = "attachments";
+/** `delete` only removes objects (the Table API, when a record with attachments is deleted). */
+export type BucketAccess = "readWrite" | "delete";
+
 export interface FunctionDefinition {
   /** Construct id in the stack, and the name the local stack logs. */
   readonly id: string;
@@ -22,4 +27,6 @@ export interface FunctionDefinition {
   readonly description: string;
   /** Least privilege: the tables the function may touch, and exactly how (the stack grants nothing else). */
   readonly tables: Readonly<Partial<Record<TableName, TableAccess>>>;
+  /** Least privilege: the buckets the function may touch, and how; none when absent. */
+  readonly buckets?: Readonly<Partial<Record<BucketName, BucketAccess>>>;
 }

@@ -4,7 +4,7 @@ import { SCRIPTED_BACKENDS, SCRIPTED_ROUTES } from "../scripted/apis";
 import type { FunctionDefinition, HttpMethod } from "./route-types";
 import { errorBody, UNAUTHENTICATED_BODY } from "../shared/errors";
 
-export type { FunctionDefinition, HttpMethod, TableAccess } from "./route-types";
+export type { BucketAccess, BucketName, FunctionDefinition, HttpMethod, TableAccess } from "./route-types";
 
 export interface RouteDefinition {
   readonly method: HttpMethod;
@@ -64,10 +64,25 @@ export const BACKENDS = {
     tables: {
       // ACLs.
       config: { actions: ["Scan"] },
+      // Records and their journal entries; UpdateItem: the number counters and journal-only writes.
       records: { actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "DeleteItem", "UpdateItem"] },
       // sys_user is served (and, by admins, written) from the users table; guards keep names unique.
       users: { actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "DeleteItem"] },
     },
+    // Deleting a record deletes its attachments' bytes; it never reads or writes them.
+    buckets: { attachments: "delete" },
+  },
+  attachmentApi: {
+    id: "AttachmentApi",
+    entry: "functions/attachments/handler.ts",
+    description: "ServiceNow Attachment API: bytes in S3, metadata as sys_attachment records",
+    tables: {
+      // ACLs and limits.
+      config: { actions: ["Scan"] },
+      // sys_attachment rows (added, listed, removed) and the records they belong to (read).
+      records: { actions: ["GetItem", "BatchGetItem", "Query", "PutItem", "DeleteItem"] },
+    },
+    buckets: { attachments: "readWrite" },
   },
   // One per scripted REST API module (functions/scripted/apis.ts).
   ...SCRIPTED_BACKENDS,
@@ -78,6 +93,23 @@ export type BackendName = keyof typeof BACKENDS;
 /** The Table API answers under ServiceNow's three prefixes: unversioned, v1 and v2. */
 const TABLE_API_PREFIXES = ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"] as const;
 
+/** The Attachment API answers unversioned and under v1, as ServiceNow's. */
+const ATTACHMENT_API_PREFIXES = ["/api/now/attachment", "/api/now/v1/attachment"] as const;
+
+const ATTACHMENT_METHODS = {
+  "": ["GET"],
+  "/file": ["POST"],
+  "/upload": ["POST"],
+  "/{sys_id}": ["GET", "DELETE"],
+  "/{sys_id}/file": ["GET"],
+} as const satisfies Record<string, readonly HttpMethod[]>;
+
+/**
+ * Request bodies API Gateway passes on as bytes (base64 in the event), untouched: all of them, since an
+ * attachment may be of any type. JSON bodies arrive base64-encoded too, and every backend decodes them.
+ */
+export const BINARY_MEDIA_TYPES = ["*/*"] as const;
+
 export const ROUTES: readonly RouteDefinition[] = [
   ...TABLE_API_PREFIXES.flatMap((prefix): RouteDefinition[] => [
     { method: "GET", path: `${prefix}/{table}`, backend: "tableApi" },
@@ -86,6 +118,11 @@ export const ROUTES: readonly RouteDefinition[] = [
       (method): RouteDefinition => ({ method, path: `${prefix}/{table}/{sys_id}`, backend: "tableApi" }),
     ),
   ]),
+  ...ATTACHMENT_API_PREFIXES.flatMap((prefix) =>
+    Object.entries(ATTACHMENT_METHODS).flatMap(([below, methods]) =>
+      methods.map((method): RouteDefinition => ({ method, path: `${prefix}${below}`, backend: "attachmentApi" })),
+    ),
+  ),
   ...SCRIPTED_ROUTES,
 ];
 

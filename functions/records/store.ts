@@ -1,10 +1,17 @@
 // The records table: Table API rows (incident, ...) keyed by table name and sys_id, with ServiceNow's
 // system fields kept by this store alone. Values are strings; only sys_mod_count is stored as a number.
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "../shared/clock";
 import { isConditionalCheckFailed } from "../shared/dynamo";
 import { batchGetAll, queryPages } from "../shared/dynamo-paging";
 import { DomainError, StoreError } from "../shared/errors";
+import { glideDateTime } from "../shared/glide-time";
 import { createdFields, MOD_COUNT, unchangedSince, updatedFields } from "../shared/system-fields";
 import { newSysId, SYS_ID_PATTERN } from "../shared/sys-id";
 
@@ -41,12 +48,15 @@ function itemSizeBytes(item: Record<string, unknown>): number {
   return bytes;
 }
 
-/** A stored item as the API shows it: without the partition key, every value a string. */
+/** Attributes with `#` in their name are this store's own (index keys), never a field a caller sees or sets. */
+const isInternal = (name: string): boolean => name.includes("#");
+
+/** A stored item as the API shows it: without the partition key and internal attributes, every value a string. */
 function toRecordView(item: Record<string, unknown>): FieldValues {
   // fromEntries defines own properties, so even an attribute named __proto__ stays plain data.
   return Object.fromEntries(
     Object.entries(item)
-      .filter(([name, value]) => name !== TABLE_ATTRIBUTE && value !== undefined && value !== null)
+      .filter(([name, value]) => name !== TABLE_ATTRIBUTE && !isInternal(name) && value !== undefined && value !== null)
       .map(([name, value]) => [
         name,
         typeof value === "string" ? value : typeof value === "object" ? JSON.stringify(value) : String(value),
@@ -101,17 +111,23 @@ export class RecordsStore {
   /**
    * All records of a table in sys_id order, one DynamoDB page at a time: never the whole table in memory.
    * With `attributes`, only those (and sys_id) are transferred: a listing counts and filters on them, then
-   * reads just the page's whole records.
+   * reads just the page's whole records. With `where`, only those whose field equals the value (filtered
+   * in DynamoDB, so only matches travel).
    */
-  async *pages(table: string, attributes?: readonly string[]): AsyncGenerator<FieldValues[]> {
+  async *pages(
+    table: string,
+    options: { attributes?: readonly string[]; where?: { field: string; value: string } } = {},
+  ): AsyncGenerator<FieldValues[]> {
+    const { attributes, where } = options;
     const projected = attributes && [...new Set(["sys_id", ...attributes])];
     const names = Object.fromEntries((projected ?? []).map((name, i) => [`#p${i}`, name]));
     for await (const items of queryPages(this.client, {
       TableName: this.tableName,
       KeyConditionExpression: "#table = :table",
-      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE, ...names },
+      ...(where && { FilterExpression: "#field = :value" }),
+      ExpressionAttributeNames: { "#table": TABLE_ATTRIBUTE, ...names, ...(where && { "#field": where.field }) },
       ...(projected && { ProjectionExpression: Object.keys(names).join(", ") }),
-      ExpressionAttributeValues: { ":table": table },
+      ExpressionAttributeValues: { ":table": table, ...(where && { ":value": where.value }) },
       // Strong consistency: a client that lists right after a write sees it, as on ServiceNow.
       ConsistentRead: true,
     })) {
@@ -139,19 +155,24 @@ export class RecordsStore {
   }
 
   /**
-   * A new record with a new sys_id and the system fields; `sys_*` and `table` in `fields` are ignored.
+   * A new record with the system fields and a new sys_id (or `options.sysId`, made by `newSysId` by a
+   * caller that must name something after it first); `sys_*` and `table` in `fields` are ignored.
+   * `options.internal` are attributes with `#` in their names (index keys), stored but never shown.
    * A table of the dictionary keeps `sys_class_name` (the record's own table) on the item.
    */
   async create(
     table: string,
     fields: FieldValues,
     by: string,
-    options: { className?: boolean } = {},
+    options: { className?: boolean; sysId?: string; internal?: Readonly<Record<string, string>> } = {},
   ): Promise<FieldValues> {
+    const internal = options.internal ?? {};
+    if (!Object.keys(internal).every(isInternal)) throw new TypeError("internal attribute names contain #");
     const item = {
       ...withoutSystemFields(fields),
+      ...internal,
       [TABLE_ATTRIBUTE]: table,
-      sys_id: newSysId(this.clock),
+      sys_id: options.sysId ?? newSysId(this.clock),
       ...(options.className && { sys_class_name: table }),
       ...createdFields(by, this.clock.nowMs()),
     };
@@ -213,6 +234,48 @@ export class RecordsStore {
       }
     }
     throw new RecordConflictError(`${table} record ${sysId} kept changing`);
+  }
+
+  /**
+   * Marks a record changed (sys_updated_on/by, sys_mod_count + 1) in one atomic update: for a change
+   * stored beside the record (a journal entry), so concurrent writers never conflict.
+   */
+  async touch(table: string, sysId: string, by: string): Promise<void> {
+    if (!SYS_ID_PATTERN.test(sysId)) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [TABLE_ATTRIBUTE]: table, sys_id: sysId },
+          UpdateExpression: "SET #on = :on, #by = :by ADD #mod :one",
+          ConditionExpression: "attribute_exists(#sys_id)",
+          ExpressionAttributeNames: {
+            "#on": "sys_updated_on",
+            "#by": "sys_updated_by",
+            "#mod": MOD_COUNT,
+            "#sys_id": "sys_id",
+          },
+          ExpressionAttributeValues: { ":on": glideDateTime(this.clock.nowMs()), ":by": by, ":one": 1 },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+      throw storeError("record write failed", error);
+    }
+  }
+
+  /** Records whose internal index attribute equals `value`, newest (highest sys_id) first. */
+  async *indexPages(index: { indexName: string; attribute: string }, value: string): AsyncGenerator<FieldValues[]> {
+    for await (const items of queryPages(this.client, {
+      TableName: this.tableName,
+      IndexName: index.indexName,
+      KeyConditionExpression: "#key = :value",
+      ExpressionAttributeNames: { "#key": index.attribute },
+      ExpressionAttributeValues: { ":value": value },
+      ScanIndexForward: false,
+    })) {
+      yield items.map(toRecordView);
+    }
   }
 
   async delete(table: string, sysId: string): Promise<void> {

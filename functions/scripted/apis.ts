@@ -10,15 +10,19 @@ export const SCRIPTED_BACKENDS = {
     id: "ScriptedAuth",
     entry: "functions/scripted/x_oidc_auth/handler.ts",
     description: "Scripted API x_oidc/auth: the authenticated caller",
-    // The caller's own record, by sys_id.
-    tables: { users: { actions: ["GetItem"] } },
+    // config: the table ACLs every scripted resource is checked against; users: the caller's own record.
+    tables: { config: { actions: ["Scan"] }, users: { actions: ["GetItem"] } },
   },
   scriptedIncidentOps: {
     id: "ScriptedIncidentOps",
     entry: "functions/scripted/x_oidc_incident_ops/handler.ts",
     description: "Scripted API x_oidc/incident_ops: comments and work notes on incidents",
-    // Incidents only: read by sys_id or number, then rewritten with the new journal entries.
-    tables: { records: { actions: ["GetItem", "Query", "PutItem"], partitions: ["incident"] } },
+    // config: the table ACLs; records: incidents read by sys_id or number and rewritten, and their
+    // journal entries (sys_journal_field rows, appended and read through the journal index).
+    tables: {
+      config: { actions: ["Scan"] },
+      records: { actions: ["GetItem", "Query", "PutItem"], partitions: ["incident", "sys_journal_field"] },
+    },
   },
 } as const satisfies Record<string, FunctionDefinition>;
 

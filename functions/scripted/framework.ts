@@ -2,6 +2,8 @@
 // them behind the authorizer with ServiceNow's {"result": ...} and error envelope.
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from "aws-lambda";
 import { isAdmin } from "../config/acl";
+import type { AclOperation } from "../config/schema";
+import { aclDenied, type TableAccess } from "../config/table-access";
 import { BadRequestError, ForbiddenError, MethodNotAllowedError } from "../http/api-errors";
 import { serveRequest } from "../http/serve";
 import { systemClock, type Clock } from "../shared/clock";
@@ -31,12 +33,24 @@ export interface ScriptedRequest {
   readonly user: Caller;
 }
 
+/** A table a resource reads or changes, and the ACL operation that needs. */
+interface TableRequirement {
+  readonly table: string;
+  readonly operation: AclOperation;
+}
+
 export interface Resource<Services> {
   readonly method: HttpMethod;
   /** Relative to the API, with `{name}` segments: `/incident/{id}/comment`. */
   readonly path: string;
   /** The caller needs at least one of these roles (admin always passes); none listed = any authenticated user. */
   readonly roles?: readonly string[];
+  /**
+   * The table ACLs the resource acts under: the framework checks each before `handle` runs (403
+   * otherwise), so no resource can forget its table's ACL. Required; `[]` for one that touches no
+   * ACL-governed table (say so in its description).
+   */
+  readonly tables: readonly TableRequirement[];
   readonly description?: string;
   /** Returns the result (sent as `{"result": ...}`, status 200) or a `reply(...)` for another status. */
   handle(request: ScriptedRequest, services: Services): unknown;
@@ -142,13 +156,17 @@ const lowerCaseHeaders = (headers: APIGatewayProxyEvent["headers"]): Record<stri
   return result;
 };
 
-/** The Lambda handler serving one API, with the services (stores, clock) its resources use. */
+/**
+ * The Lambda handler serving one API, with the services (stores, clock) its resources use and the table
+ * ACLs (`access`) every resource's `tables` are checked against.
+ */
 export function serveApi<Services>(
   api: ScriptedApi<Services>,
   services: Services,
-  logger: AppLogger,
-  clock: Clock = systemClock,
+  options: { readonly logger: AppLogger; readonly access: Pick<TableAccess, "allows">; readonly clock?: Clock },
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const { logger, access } = options;
+  const clock = options.clock ?? systemClock;
   const resources = routeMatcher(api.resources, { decode: false });
   const apiName = `${api.namespace}/${api.id}`;
   return (event) =>
@@ -163,6 +181,9 @@ export function serveApi<Services>(
       const roles = resource.roles ?? [];
       if (roles.length > 0 && !isAdmin(user.roles) && !roles.some((role) => user.roles.includes(role))) {
         throw new ForbiddenError("User Not Authorized", `Requires one of the roles: ${roles.join(", ")}`);
+      }
+      for (const { table, operation } of resource.tables) {
+        if (!(await access.allows(table, user, operation))) throw aclDenied(operation);
       }
       const request: ScriptedRequest = {
         method,

@@ -1,7 +1,7 @@
 // Reads the environment once, at cold start: a missing variable fails there, not on the first request.
 import { TABLES, type TableName } from "./tables";
 
-function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+export function requireEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
   const value = env[name];
   if (value === undefined || value.trim() === "") {
     throw new TypeError(`Environment variable ${name} is required`);

@@ -52,6 +52,13 @@ export const USER_LOOKUP_FIELDS = ["sys_id", ...Object.keys(USER_LOOKUP_INDEXES)
   ...UserLookupField[],
 ];
 
+/**
+ * Journal entries (sys_journal_field rows) carry `journal#element` = `<table>/<record sys_id>`, so the
+ * entries of one record are one Query on this sparse index, newest first by sys_id. The `#` keeps the
+ * attribute out of reach of the Table API, whose field names are `a-z0-9_`.
+ */
+export const RECORD_JOURNAL_INDEX = { indexName: "by_journal_element", attribute: "journal#element" } as const;
+
 const s = (name: string): KeyAttribute => ({ name, type: "S" });
 
 export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
@@ -99,7 +106,13 @@ export const TABLES: Readonly<Record<TableName, TableDefinition>> = {
     envVar: "RECORDS_TABLE",
     partitionKey: s("table"),
     sortKey: s("sys_id"),
-    indexes: [],
+    indexes: [
+      {
+        indexName: RECORD_JOURNAL_INDEX.indexName,
+        partitionKey: s(RECORD_JOURNAL_INDEX.attribute),
+        sortKey: s("sys_id"),
+      },
+    ],
     pointInTimeRecovery: true,
     retain: true,
   },

@@ -73,8 +73,11 @@ const keyOf = (record: FieldValues): RecordKey => ({
   ...(record["sys_class_name"] !== undefined && { className: record["sys_class_name"] }),
 });
 
+/** What listing reads: a table's pages, and records by key (the window's), shown as a read shows them. */
+type ListedSource = Pick<TableSource, "pages" | "getMany" | "present">;
+
 /** The page [offset, offset + limit) of the matching records, and how many match in all. */
-export async function listRecords(source: TableSource, params: ListParams): Promise<ListResult> {
+export async function listRecords(source: ListedSource, params: ListParams): Promise<ListResult> {
   const { orderBy } = params.query;
   const attributes = neededFields(params);
   const end = params.offset + params.limit;
@@ -115,11 +118,10 @@ export async function listRecords(source: TableSource, params: ListParams): Prom
   for (let start = 0; start < window.length; start += WINDOW_CHUNK) {
     const chunk = window.slice(start, start + WINDOW_CHUNK);
     const found = await source.getMany(chunk);
-    for (const { sysId } of chunk) {
-      // A record deleted since it was counted is left out of the page.
-      const record = found.get(sysId);
-      if (record) page.add(narrow(record, params.fields));
-    }
+    // A record deleted since it was counted is left out of the page.
+    const kept = chunk.map(({ sysId }) => found.get(sysId)).filter((record) => record !== undefined);
+    // As a read shows them: journal columns rendered from their entries.
+    for (const record of await source.present(kept)) page.add(narrow(record, params.fields));
   }
   return { records: page.records, total };
 }

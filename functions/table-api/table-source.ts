@@ -2,15 +2,19 @@
 // module serves (reads through its store, writes through UserDirectory). A table of the dictionary is
 // read through with the tables extending it, so `task` shows incidents and `cmdb_ci` servers.
 import type { Caller } from "../http/caller";
+import type { AttachmentStore } from "../attachments/store";
 import type { DictionaryTable } from "../dictionary/dictionary";
+import type { Journal } from "../journal/journal";
 import type { NumberCounters } from "../records/numbers";
-import type { FieldValues, RecordsStore } from "../records/store";
+import { RecordNotFoundError, type FieldValues, type RecordsStore } from "../records/store";
 import type { UserDirectory } from "../users/directory";
 import type { DynamoUserStore } from "../users/store";
 import { bindingChange, presentUser, userInputFrom } from "../users/view";
 import { withDefaults } from "./record-input";
 
-export const SYS_USER = "sys_user";
+import { SYS_USER } from "../users/fields";
+
+export { SYS_USER };
 
 /** A record's place: its sys_id, and (through a parent table) the table it belongs to. */
 export interface RecordKey {
@@ -32,11 +36,17 @@ export interface TableSource {
   /** Throws the store's not-found error when there is no such record. */
   update(sysId: string, fields: FieldValues, caller: Caller): Promise<FieldValues>;
   delete(sysId: string): Promise<void>;
+  /** Records as a read shows them (journal columns rendered), for a page chosen from `pages()`. */
+  present(records: readonly FieldValues[]): Promise<readonly FieldValues[]>;
 }
 
 interface RecordsTableOptions {
   readonly store: RecordsStore;
   readonly numbers: NumberCounters;
+  /** Deleting a record deletes its attachments first (bytes and metadata). */
+  readonly attachments: Pick<AttachmentStore, "removeAllOf">;
+  /** Journal columns are written as entries beside the record and rendered on every read. */
+  readonly journal: Journal;
   readonly table: string;
   /** The table's dictionary entry; undefined for a table that only has an ACL (any column goes). */
   readonly definition: DictionaryTable | undefined;
@@ -48,22 +58,28 @@ interface RecordsTableOptions {
 }
 
 export function recordsTable(options: RecordsTableOptions): TableSource {
-  const { store, numbers, table, definition, partitions } = options;
+  const { store, numbers, attachments, journal, table, definition, partitions } = options;
   const withClass = (record: FieldValues | undefined, className: string): FieldValues | undefined =>
     record && definition && record["sys_class_name"] === undefined ? { ...record, sys_class_name: className } : record;
-  const get = async (sysId: string): Promise<FieldValues | undefined> => {
+  /** The table a record belongs to: its journal and attachments are kept under that name. */
+  const classOf = (record: FieldValues): string => record["sys_class_name"] ?? partitions[0] ?? table;
+  const render = (record: FieldValues): Promise<FieldValues> => journal.render(classOf(record), record);
+  const find = async (sysId: string): Promise<FieldValues | undefined> => {
     if (partitions.length === 1 && partitions[0] !== undefined)
       return withClass(await store.get(partitions[0], sysId), partitions[0]);
     return (await store.getMany(partitions, [sysId], { className: true })).get(sysId);
   };
   /** The table a record belongs to, found through this table. */
   const locate = async (sysId: string): Promise<string> => {
-    const record = await get(sysId);
+    const record = await find(sysId);
     // Not found: the store's own not-found error, from a table that cannot have it.
-    return record?.["sys_class_name"] ?? partitions[0] ?? table;
+    return record ? classOf(record) : (partitions[0] ?? table);
   };
   return {
-    get,
+    get: async (sysId) => {
+      const record = await find(sysId);
+      return record && render(record);
+    },
     getMany: async (keys) => {
       const exact = keys.filter((key) => key.className !== undefined && partitions.includes(key.className));
       const loose = keys.filter((key) => !exact.includes(key)).map((key) => key.sysId);
@@ -78,30 +94,66 @@ export function recordsTable(options: RecordsTableOptions): TableSource {
     pages: (attributes) =>
       partitions.length === 1
         ? mapPages(
-            store.pages(partitions[0] ?? table, attributes),
+            store.pages(partitions[0] ?? table, { attributes }),
             (record) => withClass(record, partitions[0] ?? table) as FieldValues,
           )
         : mergeBySysId(
             partitions.map((partition) =>
-              mapPages(store.pages(partition, attributes), (record) => withClass(record, partition) as FieldValues),
+              mapPages(store.pages(partition, { attributes }), (record) => withClass(record, partition) as FieldValues),
             ),
           ),
     create: async (fields, caller) => {
-      let values = fields;
+      const { entries, rest } = journal.split(table, fields);
+      let values = rest;
       if (definition) {
-        values = withDefaults(fields, definition);
+        values = withDefaults(rest, definition);
         if (definition.number && (values["number"] ?? "") === "") {
           values = { ...values, number: await numbers.next(table, definition.number) };
         }
       }
       const record = await store.create(table, values, caller.user_name, { className: definition !== undefined });
-      return withClass(record, table) as FieldValues;
+      await journal.append(table, record["sys_id"] ?? "", entries, caller.user_name);
+      return render(withClass(record, table) as FieldValues);
     },
     update: async (sysId, fields, caller) => {
       const className = await locate(sysId);
-      return withClass(await store.update(className, sysId, () => fields, caller.user_name), className) as FieldValues;
+      const { entries, rest } = journal.split(className, fields);
+      // A journal-only write marks the record changed atomically, so concurrent appends never conflict.
+      if (Object.keys(rest).length > 0 || entries.length === 0)
+        await store.update(className, sysId, () => rest, caller.user_name);
+      else await store.touch(className, sysId, caller.user_name);
+      await journal.append(className, sysId, entries, caller.user_name);
+      const record = withClass(await store.get(className, sysId), className);
+      if (!record) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+      return render(record);
     },
-    delete: async (sysId) => store.delete(await locate(sysId), sysId),
+    delete: async (sysId) => {
+      const record = await find(sysId);
+      if (!record) throw new RecordNotFoundError(`no ${table} record ${sysId}`);
+      const className = classOf(record);
+      // Attachments first: a failure then leaves the record for a retry, never attachments of no record.
+      // They may have been added under the record's own table or the one it was reached through.
+      await attachments.removeAllOf(className, sysId);
+      if (className !== table) await attachments.removeAllOf(table, sysId);
+      await store.delete(className, sysId);
+    },
+    present: async (records) => {
+      // Each record's journal is kept under its own table (an incident listed through task).
+      const rendered = [...records];
+      const byClass = new Map<string, number[]>();
+      for (const [index, record] of records.entries()) {
+        const className = classOf(record);
+        byClass.set(className, [...(byClass.get(className) ?? []), index]);
+      }
+      for (const [className, indexes] of byClass) {
+        const done = await journal.renderAll(
+          className,
+          indexes.map((index) => records[index] as FieldValues),
+        );
+        for (const [position, index] of indexes.entries()) rendered[index] = done[position] as FieldValues;
+      }
+      return rendered;
+    },
   };
 }
 
@@ -182,5 +234,6 @@ export function usersTable({ store, directory }: UsersTableOptions): TableSource
       return userView(await directory.update(sysId, userInputFrom(rest), { by: caller.user_name }));
     },
     delete: (sysId) => directory.delete(sysId),
+    present: async (records) => records,
   };
 }

@@ -2,6 +2,9 @@
 // and the profiles of the two that identify a user: email and user_name.
 import * as z from "zod/mini";
 
+/** The users table's name in the Table API. */
+export const SYS_USER = "sys_user";
+
 export const USER_FIELDS = [
   "user_name",
   "email",

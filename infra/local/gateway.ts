@@ -13,6 +13,7 @@ import type {
 import { gatewayCorsHeaders, originOf, preflightHeaders } from "../../functions/http/cors";
 import { routeMatcher } from "../../functions/http/route-match";
 import {
+  BINARY_MEDIA_TYPES,
   errorEnvelope,
   FUNCTION_TIMEOUT_SECONDS,
   GATEWAY_RESPONSES,
@@ -231,7 +232,7 @@ function proxyEvent(input: {
   request: IncomingMessage;
   url: URL;
   method: string;
-  body: string;
+  body: Buffer;
   stage: string;
   apiId: string;
   route: RouteDefinition;
@@ -264,8 +265,8 @@ function proxyEvent(input: {
     multiValueQueryStringParameters: hasQuery ? multiQuery : null,
     pathParameters: Object.keys(pathParameters).length > 0 ? pathParameters : null,
     stageVariables: null,
-    body: body.length > 0 ? body : null,
-    isBase64Encoded: false,
+    // As API Gateway with binary media types: a body of such a type arrives base64-encoded, byte for byte.
+    ...eventBody(body, headers),
     requestContext: {
       accountId: "000000000000",
       apiId,
@@ -287,7 +288,7 @@ function proxyEvent(input: {
   };
 }
 
-async function readBody(request: IncomingMessage, maxBytes: number): Promise<string | undefined> {
+async function readBody(request: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of request as AsyncIterable<Buffer>) {
@@ -295,7 +296,26 @@ async function readBody(request: IncomingMessage, maxBytes: number): Promise<str
     if (total > maxBytes) return undefined;
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
+}
+
+/** Whether API Gateway treats a body of this Content-Type as binary: it matches one of BINARY_MEDIA_TYPES. */
+function isBinary(contentType: string | undefined): boolean {
+  const type = (contentType ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+  return BINARY_MEDIA_TYPES.some(
+    (range: string) => range === "*/*" || (range.endsWith("/*") ? type.startsWith(range.slice(0, -1)) : type === range),
+  );
+}
+
+function eventBody(
+  body: Buffer,
+  headers: Record<string, string>,
+): Pick<APIGatewayProxyEvent, "body" | "isBase64Encoded"> {
+  if (body.length === 0) return { body: null, isBase64Encoded: false };
+  const contentType = Object.entries(headers).find(([name]) => name.toLowerCase() === "content-type")?.[1];
+  return isBinary(contentType)
+    ? { body: body.toString("base64"), isBase64Encoded: true }
+    : { body: body.toString("utf8"), isBase64Encoded: false };
 }
 
 const jsonError = (statusCode: number, message: string): GatewayResponseDefinition => ({

@@ -23,19 +23,22 @@ import {
 } from "../../functions/http/routes";
 import { UserDirectory } from "../../functions/users/directory";
 import { UserConflictError } from "../../functions/users/errors";
+import { BUCKETS } from "../../functions/shared/s3";
 import { TABLES, type TableName } from "../../functions/shared/tables";
 import { ensureTables } from "./create-tables";
 import { seedDemo } from "./demo-records";
 import { createGateway, type AuthorizerHandler, type BackendHandler } from "./gateway";
 import { LOCAL_CLIENT_ID } from "./local-client";
 import { startLocalOpenIdProvider } from "./openid-provider";
+import { S3RVER_CREDENTIALS, startLocalS3 } from "./s3-server";
 import type { LocalState } from "./state";
 
 interface LocalStackOptions {
   readonly apiPort: number;
   readonly oidcPort: number;
   readonly dynamoPort: number;
-  /** Keep DynamoDB data and the provider's keys here; in memory when absent. */
+  readonly s3Port: number;
+  /** Keep DynamoDB data, attachments and the provider's keys here; in memory (a temporary folder) when absent. */
   readonly dataDir?: string;
   readonly authorizerCacheTtlSeconds: number;
   readonly logLevel: string;
@@ -51,6 +54,7 @@ interface LocalStack {
 
 const REGION = "local";
 const TABLE_PREFIX = "local-";
+const ATTACHMENTS_BUCKET = "local-attachments";
 
 /** The bundled provider, pointing at the local OpenID provider; one token, one call. */
 const localProvider = (metadataUrl: string): ProviderInput => ({
@@ -122,12 +126,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const client = new DynamoDBClient({
       endpoint: dynamoEndpoint,
       region: REGION,
-      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+      credentials: S3RVER_CREDENTIALS,
     });
     closers.push(async () => client.destroy());
     const tables = await ensureTables(client, TABLE_PREFIX, (table, items) =>
       options.logger.info(`table ${table} rebuilt with its ${items} items, for an index this version adds`),
     );
+
+    const s3 = await startLocalS3({
+      port: options.s3Port,
+      bucket: ATTACHMENTS_BUCKET,
+      ...(options.dataDir && { directory: join(options.dataDir, "s3") }),
+    });
+    closers.push(() => s3.close());
 
     const openId = await startLocalOpenIdProvider({
       port: options.oidcPort,
@@ -136,12 +147,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     closers.push(() => openId.close());
     await seed(createDocumentClient(client), tables, openId.metadataUrl);
 
-    // The handlers learn everything from the environment, exactly as in Lambda.
+    // The handlers learn everything from the environment, exactly as in Lambda. dynalite takes any
+    // credentials, s3rver only its own key pair, so both get that one.
     Object.assign(process.env, {
       AWS_REGION: REGION,
-      AWS_ACCESS_KEY_ID: "local",
-      AWS_SECRET_ACCESS_KEY: "local",
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
       AWS_ENDPOINT_URL_DYNAMODB: dynamoEndpoint,
+      AWS_ENDPOINT_URL_S3: s3.endpoint,
+      [BUCKETS.attachments.envVar]: ATTACHMENTS_BUCKET,
       OIDC_ALLOW_LOOPBACK_HTTP: "true",
       POWERTOOLS_SERVICE_NAME: "oidc-auth-local",
       POWERTOOLS_LOG_LEVEL: options.logLevel,
@@ -178,6 +192,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         issuer: openId.issuer,
         metadataUrl: openId.metadataUrl,
         dynamoEndpoint,
+        s3Endpoint: s3.endpoint,
+        attachmentsBucket: ATTACHMENTS_BUCKET,
         region: REGION,
         tables,
         startedAt: new Date().toISOString(),

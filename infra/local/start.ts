@@ -33,6 +33,7 @@ const options = {
   apiPort: port("PORT", 3000),
   oidcPort: port("OIDC_PORT", 3001),
   dynamoPort: port("DYNAMO_PORT", 0),
+  s3Port: port("S3_PORT", 0),
   authorizerCacheTtlSeconds: port("AUTHORIZER_CACHE_TTL_SECONDS", 0),
   logLevel: process.env["LOG_LEVEL"] ?? "INFO",
   corsOrigins: (() => {
@@ -55,7 +56,7 @@ const stack = await startLocalStack(options).catch((error: NodeJS.ErrnoException
 );
 writeLocalState(stack.state, stateFile);
 
-const { apiUrl, metadataUrl, dynamoEndpoint } = stack.state;
+const { apiUrl, metadataUrl, dynamoEndpoint, s3Endpoint } = stack.state;
 process.stdout.write(
   `${[
     "",
@@ -63,6 +64,7 @@ process.stdout.write(
     `  API               ${apiUrl}`,
     `  OpenID provider   ${metadataUrl}`,
     `  DynamoDB          ${dynamoEndpoint} (${dataDir ? `data in ${dataDir}` : "in memory"})`,
+    `  S3 (attachments)  ${s3Endpoint} (${dataDir ? `data in ${dataDir}` : "a temporary folder, removed on stop"})`,
     "  Demo users        alice (role itil), admin (role admin); the provider signs in any login",
     "",
     "Next, in another terminal:",

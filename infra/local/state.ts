@@ -16,6 +16,9 @@ export interface LocalState {
   readonly metadataUrl: string;
   /** dynalite's endpoint (AWS_ENDPOINT_URL_DYNAMODB) and the physical table names. */
   readonly dynamoEndpoint: string;
+  /** s3rver's endpoint (AWS_ENDPOINT_URL_S3) and the attachment bucket. */
+  readonly s3Endpoint: string;
+  readonly attachmentsBucket: string;
   readonly region: string;
   readonly tables: Record<TableName, string>;
   readonly startedAt: string;

@@ -2,6 +2,7 @@
 // then used by the Table API itself (against dynalite).
 import { describe, expect, it } from "vitest";
 import { createTableApi } from "../../functions/table-api/create-table-api";
+import { noAttachmentBucket } from "../kit/s3";
 import { capturingLogger } from "../kit/authorizer-fixture";
 import { apiEvent, caller, parseReply, resultOf } from "../table-api/api-event";
 import { putAcl, testClock } from "../table-api/fixture";
@@ -32,6 +33,7 @@ describe("table set", () => {
       logger: capturingLogger(),
       clock: testClock(),
       configTtlMs: 0,
+      attachments: noAttachmentBucket(),
     });
     const call = async (method: "GET" | "POST", path: string, body?: unknown) =>
       parseReply(await handler(apiEvent({ method, path, body, caller: caller("beth.anglin", ["itil"]) }).event));

@@ -18,6 +18,8 @@ function localState(overrides: Partial<LocalState> = {}): LocalState {
     issuer: "http://127.0.0.1:3001",
     metadataUrl: "http://127.0.0.1:3001/.well-known/openid-configuration",
     dynamoEndpoint: "http://127.0.0.1:8000",
+    s3Endpoint: "http://127.0.0.1:8001",
+    attachmentsBucket: "local-attachments",
     region: "local",
     tables: {
       config: "local-config",

@@ -1,6 +1,7 @@
 // Every number the README promises about the Table API (its Limits paragraph, the 413 row, how soon an
 // ACL change applies), held twice: the README states the constant the code uses, and the Table API keeps it,
 // at the exact boundary, against dynalite.
+import { noAttachmentBucket } from "../kit/s3";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_BODY_BYTES } from "../../functions/http/request-body";
@@ -29,7 +30,13 @@ afterAll(() => dynamo?.stop());
 
 /** The Table API as its Lambda handler builds it: the default ACL cache, here on a manual clock. */
 function tableApi(clock = testClock()) {
-  const handler = createTableApi({ client: dynamo.doc, tables: dynamo.tables, logger: capturingLogger(), clock });
+  const handler = createTableApi({
+    attachments: noAttachmentBucket(),
+    client: dynamo.doc,
+    tables: dynamo.tables,
+    logger: capturingLogger(),
+    clock,
+  });
   return {
     clock,
     call: async (input: EventInput): Promise<Reply> => parseReply(await handler(apiEvent(input).event)),

@@ -5,7 +5,17 @@ import { AwsSolutionsChecks } from "cdk-nag";
 import type { IConstruct } from "constructs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { UNAUTHENTICATED_BODY } from "../../functions/shared/errors";
-import { AUTHORIZER, BACKENDS, ROUTES, type BackendName, type FunctionDefinition } from "../../functions/http/routes";
+import {
+  AUTHORIZER,
+  BACKENDS,
+  BINARY_MEDIA_TYPES,
+  ROUTES,
+  type BackendName,
+  type BucketName,
+  type FunctionDefinition,
+} from "../../functions/http/routes";
+import { BUCKETS } from "../../functions/shared/s3";
+import { NONCURRENT_VERSION_DAYS } from "../../infra/buckets";
 import { TABLES, type TableName } from "../../functions/shared/tables";
 import { SERVICE_NAME } from "../../infra/functions";
 import { OidcAuthStack } from "../../infra/stack";
@@ -212,6 +222,12 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
           POWERTOOLS_LOG_LEVEL: "INFO",
           ...Object.fromEntries(declared.map((name) => [TABLES[name].envVar, { Ref: logicalId(stack.tables[name]) }])),
+          ...Object.fromEntries(
+            (Object.keys(definition.buckets ?? {}) as BucketName[]).map((name) => [
+              BUCKETS[name].envVar,
+              { Ref: logicalId(stack.buckets[name]) },
+            ]),
+          ),
         });
       }
     });
@@ -399,6 +415,78 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
       const settings = (stage?.Properties?.["MethodSettings"] ?? []) as Record<string, unknown>[];
       expect(settings.length).toBeGreaterThan(1);
       for (const setting of settings) expect(setting).toMatchObject({ LoggingLevel: "ERROR", DataTraceEnabled: false });
+    });
+
+    it("keeps attachments in a private, encrypted, TLS-only, versioned bucket that outlives the stack", () => {
+      const buckets = template.findResources("AWS::S3::Bucket") as Record<string, CfnResource>;
+      expect(Object.keys(buckets)).toEqual([logicalId(stack.buckets.attachments)]);
+      const bucket = buckets[logicalId(stack.buckets.attachments)];
+      expect(bucket?.DeletionPolicy).toBe("Retain");
+      expect(bucket?.Properties).toMatchObject({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: "Enabled" },
+        LifecycleConfiguration: {
+          Rules: [
+            expect.objectContaining({
+              Status: "Enabled",
+              NoncurrentVersionExpiration: { NoncurrentDays: NONCURRENT_VERSION_DAYS },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+            }),
+          ],
+        },
+      });
+      // enforceSSL: the bucket policy denies every request without TLS.
+      template.hasResourceProperties("AWS::S3::BucketPolicy", {
+        Bucket: { Ref: logicalId(stack.buckets.attachments) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: "Deny",
+              Action: "s3:*",
+              Principal: { AWS: "*" },
+              Condition: { Bool: { "aws:SecureTransport": "false" } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it("grants S3 object actions on the attachment prefix to the attachment function, delete only to the Table API, none to others", () => {
+      const bucketId = logicalId(stack.buckets.attachments);
+      const objectArn = {
+        "Fn::Join": ["", [{ "Fn::GetAtt": [bucketId, "Arn"] }, `/${BUCKETS.attachments.keyPrefix}*`]],
+      };
+      const s3Statements = (appFunction: OidcAuthStack["authorizer"]) =>
+        allowStatementsOfRole(template, logicalId(appFunction.function.role!)).filter((statement) =>
+          asArray(statement.Action).some((action) => action.startsWith("s3:")),
+        );
+      const expected: Partial<Record<BackendName, string[]>> = {
+        attachmentApi: ["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        tableApi: ["s3:DeleteObject"],
+      };
+      for (const [definition, appFunction] of functionsByDefinition()) {
+        const statements = s3Statements(appFunction);
+        const name = BACKEND_NAMES.find((candidate) => BACKENDS[candidate] === definition);
+        const wanted = name === undefined ? undefined : expected[name];
+        if (wanted === undefined) {
+          expect(statements, definition.id).toEqual([]);
+          continue;
+        }
+        expect(statements.flatMap((statement) => asArray(statement.Action)).sort(), definition.id).toEqual(wanted);
+        for (const statement of statements) expect(statement.Resource, definition.id).toEqual(objectArn);
+      }
+    });
+
+    it("passes every body on as bytes (binary media types */*), so attachments arrive intact", () => {
+      template.hasResourceProperties("AWS::ApiGateway::RestApi", { BinaryMediaTypes: [...BINARY_MEDIA_TYPES] });
     });
 
     it("exports the API URL and every table name for the admin CLI", () => {

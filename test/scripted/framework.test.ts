@@ -30,6 +30,7 @@ const api = defineApi<Services>({
     {
       method: "GET",
       path: "/echo/{a}/and/{b}",
+      tables: [],
       handle: (request, { seen }) => {
         seen.push(request);
         return { echoed: true };
@@ -38,13 +39,27 @@ const api = defineApi<Services>({
     {
       method: "POST",
       path: "/echo/{a}/and/{b}",
+      tables: [],
       handle: (request) => reply({ got: request.body }, { status: 201, headers: { Location: "/x" } }),
     },
-    { method: "GET", path: "/itil-only", roles: ["itil", "itil_admin"], handle: () => "ok" },
-    { method: "GET", path: "/nothing", handle: () => undefined },
+    { method: "GET", path: "/itil-only", tables: [], roles: ["itil", "itil_admin"], handle: () => "ok" },
+    { method: "GET", path: "/nothing", tables: [], handle: () => undefined },
+    {
+      method: "GET",
+      path: "/secret",
+      tables: [
+        { table: "open", operation: "read" },
+        { table: "secret", operation: "write" },
+      ],
+      handle: (request, { seen }) => {
+        seen.push(request);
+        return "leaked";
+      },
+    },
     {
       method: "GET",
       path: "/fail/bad-request",
+      tables: [],
       handle: () => {
         throw new BadRequestError("Bad thing", "because");
       },
@@ -52,6 +67,7 @@ const api = defineApi<Services>({
     {
       method: "GET",
       path: "/fail/not-found",
+      tables: [],
       handle: () => {
         throw new NotFoundError("No Record found", "gone");
       },
@@ -59,6 +75,7 @@ const api = defineApi<Services>({
     {
       method: "GET",
       path: "/fail/conflict",
+      tables: [],
       handle: () => {
         throw new ConflictError("Conflict", "again");
       },
@@ -66,6 +83,7 @@ const api = defineApi<Services>({
     {
       method: "GET",
       path: "/fail/forbidden",
+      tables: [],
       handle: () => {
         throw new ForbiddenError("Operation Failed", "no");
       },
@@ -73,6 +91,7 @@ const api = defineApi<Services>({
     {
       method: "GET",
       path: "/fail/bug",
+      tables: [],
       handle: () => {
         throw new Error("secret table name t1-users");
       },
@@ -82,7 +101,9 @@ const api = defineApi<Services>({
 
 const logger = capturingLogger();
 const seen: ScriptedRequest[] = [];
-const handler = serveApi(api, { seen }, logger);
+// Unit tests of the framework: every table ACL allows, except "secret" (the helper's own test).
+const access = { allows: async (table: string) => table !== "secret" };
+const handler = serveApi(api, { seen }, { logger, access });
 
 /** An event as API Gateway sends it to a `{path+}` mount. */
 function event(
@@ -130,15 +151,15 @@ describe("defineApi", () => {
     ["an upper-case namespace", { namespace: "X_OK" }],
     ["an id that looks like a version", { id: "v2" }],
     ["a version that is not vN", { version: "1.0" }],
-    ["a path without a leading slash", { resources: [{ method: "GET", path: "me", handle: () => 1 }] }],
-    ["the API root as a path", { resources: [{ method: "GET", path: "/", handle: () => 1 }] }],
-    ["a malformed parameter", { resources: [{ method: "GET", path: "/a/{b c}", handle: () => 1 }] }],
+    ["a path without a leading slash", { resources: [{ method: "GET", path: "me", tables: [], handle: () => 1 }] }],
+    ["the API root as a path", { resources: [{ method: "GET", path: "/", tables: [], handle: () => 1 }] }],
+    ["a malformed parameter", { resources: [{ method: "GET", path: "/a/{b c}", tables: [], handle: () => 1 }] }],
     [
       "two resources for one method and path shape",
       {
         resources: [
-          { method: "GET", path: "/a/{x}", handle: () => 1 },
-          { method: "GET", path: "/a/{y}", handle: () => 2 },
+          { method: "GET", path: "/a/{x}", tables: [], handle: () => 1 },
+          { method: "GET", path: "/a/{y}", tables: [], handle: () => 2 },
         ],
       },
     ],
@@ -197,6 +218,17 @@ describe("serveApi", () => {
 
   it("tolerates a trailing slash", async () => {
     expect((await call("GET", "nothing/")).status).toBe(200);
+  });
+
+  it("checks every table ACL a resource declares before it runs: 403 and the handler never called", async () => {
+    const before = seen.length;
+    const denied = await call("GET", "secret");
+    expect(denied.status).toBe(403);
+    expect(denied.body).toEqual({
+      error: { message: "Operation Failed", detail: "ACL Exception Update Failed due to security constraints" },
+      status: "failure",
+    });
+    expect(seen.length).toBe(before);
   });
 
   it("requires one of a resource's roles; admin always passes", async () => {

@@ -1,5 +1,6 @@
 // The Table API as the Lambda wires it (its own ACL cache, no TTL override): a revoked role stops reading
 // within 10 s of the ACL change, and the config table is not read on every request meanwhile.
+import { noAttachmentBucket } from "../kit/s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTableApi } from "../../functions/table-api/create-table-api";
 import { capturingLogger } from "../kit/authorizer-fixture";
@@ -21,7 +22,13 @@ afterAll(async () => {
 describe("an ACL change", () => {
   it("revokes a role's read within 10 s, and not sooner than the cache allows", async () => {
     const clock = manualClock(Date.UTC(2024, 4, 1, 9, 30, 0));
-    const handler = createTableApi({ client: dynamo.doc, tables: dynamo.tables, logger: capturingLogger(), clock });
+    const handler = createTableApi({
+      attachments: noAttachmentBucket(),
+      client: dynamo.doc,
+      tables: dynamo.tables,
+      logger: capturingLogger(),
+      clock,
+    });
     const contractor = caller("temp", ["u_contractor"]);
     const read = async () => {
       const { event } = apiEvent({ method: "GET", path: "/api/now/table/incident", caller: contractor });

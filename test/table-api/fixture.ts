@@ -5,6 +5,7 @@ import { glideDateTime } from "../../functions/shared/glide-time";
 import { createTableApi, type TableApiHandler } from "../../functions/table-api/create-table-api";
 import { capturingLogger } from "../kit/authorizer-fixture";
 import type { TestDynamo } from "../kit/dynamo";
+import { noAttachmentBucket } from "../kit/s3";
 import { apiEvent, newSysId, parseReply, type EventInput, type Reply } from "./api-event";
 import { manualClock, type ManualClock } from "../kit/clock";
 
@@ -20,10 +21,21 @@ export interface TableApiFixture {
   call(input: EventInput): Promise<Reply>;
 }
 
-export function createTableApiFixture(dynamo: TestDynamo, clock = testClock()): TableApiFixture {
+export function createTableApiFixture(
+  dynamo: TestDynamo,
+  clock = testClock(),
+  attachments = noAttachmentBucket(),
+): TableApiFixture {
   const logger = capturingLogger();
   // ACLs are read fresh on every request, so a test's putAcl applies at once.
-  const handler = createTableApi({ client: dynamo.doc, tables: dynamo.tables, logger, clock, configTtlMs: 0 });
+  const handler = createTableApi({
+    client: dynamo.doc,
+    tables: dynamo.tables,
+    logger,
+    clock,
+    configTtlMs: 0,
+    attachments,
+  });
   return {
     handler,
     clock,

@@ -1,6 +1,7 @@
 // The seed's use case end to end, in process: a real ID token from a loopback OpenID provider goes through
 // the real authorizer, whose context reaches the Table API and the x_oidc/auth API.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createConfigReader, TableAccess } from "../../functions/config/table-access";
 import { serveApi } from "../../functions/scripted/framework";
 import { authApi } from "../../functions/scripted/x_oidc_auth/api";
 import { UserDirectory } from "../../functions/users/directory";
@@ -75,7 +76,12 @@ describe("an ID token reaching the Table API", () => {
     const me = serveApi(
       authApi,
       { users: new UserDirectory(dynamo.doc, dynamo.tables.users, testClock()) },
-      authorizer.logger,
+      {
+        logger: authorizer.logger,
+        access: new TableAccess(
+          createConfigReader({ client: dynamo.doc, configTable: dynamo.tables.config, logger: authorizer.logger }),
+        ),
+      },
     );
     const { event } = apiEvent({ method: "GET", path: "/api/x_oidc/auth/me", authorizerResult: policy });
     const reply = parseReply(await me(event));

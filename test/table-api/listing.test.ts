@@ -329,7 +329,9 @@ describe("existing ServiceNow clients", () => {
     });
     expect(resultOf(retried)).toMatchObject({
       number: "INC0010007",
-      work_notes: "updated by pysnow",
+      work_notes: expect.stringMatching(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d - svc\.pysnow \(Work notes\)\nupdated by pysnow\n\n$/,
+      ),
       sys_updated_by: "svc.pysnow",
     });
   });

@@ -64,6 +64,9 @@ describe("POST /api/now/table/{table}", () => {
       category: "inquiry",
       number: expect.stringMatching(/^INC\d{7}$/),
       sys_class_name: "incident",
+      // Journal columns are rendered from their entries: none yet.
+      comments: "",
+      work_notes: "",
       sys_id: expect.stringMatching(SYS_ID),
       sys_created_on: "2024-05-01 09:30:05",
       sys_created_by: "beth.anglin",
@@ -226,7 +229,8 @@ describe("PUT and PATCH /api/now/table/{table}/{sys_id}", () => {
     expect(resultOf(reply)).toEqual({
       ...record,
       state: "2",
-      work_notes: "Looking into it",
+      // A journal write appends an entry, rendered as ServiceNow shows it.
+      work_notes: "2024-05-01 11:00:00 - luke.wilson (Work notes)\nLooking into it\n\n",
       sys_updated_on: "2024-05-01 11:00:00",
       sys_updated_by: "luke.wilson",
       sys_mod_count: "1",

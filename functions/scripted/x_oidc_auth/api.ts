@@ -16,6 +16,8 @@ export const authApi = defineApi<AuthApiServices>({
     {
       method: "GET",
       path: "/me",
+      // The caller\'s own user record: no table ACL governs reading yourself.
+      tables: [],
       description:
         "The caller's sys_user record (values as strings, as the Table API shows them), the OIDC provider that " +
         "issued their ID token, and the roles this request was authorized with",

@@ -1,4 +1,5 @@
 // Lambda for the x_oidc/auth scripted API (/api/x_oidc/auth/me, /api/x_oidc/v1/auth/me).
+import { createConfigReader, TableAccess } from "../../config/table-access";
 import { systemClock } from "../../shared/clock";
 import { createDocumentClient } from "../../shared/dynamo";
 import { tableNames } from "../../shared/env";
@@ -8,8 +9,13 @@ import { UserDirectory } from "../../users/directory";
 import { serveApi } from "../framework";
 import { authApi } from "./api";
 
-const tables = tableNames(["users"]);
+const tables = tableNames(["config", "users"]);
+const client = createDocumentClient();
 
 export const handler = withLambdaContext(
-  serveApi(authApi, { users: new UserDirectory(createDocumentClient(), tables.users, systemClock) }, logger),
+  serveApi(
+    authApi,
+    { users: new UserDirectory(client, tables.users, systemClock) },
+    { logger, access: new TableAccess(createConfigReader({ client, configTable: tables.config, logger })) },
+  ),
 );

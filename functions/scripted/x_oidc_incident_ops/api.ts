@@ -1,10 +1,8 @@
 // x_oidc/incident_ops: add a comment or work note to an incident by its number (or sys_id), the way an
 // integration posts an update without reading and rewriting the whole journal field itself.
 import * as z from "zod/mini";
-import type { Clock } from "../../shared/clock";
 import { describeIssues } from "../../config/schema";
-import { glideDateTime } from "../../shared/glide-time";
-import type { FieldValues } from "../../records/store";
+import { type Journal, MAX_ENTRY_CHARACTERS } from "../../journal/journal";
 import type { RecordsStore } from "../../records/store";
 import { SYS_ID_PATTERN } from "../../shared/sys-id";
 import { UNREADABLE_REQUEST } from "../../http/api-errors";
@@ -12,27 +10,19 @@ import { storeErrorToApiError } from "../../http/store-errors";
 import { BadRequestError, defineApi, NotFoundError } from "../framework";
 
 interface IncidentOpsServices {
-  readonly records: Pick<RecordsStore, "get" | "findFirst" | "update">;
-  readonly clock: Clock;
+  readonly records: Pick<RecordsStore, "get" | "findFirst" | "touch">;
+  /** The same journal code as the Table API's: one sys_journal_field row per entry. */
+  readonly journal: Pick<Journal, "append" | "render">;
 }
 
 const INCIDENT = "incident";
 
-/** ServiceNow's journal labels, as its activity stream shows them. */
-const JOURNALS = { comments: "Additional comments", work_notes: "Work notes" } as const;
-type Journal = keyof typeof JOURNALS;
-
-// 4000 characters: ServiceNow's default maximum for a journal entry.
-const entryText = z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(4000));
+const entryText = z.string().check(z.trim(), z.minLength(1, "must not be empty"), z.maxLength(MAX_ENTRY_CHARACTERS));
 const commentSchema = z.strictObject({ comments: z.optional(entryText), work_notes: z.optional(entryText) }).check(
   z.refine((body) => body.comments !== undefined || body.work_notes !== undefined, {
     message: "give comments, work_notes or both",
   }),
 );
-
-/** A journal entry, newest first as ServiceNow shows them: `<time> - <user> (<label>)\n<text>\n\n`. */
-const journalEntry = (journal: Journal, text: string, userName: string, nowMs: number): string =>
-  `${glideDateTime(nowMs)} - ${userName} (${JOURNALS[journal]})\n${text}\n\n`;
 
 /** The fields the answer shows: enough to confirm the change, not the whole incident. */
 const SHOWN = ["sys_id", "number", "comments", "work_notes", "sys_updated_on", "sys_updated_by", "sys_mod_count"];
@@ -57,26 +47,28 @@ export const incidentOpsApi = defineApi<IncidentOpsServices>({
       method: "POST",
       path: "/incident/{id}/comment",
       roles: ["itil"],
+      // The journal is part of the incident: appending to it is a write, under the incident table's ACL.
+      tables: [{ table: INCIDENT, operation: "write" }],
       description:
         'Appends {"comments": "..."} and/or {"work_notes": "..."} to the journal of the incident with this ' +
         "number (INC0010001) or sys_id; concurrent appends never overwrite each other",
-      async handle(request, { records, clock }) {
+      async handle(request, { records, journal }) {
         const parsed = commentSchema.safeParse(request.body ?? {});
         if (!parsed.success) throw new BadRequestError(UNREADABLE_REQUEST, describeIssues(parsed.error));
         const sysId = await findIncident(records, request.pathParams["id"] ?? "");
-        const appendEntries = (current: FieldValues): FieldValues => {
-          const changes: Record<string, string> = {};
-          for (const journal of Object.keys(JOURNALS) as Journal[]) {
-            const text = parsed.data[journal];
-            if (text === undefined) continue;
-            changes[journal] =
-              journalEntry(journal, text, request.user.user_name, clock.nowMs()) + (current[journal] ?? "");
-          }
-          return changes;
-        };
+        const entries = (["comments", "work_notes"] as const).flatMap((column) => {
+          const text = parsed.data[column];
+          return text === undefined ? [] : [{ column, text }];
+        });
         try {
-          const updated = await records.update(INCIDENT, sysId, appendEntries, request.user.user_name);
-          return Object.fromEntries(SHOWN.map((field) => [field, updated[field] ?? ""]));
+          // Marks the incident changed atomically (no read-modify-write), then adds the rows: concurrent
+          // comments never conflict.
+          await records.touch(INCIDENT, sysId, request.user.user_name);
+          await journal.append(INCIDENT, sysId, entries, request.user.user_name);
+          const updated = await records.get(INCIDENT, sysId);
+          if (!updated) throw new NotFoundError("No Record found", "The incident was deleted");
+          const shown = await journal.render(INCIDENT, updated);
+          return Object.fromEntries(SHOWN.map((field) => [field, shown[field] ?? ""]));
         } catch (error) {
           throw storeErrorToApiError(error, {
             notFound: "The incident was deleted",

@@ -1,19 +1,24 @@
 // Lambda for the x_oidc/incident_ops scripted API (/api/x_oidc/incident_ops/..., /api/x_oidc/v1/incident_ops/...).
+import { createConfigReader, TableAccess } from "../../config/table-access";
+import { OUT_OF_BOX } from "../../dictionary/dictionary";
+import { dictionaryJournalColumns, Journal } from "../../journal/journal";
+import { RecordsStore } from "../../records/store";
 import { systemClock } from "../../shared/clock";
 import { createDocumentClient } from "../../shared/dynamo";
 import { tableNames } from "../../shared/env";
 import { withLambdaContext } from "../../shared/lambda-context";
 import { logger } from "../../shared/logger";
-import { RecordsStore } from "../../records/store";
 import { serveApi } from "../framework";
 import { incidentOpsApi } from "./api";
 
-const tables = tableNames(["records"]);
+const tables = tableNames(["config", "records"]);
+const client = createDocumentClient();
+const records = new RecordsStore(client, tables.records, systemClock);
 
 export const handler = withLambdaContext(
   serveApi(
     incidentOpsApi,
-    { records: new RecordsStore(createDocumentClient(), tables.records, systemClock), clock: systemClock },
-    logger,
+    { records, journal: new Journal(records, dictionaryJournalColumns(OUT_OF_BOX)) },
+    { logger, access: new TableAccess(createConfigReader({ client, configTable: tables.config, logger })) },
   ),
 );

@@ -79,7 +79,22 @@ describe("the local gateway", () => {
     await fetch(`${base}/api/now/table/sys_user`, { headers: { Authorization: "Bearer t" } });
     await fetch(`${base}/api/x/a/b%20c`, { method: "POST", headers: { Authorization: "Bearer t" }, body: "{}" });
     expect(events[0]?.resource).toBe("/api/now/table/sys_user");
-    expect(events[1]).toMatchObject({ resource: "/api/x/{path+}", pathParameters: { path: "a/b c" }, body: "{}" });
+    expect(events[1]).toMatchObject({ resource: "/api/x/{path+}", pathParameters: { path: "a/b c" } });
+    // Binary media types are */*, as in the stack: every body arrives base64-encoded.
+    expect(events[1]?.isBase64Encoded).toBe(true);
+    expect(Buffer.from(events[1]?.body ?? "", "base64").toString("utf8")).toBe("{}");
+  });
+
+  it("passes a binary body on byte for byte, bytes that are not UTF-8 included", async () => {
+    const { base, events } = await start(async () => allowAll());
+    const bytes = Buffer.from([0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x0d]);
+    await fetch(`${base}/api/x/bin`, {
+      method: "POST",
+      headers: { Authorization: "Bearer t", "Content-Type": "application/octet-stream" },
+      body: bytes,
+    });
+    expect(events[0]?.isBase64Encoded).toBe(true);
+    expect(Buffer.from(events[0]?.body ?? "", "base64").equals(bytes)).toBe(true);
   });
 
   it("answers 401 with the ServiceNow body and WWW-Authenticate when the authorizer says Unauthorized, or no header", async () => {
