@@ -27,7 +27,10 @@ beforeAll(async () => {
     // As Lambda sets it for an on-demand container: Powertools counts cold starts only then.
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
     ...Object.fromEntries(
-      (["config", "users", "jti"] as TableName[]).map((name) => [TABLES[name].envVar, dynamo.tables[name]]),
+      (["config", "users", "jti", "providerState"] as TableName[]).map((name) => [
+        TABLES[name].envVar,
+        dynamo.tables[name],
+      ]),
     ),
   };
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);

@@ -61,7 +61,8 @@ function dynamoGrants(template: Template, stack: OidcAuthStack, roleLogicalId: s
       if (statement.Condition !== undefined) entry.conditions.push(statement.Condition);
     }
   }
-  for (const entry of Object.values(grants)) entry.actions.sort();
+  // An action granted by two statements (a table and its index) is listed once.
+  for (const entry of Object.values(grants)) entry.actions = [...new Set(entry.actions)].sort();
   return grants;
 }
 
@@ -88,8 +89,13 @@ describe("operations, default context", { timeout: 60_000 }, () => {
         records: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query", "UpdateItem"],
         users: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"],
       },
-      ScriptedAuth: { users: ["GetItem"] },
-      ScriptedIncidentOps: { records: ["GetItem", "PutItem", "Query"] },
+      AttachmentApi: {
+        config: ["Scan"],
+        records: ["BatchGetItem", "DeleteItem", "GetItem", "PutItem", "Query"],
+      },
+      // config: the table ACLs every scripted resource is checked against.
+      ScriptedAuth: { config: ["Scan"], users: ["GetItem"] },
+      ScriptedIncidentOps: { config: ["Scan"], records: ["GetItem", "PutItem", "Query"] },
     };
 
     it("grants each function exactly the actions listed, table by table, and nothing on *", () => {
@@ -102,11 +108,13 @@ describe("operations, default context", { timeout: 60_000 }, () => {
       }
     });
 
-    it("limits incident_ops to the incident partition of records (dynamodb:LeadingKeys), and nobody else", () => {
+    it("limits incident_ops to the incident and journal partitions of records (dynamodb:LeadingKeys), and nobody else", () => {
       const conditionsOf = (fn: { function: { role?: { node: { defaultChild?: unknown } } } }) =>
         dynamoGrants(template, stack, stack.getLogicalId(fn.function.role?.node.defaultChild as never));
+      // The table's items by partition; the journal index (keys `incident/<sys_id>`) by the same prefixes.
       expect(conditionsOf(stack.backends.scriptedIncidentOps)["records"]?.conditions).toEqual([
-        { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["incident"] } },
+        { "ForAllValues:StringLike": { "dynamodb:LeadingKeys": ["incident/*", "sys_journal_field/*"] } },
+        { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["incident", "sys_journal_field"] } },
       ]);
       expect(conditionsOf(stack.backends.tableApi)["records"]?.conditions).toEqual([]);
     });

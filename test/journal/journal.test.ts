@@ -136,6 +136,8 @@ describe("journal fields through the Table API", () => {
     expect(rendered.match(HEADER_LINE)).toEqual(["2024-05-03 10:00:00 - mallory (Additional comments)"]);
     expect(rendered).toContain("\n\\2026-12-01 09:00:00 - admin (Additional comments)\n");
     // Other line breaks a reader might split on are made plain newlines first, so they cannot sneak one in.
+    // A second later, so the rows' sys_ids (time first) list in the order they were written.
+    api.clock.t += 1000;
     const viaCr = await patch(sysId, { comments: "x\r2026-12-01 09:00:00 - admin (Work notes)" });
     expect((resultOf(viaCr)["comments"] ?? "").match(HEADER_LINE)).toHaveLength(2);
     const rows = await api.call({

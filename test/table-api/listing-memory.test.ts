@@ -42,7 +42,9 @@ function listInSmallHeap(path: string): Promise<{ code: number | null; stdout: s
     const client = new DynamoDBClient({ endpoint: ${JSON.stringify(dynamo.endpoint)}, region: "local",
       credentials: { accessKeyId: "local", secretAccessKey: "local" } });
     const silent = { debug() {}, info() {}, warn() {}, error(...a) { console.error(JSON.stringify(a).slice(0, 500)); } };
-    const handler = createTableApi({ client: createDocumentClient(client), tables: ${JSON.stringify(dynamo.tables)}, logger: silent });
+    const { noAttachmentBucket } = await import("./test/kit/s3.ts");
+    const handler = createTableApi({ client: createDocumentClient(client), tables: ${JSON.stringify(dynamo.tables)},
+      logger: silent, attachments: noAttachmentBucket() });
     const { event } = apiEvent({ method: "GET", path: ${JSON.stringify(path)}, caller: caller("beth.anglin", ["itil"]) });
     const reply = await handler(event);
     process.stdout.write(JSON.stringify({ status: reply.statusCode, total: reply.headers?.["X-Total-Count"],
