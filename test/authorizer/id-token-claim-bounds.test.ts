@@ -72,7 +72,7 @@ describe("time, with 60 s of skew", () => {
 });
 
 // The verifier and the provider choice refuse these earlier on the request path; the checks hold on their own.
-describe("aud and azp (OIDC Core 3.1.3.7 steps 3-5)", () => {
+describe("aud and azp (OIDC Core 3.1.3.7 steps 3-5), exp and iat types", () => {
   it.each([
     [{ aud: undefined }, "claim_missing"],
     [{ aud: [] }, "claim_missing"],
@@ -81,6 +81,9 @@ describe("aud and azp (OIDC Core 3.1.3.7 steps 3-5)", () => {
     [{ aud: ["client-1", "other"] }, "azp_mismatch"],
     [{ aud: ["client-1", "other"], azp: "client-1" }, "ok"],
     [{ aud: ["client-1"], azp: "other" }, "azp_mismatch"],
+    // exp and iat must be numbers (RFC 7519 NumericDate), not numeric strings.
+    [{ exp: String(NOW + 300) }, "claim_invalid"],
+    [{ iat: String(NOW) }, "claim_invalid"],
   ])("%o: %s", (claims, expected) => {
     expect(verdict(claims)).toBe(expected);
   });

@@ -4,7 +4,9 @@
 import { describe, expect, it } from "vitest";
 import type { Jwk } from "aws-jwt-verify/jwk";
 import { JwtWithoutValidKidError, KidNotFoundInJwksError } from "aws-jwt-verify/error";
-import { SnapshotJwksCache, selectJwk } from "../../functions/authorizer/key-set";
+import { parseJwks, SnapshotJwksCache, selectJwk } from "../../functions/authorizer/key-set";
+import { FetchFailedError } from "../../functions/authorizer/http";
+import { decomposeToken, MAX_TOKEN_LENGTH } from "../../functions/authorizer/token";
 
 const rsa = (kid: string, extra: Record<string, unknown> = {}): Jwk => ({
   kty: "RSA",
@@ -73,5 +75,21 @@ describe("SnapshotJwksCache", () => {
     expect(() => cache.getCachedJwk("", jwt({ alg: "RS256" }))).toThrow(JwtWithoutValidKidError);
     expect(() => cache.addJwks()).toThrow(TypeError);
     await expect(cache.getJwks()).resolves.toEqual({ keys: [rsa("a"), rsa("b")] });
+  });
+});
+
+describe("a key set document", () => {
+  it.each([[{}], [{ keys: "x" }], [{ keys: [{ kty: "RSA" }, 1] }], [[]]])(
+    "that is no JWKS (%o) is a failed fetch, never an empty set",
+    (document) => {
+      expect(() => parseJwks(document as never)).toThrow(FetchFailedError);
+    },
+  );
+});
+
+describe("decomposeToken on its own", () => {
+  it("refuses a token past MAX_TOKEN_LENGTH before parsing it, whoever calls it", () => {
+    const token = `${"a".repeat(MAX_TOKEN_LENGTH)}.b.c`;
+    expect(() => decomposeToken(token)).toThrow(expect.objectContaining({ code: "token_too_large" }));
   });
 });
