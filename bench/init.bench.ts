@@ -8,6 +8,7 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { AUTHORIZER, BACKENDS } from "../functions/http/routes";
+import { BUCKETS } from "../functions/shared/s3";
 import { TABLES } from "../functions/shared/tables";
 import { type BundleVariant, DEPLOYED_VARIANT, lambdaBuildOptions } from "../scripts/lambda-bundle";
 
@@ -33,6 +34,7 @@ const lambdaEnv: NodeJS.ProcessEnv = {
   POWERTOOLS_SERVICE_NAME: "bench",
   POWERTOOLS_LOG_LEVEL: "WARN",
   ...Object.fromEntries(Object.values(TABLES).map((table) => [table.envVar, "bench"])),
+  ...Object.fromEntries(Object.values(BUCKETS).map((bucket) => [bucket.envVar, "bench"])),
 };
 
 async function buildVariant(id: string, entry: string, variant: BundleVariant): Promise<{ file: string; js: number }> {
@@ -61,7 +63,7 @@ function loadCpuSeconds(file: string | undefined, sourceMaps: boolean): number {
     load + report,
   ];
   const child = spawnSync(process.execPath, args, { env: lambdaEnv, encoding: "utf8" });
-  if (child.status !== 0) throw new Error(`loading ${file} failed: ${child.stderr.slice(0, 2000)}`);
+  if (child.status !== 0) throw new Error(`loading ${file} failed: ${child.stderr.slice(-1000)}`);
   return Number(child.stdout.trim());
 }
 
