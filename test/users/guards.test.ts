@@ -53,6 +53,9 @@ describe("a guard held by another sys_id", () => {
   it("whose owner never came into being is taken over once old, not before", async () => {
     await putGuard(guardKey("user_name", "nora"), owner(1), RECENT);
     await expect(guards.claimGuard("user_name", "nora", owner(2), NOW)).rejects.toBeInstanceOf(UserConflictError);
+    // Exactly five minutes old is not yet abandoned.
+    await putGuard(guardKey("user_name", "nora"), owner(1), NOW - 5 * 60_000);
+    await expect(guards.claimGuard("user_name", "nora", owner(2), NOW)).rejects.toBeInstanceOf(UserConflictError);
     await putGuard(guardKey("user_name", "nora"), owner(1), OLD);
     await expect(guards.claimGuard("user_name", "nora", owner(2), NOW)).resolves.toBe(true);
     expect(await guardOwner(guardKey("user_name", "nora"))).toBe(owner(2));
