@@ -133,6 +133,7 @@ export class AppFunction extends Construct {
         // Only the tables the function declares: a handler cannot even name a table it may not touch.
         ...Object.fromEntries(tableNames.map((name) => [TABLES[name].envVar, tables[name].tableName])),
         ...Object.fromEntries(bucketNames.map((name) => [BUCKETS[name].envVar, buckets[name].bucketName])),
+        ...definition.environment,
       },
     });
 

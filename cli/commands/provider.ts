@@ -1,6 +1,6 @@
 // provider add|update|show|list|remove|enable|disable: one provider item at a time, validated before any write.
 import { assertFetchableUrl } from "../../functions/authorizer/http";
-import { providerSchema, type ClaimValidation, type ProviderConfig } from "../../functions/config/schema";
+import { audienceOf, providerSchema, type ClaimValidation, type ProviderConfig } from "../../functions/config/schema";
 import {
   booleanOption,
   listOption,
@@ -324,7 +324,7 @@ const list: Command = {
       const rows = providers.map((p) => [
         p.name,
         p.active ? "active" : "disabled",
-        p.clientId,
+        p.tokenType === "access" ? `${audienceOf(p)} (access tokens)` : audienceOf(p),
         `${p.userClaim} -> ${p.userField}`,
         p.enableJtiVerification ? "one-time" : "-",
         p.metadataUrl,

@@ -1,11 +1,13 @@
-// The authorizer's decision, top to bottom: header -> provider by iss and aud -> key -> signature and
-// claims -> claim rules -> (one-time use || user by identity) -> user by claim, bound -> user, or a deny
-// with a reason code.
+// The authorizer's decision, top to bottom: header -> provider by iss and aud -> token type -> key ->
+// signature and claims -> claim rules -> the route, by what the token says -> (one-time use || user by
+// identity) -> user by claim, bound -> the route, by the user's roles -> user and policy, or a deny with a
+// reason code.
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
+import type { PolicyDocument } from "aws-lambda";
 import type { DecomposedJwt } from "aws-jwt-verify/jwt";
 import { epochSec, type Clock } from "../shared/clock";
 import { SUPPORTED_ALGORITHMS, type ProviderConfig } from "../config/schema";
-import { isDebugEnabled } from "../config/store";
+import { isDebugEnabled, type ConfigSnapshot } from "../config/store";
 import { AuthError, StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
@@ -20,9 +22,17 @@ import {
   type Trace,
 } from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
+import {
+  RouteAccess,
+  type AppliedRouteRule,
+  type RequestRoute,
+  type RouteRefusal,
+  type RouteSubject,
+} from "./route-access";
 import { replayKey, type ReplayStore } from "./replay-store";
 import { StoreBudget } from "./store-budget";
 import { checkHeader, decomposeToken, extractBearerToken, fingerprintOf, tokenDigest } from "./token";
+import { checkTokenType, grantedScopes, tokenKindOf } from "./token-kind";
 import { toAuthError } from "./verifier";
 
 /** The seam for the users table's writes at sign-in (functions/authorizer/provisioning.ts implements it). */
@@ -61,21 +71,68 @@ export interface AuthenticatorDeps {
   readonly trace?: Trace;
   /** The decision's whole store time (STORE_BUDGET_MS unless a test shortens it). */
   readonly storeBudgetMs?: number;
+  /** The route rules of the shipped routes (a scripted resource's roles), with the config's own. */
+  readonly routeRules?: RouteRules;
 }
+
+/** The shipped route rules, joined with each config snapshot's and compiled once per snapshot. */
+export class RouteRules {
+  private readonly compiled = new WeakMap<ConfigSnapshot, RouteAccess>();
+
+  constructor(private readonly shipped: readonly AppliedRouteRule[] = []) {}
+
+  for(config: ConfigSnapshot): RouteAccess {
+    let access = this.compiled.get(config);
+    if (access === undefined) {
+      access = new RouteAccess([...this.shipped, ...(config.routeRules ?? [])]);
+      this.compiled.set(config, access);
+    }
+    return access;
+  }
+}
+
+const NO_SHIPPED_RULES = new RouteRules();
 
 export interface AuthenticatedCaller {
   readonly user: UserRecord;
   readonly provider: string;
   readonly claims: JwtPayload;
+  /** The token's policy over the API below `base` (`arn:...:{apiId}/{stage}/`): what it may call, on every route. */
+  policy(base: string): PolicyDocument;
+  /** What each route rule covering `route` (all, without one) answers for this caller (the admin CLI's explain). */
+  explainRoutes(route: RequestRoute | undefined): { rule: string; passed: boolean; detail?: string }[];
 }
 
-/** Authenticates the bearer ID token in `authorizationHeader`, recording one decision line either way. */
+/** The route is refused: a deny with the rule and the failing requirement. */
+function refuse(refusal: RouteRefusal | undefined): void {
+  if (refusal === undefined) return;
+  throw new AuthError(refusal.code, refusal.detail, {
+    ...(refusal.claim !== undefined && { claim: refusal.claim }),
+    ...(refusal.rule !== undefined && { rule: refusal.rule }),
+  });
+}
+
+/**
+ * Authenticates the bearer token in `authorizationHeader` for `route` (every route's requirements are in
+ * the caller's policy; without a route, as the admin CLI's explain asks, none is checked), recording one
+ * decision line either way.
+ */
 export async function authenticate(
   authorizationHeader: string | undefined,
   deps: AuthenticatorDeps,
+  route?: RequestRoute,
 ): Promise<AuthenticatedCaller> {
   const startedMs = performance.now();
-  const facts: { provider?: string; kid?: string; alg?: string; tokenFingerprint?: string; storesMs?: number } = {};
+  const facts: {
+    provider?: string;
+    tokenType?: "id" | "access";
+    route?: string;
+    kid?: string;
+    alg?: string;
+    tokenFingerprint?: string;
+    storesMs?: number;
+  } = {};
+  if (route !== undefined) facts.route = `${boundedValue(route.method)} ${boundedValue(route.path, 256)}`;
   const stores = new StoreBudget(deps.storeBudgetMs);
   try {
     const token = extractBearerToken(authorizationHeader);
@@ -98,10 +155,13 @@ export async function authenticate(
       tid,
       aud: aud === undefined ? [] : [aud].flat(),
       azp,
+      kind: tokenKindOf(jwt),
     });
     facts.provider = provider.name;
+    facts.tokenType = provider.config.tokenType;
     trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: boundedValue(iss) });
     checkHeader(jwt, provider.config.allowedAlgorithms);
+    checkTokenType(jwt, provider.config);
     trace.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
 
     const { payload, issuer } = await provider.verify(jwt, digest);
@@ -110,11 +170,27 @@ export async function authenticate(
     trace.step(`Going to verify claims:[${provider.config.claimValidations.map((rule) => rule.claim).join(",")}]`);
     checkClaimRules(payload, provider.config.claimValidations);
     trace.step("All claims are successfully validated.");
+    const access = (deps.routeRules ?? NO_SHIPPED_RULES).for(config);
+    const subject: RouteSubject = {
+      provider: provider.config,
+      claims: payload,
+      scopes: grantedScopes(payload, provider.config),
+    };
+    // What the token alone decides, before any store is touched: no jti is used up, no user is created.
+    if (route !== undefined) {
+      refuse(access.check(route, subject));
+      trace.step(`Route ${facts.route} allowed for the token`);
+    }
 
     const storesStartedMs = performance.now();
     const user = await stores.wait(resolveUser(jwt, payload, issuer, provider.config, deps, trace), "user_store_error");
     facts.storesMs = performance.now() - storesStartedMs;
     trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
+    const caller = { ...subject, roles: user.roles };
+    if (route !== undefined) {
+      refuse(access.check(route, caller));
+      trace.step(`Route ${facts.route} allowed for the user's roles`);
+    }
 
     deps.decisions.record({
       outcome: "allow",
@@ -124,7 +200,13 @@ export async function authenticate(
       userSysId: user.sys_id,
       durationMs: performance.now() - startedMs,
     });
-    return { user, provider: provider.name, claims: payload };
+    return {
+      user,
+      provider: provider.name,
+      claims: payload,
+      policy: (base) => access.policy(base, caller),
+      explainRoutes: (asked) => access.explain(asked, caller),
+    };
   } catch (error) {
     const denial =
       error instanceof StoreError
@@ -138,6 +220,7 @@ export async function authenticate(
       durationMs: performance.now() - startedMs,
       detail: denial.message,
       ...(denial.claim !== undefined && { claim: denial.claim }),
+      ...(denial.rule !== undefined && { rule: denial.rule }),
     });
     if (denial.code === "internal_error") deps.logger.error("authorizer fault", { error: denial.cause ?? denial });
     throw denial;
@@ -203,7 +286,7 @@ async function resolveUser(
     }
   }
   if (user) {
-    assertMaySignIn(user);
+    assertMaySignIn(user, provider);
     return deps.provisioner.onLogin(provider, user, payload, claimValue, identity);
   }
   trace.step(`User lookup ${provider.userClaim} -> ${provider.userField}: no user`);
@@ -214,7 +297,7 @@ async function resolveUser(
     sys_id: created.sys_id,
     roles: created.roles,
   });
-  assertMaySignIn(created);
+  assertMaySignIn(created, provider);
   return created;
 }
 
@@ -236,7 +319,21 @@ function single(users: readonly UserRecord[], ambiguity: string): UserRecord | u
   return users[0];
 }
 
-function assertMaySignIn(user: UserRecord): void {
+/**
+ * The user may sign in, and is the kind of caller the provider's tokens stand for: a service account
+ * record (`web_service_access_only`) only with a service's access token, and a service's token only as
+ * a service account, so neither a person nor a service can act as the other.
+ */
+function assertMaySignIn(user: UserRecord, provider: ProviderConfig): void {
   if (!user.active) throw new AuthError("user_inactive", "user is not active");
   if (user.locked_out) throw new AuthError("user_locked_out", "user is locked out");
+  const service = provider.tokenType === "access" && provider.accessToken?.caller === "service";
+  if ((user["web_service_access_only"] === true) !== service) {
+    throw new AuthError(
+      "caller_kind_mismatch",
+      service
+        ? "a service's access token names a user who is not a service account (web_service_access_only)"
+        : "a service account (web_service_access_only) signs in only with a service's access token",
+    );
+  }
 }

@@ -11,7 +11,8 @@ const MAX_JTI_LENGTH = 512;
 /**
  * ID token rules from OIDC Core 3.1.3.7 and RFC 8725 beyond signature, iss and aud (which the
  * verifier has checked): required claims with the right types, exp/nbf/iat against our clock with the
- * provider's skew, `azp`, and no claims of other JWT kinds.
+ * provider's skew, `azp`, and no claims of other JWT kinds. An access token (RFC 9068 4) has the same
+ * required claims, and its client in the provider's allow-list instead of `azp`.
  */
 export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig, nowSec: number): void {
   const { sub, aud, exp, iat, nbf, azp, jti } = payload;
@@ -39,18 +40,47 @@ export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig
   if ((exp as number) + skew < nowSec) throw new AuthError("token_expired", `expired at ${exp}`);
   if (nbf !== undefined && nbf - skew > nowSec) throw new AuthError("token_not_yet_valid", `not before ${nbf}`);
   if ((iat as number) - skew > nowSec) throw new AuthError("token_issued_in_future", `issued at ${iat}`);
-  // OIDC Core 3.1.3.7 steps 4-5: with several audiences azp must be present; if present, it is our client id.
-  if (Array.isArray(aud) && aud.length > 1 && azp === undefined) {
-    throw new AuthError("azp_mismatch", "several audiences and no azp", { claim: "azp" });
+  if (provider.tokenType === "access") {
+    checkAccessTokenClient(payload, provider);
+  } else {
+    // OIDC Core 3.1.3.7 steps 4-5: with several audiences azp must be present; if present, it is our client id.
+    if (Array.isArray(aud) && aud.length > 1 && azp === undefined) {
+      throw new AuthError("azp_mismatch", "several audiences and no azp", { claim: "azp" });
+    }
+    if (azp !== undefined && azp !== provider.clientId)
+      throw new AuthError("azp_mismatch", "azp is another client", { claim: "azp" });
   }
-  if (azp !== undefined && azp !== provider.clientId)
-    throw new AuthError("azp_mismatch", "azp is another client", { claim: "azp" });
   // A logout token (OIDC Back-Channel Logout 2.4) is signed by the same keys; it is never an ID token.
   if (payload["events"] !== undefined) {
     throw new AuthError("token_type_invalid", "token carries events (logout token)", { claim: "events" });
   }
   if (jti !== undefined && (jti.length === 0 || jti.length > MAX_JTI_LENGTH)) {
     throw new AuthError("claim_invalid", `jti must be 1-${MAX_JTI_LENGTH} characters`, { claim: "jti" });
+  }
+}
+
+/** An access token's client: RFC 9068's `client_id`, else `azp` (Entra v2, Auth0), `appid` (Entra v1), `cid` (Okta). */
+function accessTokenClient(payload: JwtPayload): { claim: string; value: unknown } {
+  for (const claim of ["client_id", "azp", "appid", "cid"]) {
+    if (payload[claim] !== undefined) return { claim, value: payload[claim] };
+  }
+  return { claim: "client_id", value: undefined };
+}
+
+/** The access token's client is a string, and one the provider accepts (or the provider accepts all). */
+function checkAccessTokenClient(payload: JwtPayload, provider: ProviderConfig): void {
+  const { claim, value } = accessTokenClient(payload);
+  if (value === undefined) {
+    throw new AuthError("claim_missing", "an access token names its client (client_id, azp, appid or cid)", {
+      claim,
+    });
+  }
+  if (typeof value !== "string" || value.length === 0 || value.length > MAX_USER_CLAIM_LENGTH) {
+    throw new AuthError("claim_invalid", `${claim} must be a non-empty string`, { claim });
+  }
+  const allowed = provider.accessToken?.clientIds ?? [];
+  if (allowed !== "all" && !allowed.includes(value)) {
+    throw new AuthError("client_not_allowed", `${claim} is not one of the provider's clientIds`, { claim });
   }
 }
 

@@ -13,7 +13,8 @@ import { UserDirectory } from "../users/directory";
 import { DirectoryProvisioner } from "./provisioning";
 import type { AppLogger } from "../shared/logger";
 import type { Metrics } from "../shared/metrics";
-import type { AuthenticatorDeps, UserProvisioner } from "./authenticate";
+import { RouteRules, type AuthenticatorDeps, type UserProvisioner } from "./authenticate";
+import type { AppliedRouteRule } from "./route-access";
 import { LoggerDecisionSink, type DecisionSink, type Trace } from "./decision-log";
 import { allSinks, meteredFetcher, meteredProvisioner, MetricsDecisionSink } from "./metrics";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type FetchPolicy, type JsonFetcher } from "./http";
@@ -47,6 +48,8 @@ export interface AuthenticatorOptions {
   readonly storeBudgetMs?: number;
   /** EMF metrics of decisions, fetches and provisioning (the Lambda handler's; none unless given). */
   readonly metrics?: Metrics;
+  /** The shipped routes' rules (functions/http/routes.ts SHIPPED_ROUTE_RULES; the handler reads them from its environment). */
+  readonly shippedRouteRules?: readonly AppliedRouteRule[];
 }
 
 export function createAuthenticatorDeps(options: AuthenticatorOptions): AuthenticatorDeps {
@@ -82,5 +85,6 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
     decisions: metrics ? allSinks(decisions, new MetricsDecisionSink(metrics)) : decisions,
     ...(options.trace && { trace: options.trace }),
     ...(options.storeBudgetMs !== undefined && { storeBudgetMs: options.storeBudgetMs }),
+    routeRules: new RouteRules(options.shippedRouteRules),
   };
 }

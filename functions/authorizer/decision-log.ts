@@ -8,6 +8,12 @@ export interface Decision {
   /** True when our side failed (store, provider, bug): an outage, not a bad token. */
   readonly internal: boolean;
   readonly provider?: string;
+  /** The provider's kind of token: `id` or `access`. */
+  readonly tokenType?: "id" | "access";
+  /** The route called, `METHOD /path` (bounded). */
+  readonly route?: string;
+  /** For a route refused by a route rule: the rule's name. */
+  readonly rule?: string;
   readonly kid?: string;
   readonly alg?: string;
   readonly userSysId?: string;

@@ -1,12 +1,13 @@
-// Lambda authorizer (TOKEN type): Allow for a valid ID token of a known, active user; otherwise 401.
+// Lambda authorizer (TOKEN type): the token's policy for a valid ID or access token of a known, active user; otherwise 401.
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { AUTHORIZER_CALL_DEADLINE, createDocumentClient, createDynamoClient } from "../shared/dynamo";
-import { allowLoopbackHttp, tableNames } from "../shared/env";
+import { allowLoopbackHttp, requireEnv, SHIPPED_ROUTE_RULES_ENV, tableNames } from "../shared/env";
 import { withLambdaContext } from "../shared/lambda-context";
 import { logger } from "../shared/logger";
 import { metrics } from "../shared/metrics";
 import { authorizeEvent } from "./authorize-event";
 import { createAuthenticatorDeps } from "./create-authenticator";
+import { parseShippedRouteRules } from "./route-access";
 
 // Module scope: built once per container, so key sets, discovery and config stay cached across calls.
 const deps = createAuthenticatorDeps({
@@ -15,6 +16,7 @@ const deps = createAuthenticatorDeps({
   logger,
   fetchPolicy: { allowLoopbackHttp: allowLoopbackHttp() },
   metrics,
+  shippedRouteRules: parseShippedRouteRules(requireEnv(SHIPPED_ROUTE_RULES_ENV)),
 });
 
 export const handler = withLambdaContext(

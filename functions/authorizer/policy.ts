@@ -1,17 +1,28 @@
-// The authorizer's answer to API Gateway: Allow on the whole API, with the caller in the context.
-import type { APIGatewayAuthorizerResult } from "aws-lambda";
+// The authorizer's answer to API Gateway: the token's policy over the whole API, with the caller in the context.
+import type { APIGatewayAuthorizerResult, PolicyDocument } from "aws-lambda";
 import { AuthError } from "../shared/errors";
+import type { RequestRoute } from "./route-access";
+
+/** An invoked method's ARN, split: the API's base (`arn:...:{apiId}/{stage}/`) and the route being called. */
+export interface MethodArn {
+  readonly base: string;
+  readonly route: RequestRoute;
+}
 
 /**
- * `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/*\/*` from the invoked method's ARN. Covering the
- * whole API means a result cache an operator turns on can never deny another route.
+ * `arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path}` into its base and its route.
+ * Policies name resources below the base, so a result cache an operator turns on applies the same
+ * policy to every route the token is used on afterwards.
  */
-export function wholeApiResource(methodArn: string): string {
-  const match = /^(arn:[^:]+:execute-api:[^:]+:[^:]+:)([^/]+)\/([^/]+)\//.exec(methodArn);
+export function parseMethodArn(methodArn: string): MethodArn {
+  const match = /^(arn:[^:]+:execute-api:[^:]+:[^:]+:[^/]+\/[^/]+\/)([A-Z]+)(\/.*)?$/s.exec(methodArn);
   if (!match) throw new AuthError("internal_error", "methodArn is not an execute-api ARN");
-  const [, prefix, apiId, stage] = match;
-  return `${prefix}${apiId}/${stage}/*/*`;
+  const [, base = "", method = "", path] = match;
+  return { base, route: { method, path: path ?? "/" } };
 }
+
+/** `{base}*\/*`: every method of every route of the stage. */
+export const wholeApiResource = (methodArn: string): string => `${parseMethodArn(methodArn).base}*/*`;
 
 interface CallerContext {
   readonly sys_id: string;
@@ -21,14 +32,7 @@ interface CallerContext {
   readonly provider: string;
 }
 
-/** Allow on `resource` (wholeApiResource of the method's ARN), with the caller in the context. */
-export function allowPolicy(resource: string, caller: CallerContext): APIGatewayAuthorizerResult {
-  return {
-    principalId: caller.sys_id,
-    policyDocument: {
-      Version: "2012-10-17",
-      Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: resource }],
-    },
-    context: { ...caller },
-  };
+/** The caller's policy (RouteAccess.policy), with the caller in the context. */
+export function allowPolicy(policyDocument: PolicyDocument, caller: CallerContext): APIGatewayAuthorizerResult {
+  return { principalId: caller.sys_id, policyDocument, context: { ...caller } };
 }

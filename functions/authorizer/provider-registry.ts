@@ -2,7 +2,7 @@
 // by its (unverified) `iss` and `aud`, from the config alone: a key set is only ever used for its own
 // issuer, and choosing costs no fetch, so a slow provider never delays another's requests.
 import type { Clock } from "../shared/clock";
-import { acceptedIssuers, type ProviderConfig } from "../config/schema";
+import { acceptedIssuers, audienceOf, type ProviderConfig, type TokenType } from "../config/schema";
 import type { CachedConfig, ConfigSnapshot } from "../config/store";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
@@ -16,6 +16,8 @@ interface TokenAddress {
   readonly tid: unknown;
   readonly aud: readonly string[];
   readonly azp: unknown;
+  /** What the token says it is (token-kind.ts): chooses between an ID-token and an access-token provider of one audience. */
+  readonly kind: TokenType;
 }
 
 export class ProviderRegistry {
@@ -40,18 +42,25 @@ export class ProviderRegistry {
 
   /**
    * The provider a token is addressed to: its issuer is the token's `iss` exactly (OIDC Core 3.1.3.7
-   * step 2), and its client id is in `aud` (step 3) and equals `azp` when `aud` has several values
+   * step 2), and its audience (an ID-token provider's client id, an access-token provider's API
+   * identifier) is in `aud` (step 3); for an ID token, it equals `azp` when `aud` has several values
    * (steps 4-5). Several providers may share an issuer (one per client of one IdP); a token never goes
-   * to one whose client id it does not name.
+   * to one whose audience it does not name. An ID-token and an access-token provider may share an
+   * audience: the token's kind chooses, and the chosen provider still checks that kind.
    */
   async forToken(config: ConfigSnapshot, token: TokenAddress): Promise<ProviderRuntime> {
     const ofIssuer = this.activeRuntimes(config).filter((runtime) => runtime.accepts(token));
     if (ofIssuer.length === 0) throw new AuthError("unknown_issuer", "issuer matches no active provider");
-    const named = ofIssuer.filter((runtime) => token.aud.includes(runtime.config.clientId));
+    const named = ofIssuer.filter((runtime) => token.aud.includes(audienceOf(runtime.config)));
     if (named.length === 0) {
       throw new AuthError("audience_mismatch", `aud names no client of this issuer's providers (${names(ofIssuer)})`);
     }
-    const chosen = token.aud.length > 1 ? named.filter((runtime) => runtime.config.clientId === token.azp) : named;
+    const ofKind = named.filter((runtime) => runtime.config.tokenType === token.kind);
+    const candidates = ofKind.length > 0 ? ofKind : named;
+    const chosen =
+      token.aud.length > 1
+        ? candidates.filter((runtime) => runtime.config.tokenType === "access" || runtime.config.clientId === token.azp)
+        : candidates;
     const [provider] = chosen;
     if (provider === undefined)
       throw new AuthError("azp_mismatch", "several audiences, and azp names none of our clients");
@@ -109,7 +118,7 @@ export function usableProviders(providers: readonly ProviderConfig[], logger: Ap
     const peers = active.filter((other) => other !== provider && issuersOf(other).some((i) => issuers.includes(i)));
     const clash =
       peers.find((other) => other.metadataUrl !== provider.metadataUrl) ??
-      peers.find((other) => other.clientId === provider.clientId);
+      peers.find((other) => other.tokenType === provider.tokenType && audienceOf(other) === audienceOf(provider));
     if (clash === undefined) continue;
     disabled.add(provider.name);
     logger.error("provider disabled: shares its issuer with another provider", {
@@ -119,7 +128,7 @@ export function usableProviders(providers: readonly ProviderConfig[], logger: Ap
       problem:
         clash.metadataUrl !== provider.metadataUrl
           ? "providers of one issuer must use the same metadataUrl"
-          : "providers of one issuer must have different client ids",
+          : "providers of one issuer and token type must have different audiences (client ids)",
     });
   }
   return active.filter((provider) => !disabled.has(provider.name));

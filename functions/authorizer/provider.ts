@@ -4,7 +4,7 @@ import type { DecomposedJwt } from "aws-jwt-verify/jwt";
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { Jwk } from "aws-jwt-verify/jwk";
 import type { Clock } from "../shared/clock";
-import type { ProviderConfig } from "../config/schema";
+import { audienceOf, type ProviderConfig } from "../config/schema";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { boundedText } from "./decision-log";
@@ -220,7 +220,7 @@ export class ProviderRuntime {
   /** The key set follows the discovery document: a new issuer or jwks_uri gets a fresh one. */
   private keySetFor({ issuer, jwksUri }: DiscoveredProvider): ProviderKeySet {
     if (this.keys?.config.issuer === issuer && this.keys.config.jwksUri === jwksUri) return this.keys;
-    const config = { issuer, jwksUri, audience: this.config.clientId, graceSeconds: this.config.clockSkewSeconds };
+    const config = { issuer, jwksUri, audience: audienceOf(this.config), graceSeconds: this.config.clockSkewSeconds };
     const load = async () => {
       const fetched = await fetchDocument(this.fetcher, jwksUri, "jwks");
       const jwks = parseJwks(fetched.json);

@@ -37,24 +37,18 @@ export function decomposeToken(token: string): DecomposedJwt {
   }
 }
 
-/** Typ values of other JWT kinds that must never be accepted as ID tokens (RFC 8725 3.11, RFC 9068, OIDC Back-Channel Logout). */
-const ACCEPTED_TYP = new Set(["jwt", "application/jwt"]);
-
 /**
  * Header checks that need no key: a supported `alg` from the provider's allow-list (RFC 8725 3.1, before
- * any key fetch, so `none` and HS256 key confusion never reach the key set), no `crit` extensions we do
- * not understand (RFC 7515 4.1.11), and an ID token's `typ` if one is given.
+ * any key fetch, so `none` and HS256 key confusion never reach the key set) and no `crit` extensions we do
+ * not understand (RFC 7515 4.1.11). The `typ` is the provider's to judge (token-kind.ts).
  */
 export function checkHeader(jwt: DecomposedJwt, allowedAlgorithms: readonly string[]): string {
-  const { alg, typ, crit } = jwt.header;
+  const { alg, crit } = jwt.header;
   if (typeof alg !== "string" || !allowedAlgorithms.includes(alg)) {
     throw new AuthError("alg_not_allowed", `alg ${boundedValue(alg)} is not allowed for this provider`);
   }
   if (crit !== undefined) {
     throw new AuthError("token_malformed", "crit header parameters are not supported");
-  }
-  if (typ !== undefined && (typeof typ !== "string" || !ACCEPTED_TYP.has(typ.toLowerCase()))) {
-    throw new AuthError("token_type_invalid", `typ ${boundedValue(typ)} is not an ID token`);
   }
   return alg;
 }

@@ -2,6 +2,8 @@
 import * as z from "zod/mini";
 import { en } from "zod/locales";
 import { COLUMN_TYPES, CUSTOM_COLUMN, CUSTOM_TABLE } from "../dictionary/columns";
+import { API_NAMES, isApiName } from "../http/api-prefixes";
+import { HTTP_METHODS } from "../http/route-types";
 import { isOutOfBoxTable } from "../dictionary/table-names";
 import { USER_LOOKUP_FIELDS } from "../shared/tables";
 import { isSettableUserField, USER_FIELDS } from "../users/fields";
@@ -106,6 +108,109 @@ export type AutoProvision = z.infer<typeof autoProvisionSchema>;
 const PROVIDER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /**
+ * A request path pattern as API Gateway's policies match them: the path and everything below it; `*`
+ * matches any characters, `/` included; a `{param}` segment is a `*`.
+ */
+const ROUTE_PATH = /^\/[A-Za-z0-9_.~*{}/-]{0,511}$/;
+
+/** Routes by API (`now/table`: every prefix it answers under) or by path, for some methods (default all). */
+export const routePatternSchema = z
+  .strictObject({
+    api: z.optional(
+      z.string().check(z.refine(isApiName, { message: `an API of this stack: ${API_NAMES.join(", ")}` })),
+    ),
+    path: z.optional(z.string().check(z.regex(ROUTE_PATH, "a path from /: letters, digits, _ . ~ - /, {param} and *"))),
+    methods: z.optional(z.array(z.enum(HTTP_METHODS)).check(z.minLength(1), z.maxLength(HTTP_METHODS.length))),
+  })
+  .check(
+    z.superRefine((pattern, context) => {
+      if ((pattern.api === undefined) === (pattern.path === undefined)) {
+        context.addIssue({ code: "custom", path: ["api"], message: "give exactly one of api and path" });
+      }
+    }),
+  );
+export type RoutePattern = z.infer<typeof routePatternSchema>;
+
+/** A scope as RFC 6749 3.3 spells one: printable ASCII without space, `"` or `\\`. */
+const scopeToken = z.string().check(z.regex(/^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, "a scope (RFC 6749 3.3)"));
+
+/**
+ * What a route asks of every caller, on top of the token being valid: one of `roles` (the user's roles;
+ * admin passes), one of `scopes` (an access token's granted scopes; an ID token has none), and every one
+ * of `claims` (the provider claim rules' language).
+ */
+export const routeRequirementsSchema = z
+  .strictObject({
+    roles: z.optional(z.array(roleName).check(z.minLength(1), z.maxLength(100))),
+    scopes: z.optional(z.array(scopeToken).check(z.minLength(1), z.maxLength(100))),
+    claims: z.optional(z.array(claimValidationSchema).check(z.minLength(1), z.maxLength(50))),
+  })
+  .check(
+    z.superRefine((requires, context) => {
+      if (requires.roles === undefined && requires.scopes === undefined && requires.claims === undefined) {
+        context.addIssue({ code: "custom", path: [], message: "give roles, scopes or claims" });
+      }
+    }),
+  );
+export type RouteRequirements = z.infer<typeof routeRequirementsSchema>;
+
+/** The most route rules the config table holds: each failing one is a Deny statement in the policy. */
+export const MAX_ROUTE_RULES = 50;
+/** The most patterns one route rule or one provider's allowed routes may list. */
+export const MAX_ROUTE_PATTERNS = 20;
+
+const routePatterns = () => z.array(routePatternSchema).check(z.minLength(1), z.maxLength(MAX_ROUTE_PATTERNS));
+
+/** An operator's route rule: the routes it covers, and what every caller of them must have. */
+export const routeRuleSchema = z.strictObject({
+  name: z.string().check(z.regex(PROVIDER_NAME_PATTERN, "1-64 letters, digits, '_', '.', '-'")),
+  description: z.optional(z.string().check(z.maxLength(512))),
+  routes: routePatterns(),
+  requires: routeRequirementsSchema,
+});
+export type RouteRule = z.infer<typeof routeRuleSchema>;
+
+/** The shipped routes' rules, as the stack hands them to the authorizer (their names are `api METHOD path`). */
+export const shippedRouteRulesSchema = z.array(
+  z.strictObject({
+    name: z.string().check(z.minLength(1), z.maxLength(256)),
+    routes: routePatterns(),
+    requires: routeRequirementsSchema,
+  }),
+);
+export type RouteRuleInput = z.input<typeof routeRuleSchema>;
+
+export const TOKEN_TYPES = ["id", "access"] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
+
+/** Header `typ` values an access-token provider may accept; `JWT` also accepts a token without `typ`. */
+export const ACCESS_TOKEN_TYPS = ["at+jwt", "application/at+jwt", "JWT"] as const;
+
+/**
+ * A provider of JWT access tokens (RFC 9068, or Entra ID/Okta/Auth0 tokens that say `JWT`): the API's
+ * identifier as the audience, the clients whose tokens are accepted, where the granted scopes are, and
+ * who the caller is: the user the token was issued for, or a service (a service account record).
+ */
+export const accessTokenSchema = z.strictObject({
+  /** The API's identifier (`api://orders`, `https://api.example.com`): the `aud` to expect, never a client id. */
+  audience: z.string().check(z.minLength(1), z.maxLength(2048)),
+  acceptedTypes: z._default(z.array(z.enum(ACCESS_TOKEN_TYPS)).check(z.minLength(1)), () => [
+    "at+jwt" as const,
+    "application/at+jwt" as const,
+  ]),
+  /** The clients (`client_id`, `azp`, `appid` or `cid`) whose tokens are accepted, or "all": say so explicitly. */
+  clientIds: z.union([
+    z.array(z.string().check(z.minLength(1), z.maxLength(256))).check(z.minLength(1), z.maxLength(100)),
+    z.literal("all"),
+  ]),
+  /** Where the granted scopes are: space-separated strings or arrays (`scope`, Entra's and Okta's `scp`, `roles`). */
+  scopeClaims: z._default(z.array(claimPath).check(z.minLength(1), z.maxLength(5)), () => ["scope", "scp"]),
+  /** `user`: a person's delegated token, found as an ID token's user is; `service`: a service account record. */
+  caller: z._default(z.enum(["user", "service"]), "user"),
+});
+export type AccessTokenSettings = z.infer<typeof accessTokenSchema>;
+
+/**
  * In a pinned issuer (and its aliases), the place of the token's own tenant: Entra ID's multi-tenant
  * document states `https://login.microsoftonline.com/{tenantid}/v2.0`, its tokens that URL with their `tid`.
  */
@@ -149,8 +254,14 @@ export const providerSchema = z
         z.literal("all"),
       ]),
     ),
-    /** The expected audience: the client id the provider issued to this application. */
-    clientId: z.string().check(z.minLength(1), z.maxLength(256)),
+    /** ID tokens (the default) or JWT access tokens: a provider accepts one kind, never the other. */
+    tokenType: z._default(z.enum(TOKEN_TYPES), "id"),
+    /** For ID tokens, the expected audience: the client id the provider issued to this application. */
+    clientId: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    /** For access tokens: their audience, clients, scopes and caller. */
+    accessToken: z.optional(accessTokenSchema),
+    /** The routes this provider's tokens may call (ServiceNow's token restrictions); unset: every route. */
+    allowedRoutes: z.optional(routePatterns()),
     /** A reference (ARN or name) to where the client secret is kept; never the secret itself. */
     clientSecretRef: z.optional(z.string().check(z.minLength(1), z.maxLength(2048))),
     userClaim: z._default(claimPath, "email"),
@@ -217,12 +328,46 @@ export const providerSchema = z
           });
         }
       }
+      if (provider.tokenType === "id") {
+        if (provider.clientId === undefined) {
+          context.addIssue({ code: "custom", path: ["clientId"], message: "required for ID tokens (the audience)" });
+        }
+        if (provider.accessToken !== undefined) {
+          context.addIssue({ code: "custom", path: ["accessToken"], message: 'only with tokenType "access"' });
+        }
+      } else {
+        if (provider.accessToken === undefined) {
+          context.addIssue({
+            code: "custom",
+            path: ["accessToken"],
+            message: 'required with tokenType "access" (audience and clientIds)',
+          });
+        }
+        if (provider.clientId !== undefined) {
+          context.addIssue({
+            code: "custom",
+            path: ["clientId"],
+            message: "only for ID tokens: an access token's audience is accessToken.audience",
+          });
+        }
+        if (provider.accessToken?.caller === "service" && provider.autoProvision.enabled) {
+          context.addIssue({
+            code: "custom",
+            path: ["autoProvision", "enabled"],
+            message: "service callers are never provisioned: an admin creates their service account records",
+          });
+        }
+      }
       if (provider.linkToProviders.includes(provider.name)) {
         context.addIssue({ code: "custom", path: ["linkToProviders"], message: "must not name the provider itself" });
       }
     }),
   );
 export type ProviderConfig = z.infer<typeof providerSchema>;
+
+/** The `aud` a provider's tokens must name: the client id (ID tokens) or the API's identifier (access tokens). */
+export const audienceOf = (provider: Pick<ProviderConfig, "tokenType" | "clientId" | "accessToken">): string =>
+  (provider.tokenType === "access" ? provider.accessToken?.audience : provider.clientId) ?? "";
 export type ProviderInput = z.input<typeof providerSchema>;
 
 export const propertySchema = z.strictObject({
@@ -335,12 +480,14 @@ export const CONFIG_KEY_PREFIX = {
   property: "property#",
   acl: "acl#",
   table: "table#",
+  route: "route#",
 } as const;
 
 export const providerKey = (name: string): string => `${CONFIG_KEY_PREFIX.provider}${name}`;
 export const propertyKey = (name: string): string => `${CONFIG_KEY_PREFIX.property}${name}`;
 export const aclKey = (table: string): string => `${CONFIG_KEY_PREFIX.acl}${table}`;
 export const tableKey = (table: string): string => `${CONFIG_KEY_PREFIX.table}${table}`;
+export const routeKey = (name: string): string => `${CONFIG_KEY_PREFIX.route}${name}`;
 
 /** A readable one-line summary of what is wrong, naming each field. */
 export function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {

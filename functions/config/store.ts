@@ -10,11 +10,16 @@ import {
   describeIssues,
   propertySchema,
   providerSchema,
+  routePatternSchema,
+  routeRuleSchema,
   tableSchema,
   type Acl,
   type CustomTable,
   type ProviderConfig,
+  type RoutePattern,
+  type RouteRule,
 } from "./schema";
+import * as zm from "zod/mini";
 import { StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { RefreshingValue } from "../shared/refreshing-value";
@@ -27,7 +32,17 @@ export interface ConfigSnapshot {
   readonly acls: ReadonlyMap<string, Acl>;
   /** Valid custom tables and columns for the table dictionary. */
   readonly tables: readonly CustomTable[];
+  /** The operators' route rules; an invalid one closes the routes it names (all, if they are unreadable). */
+  readonly routeRules?: readonly ConfiguredRouteRule[];
 }
+
+/** A route rule as read: valid, or broken (its routes closed to every caller until it is fixed). */
+export type ConfiguredRouteRule =
+  | RouteRule
+  | { readonly name: string; readonly routes: readonly RoutePattern[]; readonly broken: string };
+
+/** Every route: what a broken rule closes when not even its routes can be read. */
+const EVERY_ROUTE: readonly RoutePattern[] = [{ path: "/" }];
 
 export interface ConfigSource {
   load(): Promise<ConfigSnapshot>;
@@ -51,6 +66,7 @@ const CONSEQUENCE: Readonly<Record<InvalidConfigItem["kind"], string>> = {
   property: "property ignored",
   acl: "ACL ignored (the table is unavailable to the Table API until fixed)",
   table: "custom table or columns ignored",
+  route: "route rule invalid: the routes it names are closed to every caller until it is fixed",
 };
 
 /** Logs each invalid item on its own line: what it disables, its key, and what is wrong. */
@@ -83,6 +99,7 @@ export function parseConfigItems(
   const properties = new Map<string, string>();
   const acls = new Map<string, Acl>();
   const tables: CustomTable[] = [];
+  const routeRules: ConfiguredRouteRule[] = [];
   for (const item of items) {
     const { pk, ...fields } = item;
     if (typeof pk !== "string") continue;
@@ -98,9 +115,22 @@ export function parseConfigItems(
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.table)) {
       const table = validItem(tableSchema, fields, { pk, kind: "table", nameField: "name" }, onInvalid);
       if (table) tables.push(table);
+    } else if (pk.startsWith(CONFIG_KEY_PREFIX.route)) {
+      const name = pk.slice(CONFIG_KEY_PREFIX.route.length);
+      let problems: string | undefined;
+      const rule = validItem(routeRuleSchema, fields, { pk, kind: "route", nameField: "name" }, (invalid) => {
+        problems = invalid.problems;
+        onInvalid(invalid);
+      });
+      if (rule) routeRules.push(rule);
+      else {
+        // Fail closed: dropping a broken rule would open what it restricts.
+        const routes = zm.array(routePatternSchema).check(zm.minLength(1)).safeParse(fields["routes"]);
+        routeRules.push({ name, routes: routes.success ? routes.data : EVERY_ROUTE, broken: problems ?? "invalid" });
+      }
     }
   }
-  return { providers, properties, acls, tables };
+  return { providers, properties, acls, tables, routeRules };
 }
 
 /** The whole config table, read with a paginated Scan: it holds tens of items and is cached. */

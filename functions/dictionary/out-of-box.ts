@@ -683,6 +683,8 @@ const USER_COLUMNS: Readonly<Record<string, Column>> = {
   preferred_language: text("Language"),
   active: flag("Active", true),
   locked_out: flag("Locked out", false),
+  // A service account: signs in only with a service's access token (see accessToken.caller), never a person's.
+  web_service_access_only: flag("Web service access only", false),
   roles: text("Roles"),
   source: text("Source", { readOnly: true }),
   last_login_time: dateTime("Last login time", { readOnly: true }),

@@ -2,7 +2,9 @@
 // the scripted APIs can declare theirs without importing the manifest that imports them.
 import type { TableName } from "../shared/tables";
 
-export type HttpMethod = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+/** The methods the API's routes use (OPTIONS is the preflight, which never reaches the authorizer). */
+export const HTTP_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+export type HttpMethod = (typeof HTTP_METHODS)[number];
 
 /** The DynamoDB actions the code calls (the stores, the users directory and guards, dynamo-paging.ts). */
 export type DynamoAction = "GetItem" | "BatchGetItem" | "Query" | "Scan" | "PutItem" | "UpdateItem" | "DeleteItem";
@@ -29,4 +31,6 @@ export interface FunctionDefinition {
   readonly tables: Readonly<Partial<Record<TableName, TableAccess>>>;
   /** Least privilege: the buckets the function may touch, and how; none when absent. */
   readonly buckets?: Readonly<Partial<Record<BucketName, BucketAccess>>>;
+  /** Further environment variables the function reads (the stack and the local stack both set them). */
+  readonly environment?: Readonly<Record<string, string>>;
 }

@@ -1,6 +1,8 @@
 // The manifest of the API: its functions, its routes and API Gateway's own answers (gateway responses),
 // defined once; the CDK stack and the local stack both build from this.
-import { SCRIPTED_BACKENDS, SCRIPTED_ROUTES } from "../scripted/apis";
+import { SCRIPTED_BACKENDS, SCRIPTED_ROUTE_RULES, SCRIPTED_ROUTES } from "../scripted/apis";
+import { API_PREFIXES } from "./api-prefixes";
+import { SHIPPED_ROUTE_RULES_ENV } from "../shared/env";
 import type { FunctionDefinition, HttpMethod } from "./route-types";
 import { errorBody, UNAUTHENTICATED_BODY } from "../shared/errors";
 
@@ -13,10 +15,18 @@ export interface RouteDefinition {
   readonly backend: BackendName;
 }
 
+/**
+ * What the shipped routes require of every caller, checked by the authorizer as the operators' route
+ * rules are: today the roles of the scripted resources that name some. The authorizer learns them from
+ * its environment (SHIPPED_ROUTE_RULES_ENV), so its bundle carries none of the APIs.
+ */
+export const SHIPPED_ROUTE_RULES = SCRIPTED_ROUTE_RULES;
+
 export const AUTHORIZER: FunctionDefinition = {
   id: "Authorizer",
   entry: "functions/authorizer/handler.ts",
-  description: "Verifies external OIDC ID tokens and maps them to users",
+  description: "Verifies external OIDC ID tokens and access tokens, maps them to users and routes",
+  environment: { [SHIPPED_ROUTE_RULES_ENV]: JSON.stringify(SHIPPED_ROUTE_RULES) },
   tables: {
     config: { actions: ["Scan"] },
     // Lookups by sys_id and by index; binding, provisioning (guards claimed and given back), last_login_time.
@@ -91,10 +101,10 @@ export const BACKENDS = {
 export type BackendName = keyof typeof BACKENDS;
 
 /** The Table API answers under ServiceNow's three prefixes: unversioned, v1 and v2. */
-const TABLE_API_PREFIXES = ["/api/now/table", "/api/now/v1/table", "/api/now/v2/table"] as const;
+const TABLE_API_PREFIXES = API_PREFIXES["now/table"];
 
 /** The Attachment API answers unversioned and under v1, as ServiceNow's. */
-const ATTACHMENT_API_PREFIXES = ["/api/now/attachment", "/api/now/v1/attachment"] as const;
+const ATTACHMENT_API_PREFIXES = API_PREFIXES["now/attachment"];
 
 const ATTACHMENT_METHODS = {
   "": ["GET"],
@@ -157,22 +167,26 @@ export const GATEWAY_RESPONSES = {
     body: JSON.stringify(errorBody("Requested URI does not represent any resource", null)),
     headers: json,
   },
-  /** The authorizer's policy does not allow this method. */
-  ACCESS_DENIED: {
-    statusCode: 403,
-    body: JSON.stringify(errorBody("Operation Failed", "Access denied")),
-    headers: json,
-  },
   /**
-   * The authorizer failed other than with "Unauthorized", or timed out: API Gateway's 500 (its own body is
-   * `{"message": null}`), in the envelope with API Gateway's message for a 500.
+   * The token's policy does not cover this route (a cached policy, applied to another route the token may
+   * not call): the same 401 and body as any other refusal, as ServiceNow answers a token its restrictions
+   * keep from an API. Only the authorizer's policies deny; the API has no resource policy.
    */
+  ACCESS_DENIED: {
+    statusCode: 401,
+    body: JSON.stringify(UNAUTHENTICATED_BODY),
+    headers: { ...json, "WWW-Authenticate": "Bearer" },
+  },
   /** Over a stage or method throttle: API Gateway's 429 and its message. */
   THROTTLED: {
     statusCode: 429,
     body: JSON.stringify(errorBody("Too Many Requests", "")),
     headers: json,
   },
+  /**
+   * The authorizer failed other than with "Unauthorized", or timed out: API Gateway's 500 (its own body is
+   * `{"message": null}`), in the envelope with API Gateway's message for a 500.
+   */
   AUTHORIZER_FAILURE: {
     statusCode: 500,
     body: JSON.stringify(errorBody("Internal server error", "")),

@@ -1,6 +1,6 @@
 // Every scripted API with its Lambda and the tables it may touch; routes.ts mounts each one from here.
 import type { FunctionDefinition, HttpMethod } from "../http/route-types";
-import { mountRoutes } from "./framework";
+import { mountRoutes, shippedRouteRules } from "./framework";
 import { authApi } from "./x_oidc_auth/api";
 import { incidentOpsApi } from "./x_oidc_incident_ops/api";
 
@@ -38,3 +38,8 @@ export const SCRIPTED_APIS = {
 export const SCRIPTED_ROUTES: readonly { method: HttpMethod; path: string; backend: ScriptedBackendName }[] = (
   Object.keys(SCRIPTED_APIS) as ScriptedBackendName[]
 ).flatMap((backend) => mountRoutes(SCRIPTED_APIS[backend]).map((route) => ({ ...route, backend })));
+
+/** The authorizer's rules for the scripted resources that require roles (see shippedRouteRules). */
+export const SCRIPTED_ROUTE_RULES = (Object.keys(SCRIPTED_APIS) as ScriptedBackendName[]).flatMap((backend) =>
+  shippedRouteRules(SCRIPTED_APIS[backend]),
+);

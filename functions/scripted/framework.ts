@@ -131,6 +131,34 @@ export function mountRoutes(api: Mountable): { method: HttpMethod; path: string 
   return mountPaths(api).flatMap((path) => methods.map((method) => ({ method, path })));
 }
 
+/**
+ * The authorizer's rules for an API's resources that require roles: the same roles, at the gateway, on
+ * both mount paths, so a token without them is refused before the API runs (and its cached policy denies
+ * them). The API still checks them itself.
+ */
+export function shippedRouteRules(
+  api: Pick<ScriptedApi<unknown>, "namespace" | "id" | "version"> & {
+    readonly resources: readonly {
+      readonly method: HttpMethod;
+      readonly path: string;
+      readonly roles?: readonly string[];
+    }[];
+  },
+): { name: string; routes: { path: string; methods: HttpMethod[] }[]; requires: { roles: string[] } }[] {
+  return api.resources.flatMap((resource) => {
+    const roles = resource.roles ?? [];
+    if (roles.length === 0) return [];
+    const paths = mountPaths(api).map((mount) => mount.replace(`/{${PROXY_PARAMETER}+}`, resource.path));
+    return [
+      {
+        name: `${api.namespace}/${api.id} ${resource.method} ${resource.path}`,
+        routes: paths.map((path) => ({ path, methods: [resource.method] })),
+        requires: { roles: [...roles] },
+      },
+    ];
+  });
+}
+
 const splitPath = (path: string): string[] => path.split("/").filter((segment) => segment !== "");
 
 /** The resource a method and relative path select, with its path parameters (decoded by API Gateway already). */

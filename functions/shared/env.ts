@@ -25,3 +25,6 @@ export function tableNames<T extends TableName>(
  */
 export const allowLoopbackHttp = (env: NodeJS.ProcessEnv = process.env): boolean =>
   env["OIDC_ALLOW_LOOPBACK_HTTP"] === "true";
+
+/** The shipped routes' rules, as JSON (functions/http/routes.ts SHIPPED_ROUTE_RULES); set for the authorizer. */
+export const SHIPPED_ROUTE_RULES_ENV = "SHIPPED_ROUTE_RULES";

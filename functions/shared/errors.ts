@@ -22,6 +22,7 @@ export const AUTH_REASON_CODES = [
   "issuer_mismatch",
   "audience_mismatch",
   "azp_mismatch",
+  "client_not_allowed",
   "claim_missing",
   "claim_invalid",
   "claim_mismatch",
@@ -35,11 +36,18 @@ export const AUTH_REASON_CODES = [
   "user_ambiguous",
   "user_inactive",
   "user_locked_out",
+  "caller_kind_mismatch",
   "provisioning_failed",
+  // the route: the provider's allowed routes, the routes' requirements
+  "route_not_allowed",
+  "route_role_missing",
+  "route_scope_missing",
+  "route_claim_mismatch",
   // our own side: never a bad token, always a deny
   "config_store_error",
   "replay_store_error",
   "user_store_error",
+  "route_rule_invalid",
   "internal_error",
 ] as const;
 export type AuthReasonCode = (typeof AUTH_REASON_CODES)[number];
@@ -49,6 +57,7 @@ export const INTERNAL_REASON_CODES: ReadonlySet<AuthReasonCode> = new Set<AuthRe
   "config_store_error",
   "replay_store_error",
   "user_store_error",
+  "route_rule_invalid",
   "internal_error",
   "provider_unavailable",
   "jwks_unavailable",
@@ -67,14 +76,17 @@ export abstract class DomainError<Code extends string> extends Error {
 export class AuthError extends DomainError<AuthReasonCode> {
   /** The claim the failed check was about (a name or path from config or the ID token spec, never a value). */
   readonly claim: string | undefined;
+  /** The route rule that refused the route, for a route's requirement. */
+  readonly rule: string | undefined;
 
   constructor(
     readonly code: AuthReasonCode,
     message: string,
-    options?: { cause?: unknown; claim?: string },
+    options?: { cause?: unknown; claim?: string; rule?: string },
   ) {
     super(message, options);
     this.claim = options?.claim;
+    this.rule = options?.rule;
   }
 }
 

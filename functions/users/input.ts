@@ -24,6 +24,8 @@ const knownFields = z.object({
   email: z.optional(emailSchema),
   active: z.optional(z.boolean()),
   locked_out: z.optional(z.boolean()),
+  /** A service account: only a service's access token signs in as it, and no person's token. */
+  web_service_access_only: z.optional(z.boolean()),
   roles: z.optional(z.array(roleName).check(z.maxLength(100))),
   ...Object.fromEntries(
     USER_FIELDS.filter((field) => field !== "user_name" && field !== "email").map((field) => [field, z.optional(text)]),

@@ -37,7 +37,7 @@ export function bindingChange(fields: FieldValues): { unbind: boolean; rest: Fie
   return { unbind, rest };
 }
 
-const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(["active", "locked_out"]);
+const BOOLEAN_FIELDS: ReadonlySet<string> = new Set(["active", "locked_out", "web_service_access_only"]);
 
 const asText = (value: unknown): string =>
   Array.isArray(value)

@@ -20,6 +20,7 @@ import {
   ROUTES,
   THROTTLING,
   type BackendName,
+  type FunctionDefinition,
 } from "../../functions/http/routes";
 import { UserDirectory } from "../../functions/users/directory";
 import { UserConflictError } from "../../functions/users/errors";
@@ -163,6 +164,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
       [CORS_ORIGINS_ENV]: (options.corsOrigins ?? []).join(","),
       ...Object.fromEntries((Object.keys(TABLES) as TableName[]).map((name) => [TABLES[name].envVar, tables[name]])),
+      ...AUTHORIZER.environment,
+      ...Object.assign({}, ...Object.values(BACKENDS).map((definition: FunctionDefinition) => definition.environment)),
     });
     const authorizer = await importHandler<AuthorizerHandler>(AUTHORIZER.entry);
     const backends = {} as Record<BackendName, BackendHandler>;

@@ -7,11 +7,15 @@ import {
   createAuthorizerFixture,
   expectAllowedAs,
   loggedText,
+  methodArnFor,
   putProperty,
   putProvider,
+  putRouteRule,
   putUser,
   type AuthorizerFixture,
 } from "../kit/authorizer-fixture";
+import { PutCommand } from "@aws-sdk/lib-dynamodb";
+import { routeKey } from "../../functions/config/schema";
 import type { UserRecord, UserStore } from "../../functions/users/store";
 import { authorizeEvent } from "../../functions/authorizer/authorize-event";
 import type { UserProvisioner } from "../../functions/authorizer/authenticate";
@@ -56,7 +60,7 @@ describe("a valid ID token of a known, active user", () => {
       {
         Action: "execute-api:Invoke",
         Effect: "Allow",
-        Resource: "arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/*/*",
+        Resource: ["arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/*/*"],
       },
     ]);
     expect(result.context).toEqual({
@@ -105,8 +109,10 @@ describe("the decision log", () => {
         "Auth JWT token successfully verified for algorithm=RS256",
         "Auth Going to verify claims:[]",
         "Auth All claims are successfully validated.",
+        "Auth Route GET /api/now/table/incident allowed for the token",
         "Auth User found by the token's identity (iss + sub): 'alice'",
         "Auth HTTP authorization validated user 'alice'",
+        "Auth Route GET /api/now/table/incident allowed for the user's roles",
       ]);
     } finally {
       await putProperty(dynamo, "glide.auth.debug.enabled", "false");
@@ -157,6 +163,32 @@ describe("the log, with a debug switch on, for every reason to deny", () => {
         ...provider("ruled", ruled, "client-5"),
         claimValidations: [{ claim: "name", operator: "equals", value: "Alice Example" }],
       }),
+      // Of main's issuer: access tokens for an API, from one client; ID tokens limited to one scripted API.
+      putProvider(stack, {
+        name: "orders-api",
+        metadataUrl: idp.metadataUrl,
+        tokenType: "access",
+        accessToken: { audience: "api://orders", clientIds: ["svc-1"] },
+      }),
+      putProvider(stack, { ...provider("partner", idp, "client-partner"), allowedRoutes: [{ api: "x_oidc/auth" }] }),
+      putRouteRule(stack, {
+        name: "orders-scope",
+        routes: [{ path: "/api/now/table/u_order" }],
+        requires: { scopes: ["orders.read"] },
+      }),
+      putRouteRule(stack, {
+        name: "ops-only",
+        routes: [{ path: "/api/now/table/change_request" }],
+        requires: { claims: [{ claim: "department", operator: "equals", value: "ops" }] },
+      }),
+      // Written past the CLI's validation (no requirements): its route is closed to everyone.
+      stack.doc.send(
+        new PutCommand({
+          TableName: stack.tables.config,
+          Item: { pk: routeKey("broken"), name: "broken", routes: [{ path: "/api/now/table/problem" }], requires: {} },
+        }),
+      ),
+      putUser(stack, { user_name: "robot", email: "robot@example.com", web_service_access_only: true }),
       putProvider(stack, {
         ...provider("jit", jit, "client-6"),
         autoProvision: { enabled: true, transformMap: { user_name: "nickname", email: "email" } },
@@ -188,6 +220,8 @@ describe("the log, with a debug switch on, for every reason to deny", () => {
     header?(token: string): string;
     /** Changes to the authorizer's parts (a failing store, say). */
     rewire?(fixture: AuthorizerFixture): AuthorizerFixture;
+    /** The route called; METHOD_ARN (GET /api/now/table/incident) unless given. */
+    methodArn?: string;
     /** Calls made with the same token first (a first use, so the next is a replay). */
     before?(fixture: AuthorizerFixture, token: string): Promise<void>;
   }
@@ -237,6 +271,19 @@ describe("the log, with a debug switch on, for every reason to deny", () => {
     user_inactive: { token: () => mint({ sub: "inactive-sub", email: "inactive@example.com" }) },
     user_locked_out: { token: () => mint({ sub: "locked-sub", email: "locked@example.com" }) },
     provisioning_failed: { token: () => jit.mint({ sub: "new-sub", email: "new@example.com" }) },
+    client_not_allowed: {
+      token: () =>
+        mint({ aud: "api://orders", client_id: "svc-2", scope: "orders.read" }, { header: { typ: "at+jwt" } }),
+    },
+    caller_kind_mismatch: { token: () => mint({ sub: "robot-sub", email: "robot@example.com" }) },
+    route_not_allowed: { token: () => mint({ aud: "client-partner" }) },
+    route_role_missing: {
+      token: () => mint(),
+      methodArn: methodArnFor("POST", "/api/x_oidc/incident_ops/incident/INC0010001/comment"),
+    },
+    route_scope_missing: { token: () => mint(), methodArn: methodArnFor("GET", "/api/now/table/u_order") },
+    route_claim_mismatch: { token: () => mint(), methodArn: methodArnFor("GET", "/api/now/table/change_request") },
+    route_rule_invalid: { token: () => mint(), methodArn: methodArnFor("GET", "/api/now/table/problem") },
     config_store_error: {
       token: () => mint(),
       rewire: () => createAuthorizerFixture(stack, { tables: { ...stack.tables, config: "no-such-table" } }),
@@ -284,7 +331,9 @@ describe("the log, with a debug switch on, for every reason to deny", () => {
       const token = await denyCase.token();
       await denyCase.before?.(fixture, token);
 
-      await expect(fixture.authorize(token, denyCase.header?.(token))).rejects.toThrow(/^Unauthorized$/);
+      await expect(
+        fixture.authorize(token, denyCase.header?.(token) ?? `Bearer ${token}`, denyCase.methodArn),
+      ).rejects.toThrow(/^Unauthorized$/);
 
       const decision = fixture.lastDecision();
       expect(decision).toMatchObject({ outcome: "deny", reason });

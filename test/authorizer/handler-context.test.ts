@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from "aws-lambda";
 import { TABLES, type TableName } from "../../functions/shared/tables";
+import { AUTHORIZER } from "../../functions/http/routes";
 import { METHOD_ARN, putProvider, putUser } from "../kit/authorizer-fixture";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
@@ -26,6 +27,8 @@ beforeAll(async () => {
     POWERTOOLS_LOG_LEVEL: "INFO",
     // As Lambda sets it for an on-demand container: Powertools counts cold starts only then.
     AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    // As the stack sets it from the manifest.
+    ...AUTHORIZER.environment,
     ...Object.fromEntries(
       (["config", "users", "jti", "providerState"] as TableName[]).map((name) => [
         TABLES[name].envVar,

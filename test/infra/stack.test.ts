@@ -10,6 +10,7 @@ import {
   BACKENDS,
   BINARY_MEDIA_TYPES,
   ROUTES,
+  SHIPPED_ROUTE_RULES,
   type BackendName,
   type BucketName,
   type FunctionDefinition,
@@ -18,6 +19,8 @@ import { BUCKETS } from "../../functions/shared/s3";
 import { NONCURRENT_VERSION_DAYS } from "../../infra/buckets";
 import { TABLES, type TableName } from "../../functions/shared/tables";
 import { SERVICE_NAME } from "../../infra/functions";
+import { parseShippedRouteRules } from "../../functions/authorizer/route-access";
+import { SHIPPED_ROUTE_RULES_ENV } from "../../functions/shared/env";
 import { OidcAuthStack } from "../../infra/stack";
 
 // Each stack bundles every function with esbuild; build once per describe and allow for it.
@@ -228,6 +231,7 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
               { Ref: logicalId(stack.buckets[name]) },
             ]),
           ),
+          ...definition.environment,
         });
       }
     });
@@ -367,15 +371,26 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
       });
     });
 
-    it("answers ACCESS_DENIED with 403 in the same envelope", () => {
+    it("answers ACCESS_DENIED (a token's policy does not cover the route) as UNAUTHORIZED: 401 and the seed's body", () => {
       template.hasResourceProperties("AWS::ApiGateway::GatewayResponse", {
         ResponseType: "ACCESS_DENIED",
-        StatusCode: "403",
-        ResponseTemplates: {
-          "application/json": '{"error":{"message":"Operation Failed","detail":"Access denied"},"status":"failure"}',
+        StatusCode: "401",
+        ResponseTemplates: { "application/json": JSON.stringify(UNAUTHENTICATED_BODY) },
+        ResponseParameters: {
+          "gatewayresponse.header.WWW-Authenticate": "'Bearer'",
+          "gatewayresponse.header.Content-Type": "'application/json'",
         },
-        ResponseParameters: { "gatewayresponse.header.Content-Type": "'application/json'" },
       });
+    });
+
+    it("hands the authorizer the shipped routes' rules, which it can read", () => {
+      const functions = template.findResources("AWS::Lambda::Function") as Record<string, CfnResource>;
+      const variables = (
+        functions[logicalId(stack.authorizer.function)]?.Properties?.["Environment"] as { Variables: Record<string, Json> }
+      ).Variables;
+      const rules = parseShippedRouteRules(String(variables[SHIPPED_ROUTE_RULES_ENV]));
+      expect(rules.map((rule) => rule.name)).toContain("x_oidc/incident_ops POST /incident/{id}/comment");
+      expect(rules).toEqual(SHIPPED_ROUTE_RULES);
     });
 
     it("answers an unknown resource (MISSING_AUTHENTICATION_TOKEN) with ServiceNow's 400", () => {

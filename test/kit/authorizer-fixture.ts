@@ -3,7 +3,16 @@ import { randomBytes } from "node:crypto";
 import { PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayAuthorizerResult } from "aws-lambda";
 import { expect } from "vitest";
-import { providerKey, propertyKey, providerSchema, type ProviderInput } from "../../functions/config/schema";
+import {
+  providerKey,
+  propertyKey,
+  providerSchema,
+  routeKey,
+  routeRuleSchema,
+  type ProviderInput,
+  type RouteRuleInput,
+} from "../../functions/config/schema";
+import { SHIPPED_ROUTE_RULES } from "../../functions/http/routes";
 import { toUserItem, type UserRecord } from "../../functions/users/store";
 import type { AppLogger } from "../../functions/shared/logger";
 import type { AuthenticatorDeps } from "../../functions/authorizer/authenticate";
@@ -60,8 +69,8 @@ export interface AuthorizerFixture {
   readonly deps: AuthenticatorDeps;
   readonly decisions: Decision[];
   readonly logger: ReturnType<typeof capturingLogger>;
-  /** Runs the TOKEN authorizer; resolves to the policy or rejects with Error("Unauthorized"). */
-  authorize(token: string, authorizationHeader?: string): Promise<APIGatewayAuthorizerResult>;
+  /** Runs the TOKEN authorizer (for METHOD_ARN unless given); resolves to the policy or rejects with Error("Unauthorized"). */
+  authorize(token: string, authorizationHeader?: string, methodArn?: string): Promise<APIGatewayAuthorizerResult>;
   lastDecision(): Decision;
 }
 
@@ -99,14 +108,15 @@ export function createAuthorizerFixture(
     // dynalite on a loaded 2-core machine, with 50 concurrent sign-ins, is far slower than DynamoDB: the
     // production store budget (2 s) is for the tests of deadlines, which ask for it (store-deadlines.test.ts).
     storeBudgetMs: 30_000,
+    shippedRouteRules: SHIPPED_ROUTE_RULES,
     ...overrides,
   });
   return {
     deps,
     decisions,
     logger,
-    authorize: (token, authorizationHeader = `Bearer ${token}`) =>
-      authorizeEvent({ type: "TOKEN", authorizationToken: authorizationHeader, methodArn: METHOD_ARN }, deps),
+    authorize: (token, authorizationHeader = `Bearer ${token}`, methodArn = METHOD_ARN) =>
+      authorizeEvent({ type: "TOKEN", authorizationToken: authorizationHeader, methodArn }, deps),
     lastDecision: () => {
       const last = decisions.at(-1);
       if (!last) throw new Error("no decision recorded");
@@ -134,6 +144,14 @@ export async function expectAllowedAs(
 export async function putProvider(dynamo: TestDynamo, input: ProviderInput): Promise<void> {
   await putItem(dynamo.doc, dynamo.tables.config, { pk: providerKey(input.name), ...providerSchema.parse(input) });
 }
+
+export async function putRouteRule(dynamo: TestDynamo, input: RouteRuleInput): Promise<void> {
+  await putItem(dynamo.doc, dynamo.tables.config, { pk: routeKey(input.name), ...routeRuleSchema.parse(input) });
+}
+
+/** The method ARN of a call to `method path` on the fixture's API and stage. */
+export const methodArnFor = (method: string, path: string): string =>
+  `arn:aws:execute-api:eu-west-1:123456789012:abcdef1234/v1/${method}${path}`;
 
 export async function putProperty(dynamo: TestDynamo, name: string, value: string): Promise<void> {
   await putItem(dynamo.doc, dynamo.tables.config, { pk: propertyKey(name), name, value });

@@ -73,6 +73,7 @@ describe("reading sys_user", () => {
       preferred_language: "",
       active: "true",
       locked_out: "false",
+      web_service_access_only: "",
       roles: "itil,knowledge",
       source: "",
       last_login_time: "",

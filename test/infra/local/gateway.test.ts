@@ -109,7 +109,7 @@ describe("the local gateway", () => {
     }
   });
 
-  it("answers 500 when the authorizer fails any other way, and 403 on a Deny", async () => {
+  it("answers 500 when the authorizer fails any other way, and a Deny with the seed's 401", async () => {
     const failing = await start(async () => {
       throw new Error("boom");
     });
@@ -129,8 +129,9 @@ describe("the local gateway", () => {
       },
     }));
     const response = await fetch(`${denying.base}/api/now/table/incident`, { headers: { Authorization: "Bearer t" } });
-    expect(response.status).toBe(403);
-    expect(await response.json()).toMatchObject({ error: { message: "Operation Failed" }, status: "failure" });
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await response.json()).toEqual(UNAUTHENTICATED_BODY);
   });
 
   it("answers 400 Requested URI does not represent any resource for an unknown route or method, without calling the authorizer", async () => {
