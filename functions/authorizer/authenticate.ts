@@ -204,7 +204,7 @@ export async function authenticate(
       user,
       provider: provider.name,
       claims: payload,
-      policy: (base) => access.policy(base, caller),
+      policy: (base) => access.policy(base, caller, route),
       explainRoutes: (asked) => access.explain(asked, caller),
     };
   } catch (error) {

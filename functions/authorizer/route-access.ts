@@ -34,6 +34,12 @@ export interface AppliedRouteRule {
   readonly broken?: string;
 }
 
+/**
+ * The largest policy the authorizer returns (in JSON characters): API Gateway documents no limit for a
+ * REST API's authorizer result (only WebSocket APIs have one, 8 KB), so this stays within that one.
+ */
+export const MAX_POLICY_CHARACTERS = 8 * 1024;
+
 /** Who is calling, as far as the route requirements ask. */
 export interface RouteSubject {
   readonly provider: Pick<ProviderConfig, "name" | "allowedRoutes">;
@@ -126,7 +132,23 @@ export class RouteAccess {
    * what `check` answers for each route, so a cached policy never lets a token through where a call
    * without the cache would be refused.
    */
-  policy(base: string, subject: RouteSubject & { readonly roles: readonly string[] }): PolicyDocument {
+  policy(
+    base: string,
+    subject: RouteSubject & { readonly roles: readonly string[] },
+    current?: RequestRoute,
+  ): PolicyDocument {
+    const whole = this.wholePolicy(base, subject);
+    if (current === undefined || JSON.stringify(whole).length <= MAX_POLICY_CHARACTERS) return whole;
+    // Too large to hand API Gateway: the route being called only (allowed, or check() would have refused
+    // it), so a cached policy refuses the token's other routes until it expires, never allows one.
+    if (/[*?]/.test(current.path)) throw new AuthError("internal_error", "policy too large, and the path has wildcards");
+    return {
+      Version: "2012-10-17",
+      Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: [`${base}${current.method}${current.path}`] }],
+    };
+  }
+
+  private wholePolicy(base: string, subject: RouteSubject & { readonly roles: readonly string[] }): PolicyDocument {
     const allowance = this.allowance(subject.provider);
     const statements: Statement[] = [
       {
