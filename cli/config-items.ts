@@ -17,7 +17,7 @@ import {
   type Property,
   type ProviderConfig,
 } from "../functions/config/schema";
-import { parseConfigItems, type ConfigSnapshot } from "../functions/config/store";
+import { ALL_CONFIG_ITEMS, parseConfigItems, type ConfigSnapshot } from "../functions/config/store";
 import { CliError } from "./errors";
 
 export interface ConfigKind<T> {
@@ -124,7 +124,7 @@ export interface InspectedConfig {
  */
 export function inspectConfigItems(items: readonly Record<string, unknown>[]): InspectedConfig {
   const invalid: InvalidItem[] = [];
-  const snapshot = parseConfigItems(items, ({ pk, problems }) => invalid.push({ pk, problems }));
+  const snapshot = parseConfigItems(items, ({ pk, problems }) => invalid.push({ pk, problems }), ALL_CONFIG_ITEMS);
   return { snapshot, invalid };
 }
 

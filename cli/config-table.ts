@@ -1,6 +1,6 @@
 // The config table as the CLI uses it: whole-table reads judged like the authorizer, and conditional single-item writes.
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { DynamoConfigSource } from "../functions/config/store";
+import { ALL_CONFIG_ITEMS, DynamoConfigSource } from "../functions/config/store";
 import { isConditionalCheckFailed } from "../functions/shared/dynamo";
 import type { ConfigItem, InspectedConfig, InvalidItem } from "./config-items";
 
@@ -28,8 +28,11 @@ export class ConfigTable {
   /** Every item, through the authorizer's own reader: valid ones parsed, invalid ones with their problems. */
   async load(): Promise<InspectedConfig> {
     const invalid: InvalidItem[] = [];
-    const snapshot = await new DynamoConfigSource(this.doc, this.name, ({ pk, problems }) =>
-      invalid.push({ pk, problems }),
+    const snapshot = await new DynamoConfigSource(
+      this.doc,
+      this.name,
+      ({ pk, problems }) => invalid.push({ pk, problems }),
+      ALL_CONFIG_ITEMS,
     ).load();
     return { snapshot, invalid };
   }

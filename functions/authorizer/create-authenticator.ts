@@ -4,6 +4,7 @@ import { systemClock, type Clock } from "../shared/clock";
 import {
   CachedConfig,
   DEFAULT_CONFIG_TTL_MS,
+  AUTHORIZER_CONFIG_ITEMS,
   DynamoConfigSource,
   logInvalidItems,
   type ConfigSource,
@@ -62,7 +63,8 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
     options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger);
   const decisions = options.decisions ?? new LoggerDecisionSink(logger);
   const config = new CachedConfig(
-    options.configSource ?? new DynamoConfigSource(client, tables.config, logInvalidItems(logger)),
+    options.configSource ??
+      new DynamoConfigSource(client, tables.config, logInvalidItems(logger), AUTHORIZER_CONFIG_ITEMS),
     clock,
     logger,
     options.configTtlMs ?? DEFAULT_CONFIG_TTL_MS,

@@ -141,10 +141,13 @@ export class RouteAccess {
     if (current === undefined || JSON.stringify(whole).length <= MAX_POLICY_CHARACTERS) return whole;
     // Too large to hand API Gateway: the route being called only (allowed, or check() would have refused
     // it), so a cached policy refuses the token's other routes until it expires, never allows one.
-    if (/[*?]/.test(current.path)) throw new AuthError("internal_error", "policy too large, and the path has wildcards");
+    if (/[*?]/.test(current.path))
+      throw new AuthError("internal_error", "policy too large, and the path has wildcards");
     return {
       Version: "2012-10-17",
-      Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: [`${base}${current.method}${current.path}`] }],
+      Statement: [
+        { Action: "execute-api:Invoke", Effect: "Allow", Resource: [`${base}${current.method}${current.path}`] },
+      ],
     };
   }
 

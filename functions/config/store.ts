@@ -15,6 +15,7 @@ import {
   tableSchema,
   type Acl,
   type CustomTable,
+  type Property,
   type ProviderConfig,
   type RoutePattern,
   type RouteRule,
@@ -90,10 +91,41 @@ function validItem<T extends Record<string, unknown>>(
   return parsed.data;
 }
 
+/**
+ * The item kinds a reader of the config understands, each with its schema: a function names only the
+ * ones it needs (the authorizer providers and route rules, the backends ACLs and tables), so its bundle
+ * holds no other kind's schema. Items of other kinds are not its business and are skipped unread.
+ */
+export interface ConfigItemSchemas {
+  readonly provider?: z.ZodMiniType<ProviderConfig>;
+  readonly property: z.ZodMiniType<Property>;
+  readonly acl?: z.ZodMiniType<Acl>;
+  readonly table?: z.ZodMiniType<CustomTable>;
+  readonly route?: z.ZodMiniType<RouteRule>;
+}
+
+/** Every kind: the admin CLI, which judges every item as the functions do. */
+export const ALL_CONFIG_ITEMS: ConfigItemSchemas = {
+  provider: providerSchema,
+  property: propertySchema,
+  acl: aclSchema,
+  table: tableSchema,
+  route: routeRuleSchema,
+};
+/** What the authorizer reads: providers, properties (the debug switches) and route rules. */
+export const AUTHORIZER_CONFIG_ITEMS: ConfigItemSchemas = {
+  provider: providerSchema,
+  property: propertySchema,
+  route: routeRuleSchema,
+};
+/** What the backends read: properties (limits), ACLs and custom tables. */
+export const BACKEND_CONFIG_ITEMS: ConfigItemSchemas = { property: propertySchema, acl: aclSchema, table: tableSchema };
+
 /** Splits raw config items by kind; an invalid item goes to `onInvalid` and is dropped on its own. */
 export function parseConfigItems(
   items: readonly Record<string, unknown>[],
   onInvalid: InvalidItemSink,
+  schemas: ConfigItemSchemas,
 ): ConfigSnapshot {
   const providers: ProviderConfig[] = [];
   const properties = new Map<string, string>();
@@ -104,21 +136,25 @@ export function parseConfigItems(
     const { pk, ...fields } = item;
     if (typeof pk !== "string") continue;
     if (pk.startsWith(CONFIG_KEY_PREFIX.provider)) {
-      const provider = validItem(providerSchema, fields, { pk, kind: "provider", nameField: "name" }, onInvalid);
+      if (!schemas.provider) continue;
+      const provider = validItem(schemas.provider, fields, { pk, kind: "provider", nameField: "name" }, onInvalid);
       if (provider) providers.push(provider);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.property)) {
-      const property = validItem(propertySchema, fields, { pk, kind: "property", nameField: "name" }, onInvalid);
+      const property = validItem(schemas.property, fields, { pk, kind: "property", nameField: "name" }, onInvalid);
       if (property) properties.set(property.name, property.value);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.acl)) {
-      const acl = validItem(aclSchema, fields, { pk, kind: "acl", nameField: "table" }, onInvalid);
+      if (!schemas.acl) continue;
+      const acl = validItem(schemas.acl, fields, { pk, kind: "acl", nameField: "table" }, onInvalid);
       if (acl) acls.set(acl.table, acl);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.table)) {
-      const table = validItem(tableSchema, fields, { pk, kind: "table", nameField: "name" }, onInvalid);
+      if (!schemas.table) continue;
+      const table = validItem(schemas.table, fields, { pk, kind: "table", nameField: "name" }, onInvalid);
       if (table) tables.push(table);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.route)) {
+      if (!schemas.route) continue;
       const name = pk.slice(CONFIG_KEY_PREFIX.route.length);
       let problems: string | undefined;
-      const rule = validItem(routeRuleSchema, fields, { pk, kind: "route", nameField: "name" }, (invalid) => {
+      const rule = validItem(schemas.route, fields, { pk, kind: "route", nameField: "name" }, (invalid) => {
         problems = invalid.problems;
         onInvalid(invalid);
       });
@@ -139,6 +175,7 @@ export class DynamoConfigSource implements ConfigSource {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly onInvalid: InvalidItemSink,
+    private readonly schemas: ConfigItemSchemas,
   ) {}
 
   async load(): Promise<ConfigSnapshot> {
@@ -155,7 +192,7 @@ export class DynamoConfigSource implements ConfigSource {
     } catch (error) {
       throw new StoreError("config table could not be read", { cause: error });
     }
-    return parseConfigItems(items, this.onInvalid);
+    return parseConfigItems(items, this.onInvalid, this.schemas);
   }
 }
 

@@ -10,7 +10,7 @@ import type { AppLogger } from "../shared/logger";
 import { SYS_USER } from "../users/fields";
 import { isAdmin, isAllowed } from "./acl";
 import type { Acl, AclOperation } from "./schema";
-import { CachedConfig, DynamoConfigSource, logInvalidItems, type ConfigSnapshot } from "./store";
+import { BACKEND_CONFIG_ITEMS, CachedConfig, DynamoConfigSource, logInvalidItems, type ConfigSnapshot } from "./store";
 
 /** ServiceNow's word for each operation in its ACL exception detail. */
 const VERB: Record<AclOperation, string> = { read: "Read", create: "Insert", write: "Update", delete: "Delete" };
@@ -105,7 +105,7 @@ export function createConfigReader(options: {
   readonly ttlMs?: number;
 }): CachedConfig {
   return new CachedConfig(
-    new DynamoConfigSource(options.client, options.configTable, logInvalidItems(options.logger)),
+    new DynamoConfigSource(options.client, options.configTable, logInvalidItems(options.logger), BACKEND_CONFIG_ITEMS),
     options.clock ?? systemClock,
     options.logger,
     options.ttlMs ?? ACL_CONFIG_TTL_MS,

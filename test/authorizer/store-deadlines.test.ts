@@ -2,7 +2,12 @@
 // authorizer call ends within the decision's store budget with a 401, an internal reason and one decision
 // line; a config refresh that hangs does not delay requests served from the last good copy.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CONFIG_REFRESH_WAIT_MS, DEFAULT_CONFIG_TTL_MS, DynamoConfigSource } from "../../functions/config/store";
+import {
+  ALL_CONFIG_ITEMS,
+  CONFIG_REFRESH_WAIT_MS,
+  DEFAULT_CONFIG_TTL_MS,
+  DynamoConfigSource,
+} from "../../functions/config/store";
 import { STORE_BUDGET_MS } from "../../functions/authorizer/store-budget";
 import { AUTHORIZER_CALL_DEADLINE } from "../../functions/shared/dynamo";
 import { createAuthorizerFixture, putProvider, putUser, type AuthorizerFixture } from "../kit/authorizer-fixture";
@@ -65,7 +70,7 @@ describe("a DynamoDB that never answers", () => {
 
   it("denies within the budget when the config is readable but users and jti hang", async () => {
     const fixture = createAuthorizerFixture(silentStore(), {
-      configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined),
+      configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined, ALL_CONFIG_ITEMS),
       storeBudgetMs: STORE_BUDGET_MS,
     });
     const tokens = await Promise.all(Array.from({ length: 5 }, mintAlice));
@@ -89,7 +94,7 @@ describe("a DynamoDB that never answers", () => {
     const fixture = createAuthorizerFixture(
       { ...dynamo, doc: deadlineClient(silent.endpoint, patient) },
       {
-        configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined),
+        configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined, ALL_CONFIG_ITEMS),
         storeBudgetMs: STORE_BUDGET_MS,
       },
     );
@@ -105,7 +110,7 @@ describe("a DynamoDB that never answers", () => {
 
   it("ends each call by the client's own deadline, even with no store budget to stop it", async () => {
     const fixture = createAuthorizerFixture(silentStore(), {
-      configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined),
+      configSource: new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined, ALL_CONFIG_ITEMS),
       storeBudgetMs: 60_000,
     });
     const startedMs = performance.now();
@@ -134,6 +139,7 @@ describe("a config refresh that hangs", () => {
           deadlineClient(proxy.endpoint, AUTHORIZER_CALL_DEADLINE),
           dynamo.tables.config,
           () => undefined,
+          ALL_CONFIG_ITEMS,
         ),
       });
       const mint = () =>

@@ -4,6 +4,7 @@ import {
   CachedConfig,
   isDebugEnabled,
   logInvalidItems,
+  ALL_CONFIG_ITEMS,
   parseConfigItems,
   type ConfigSource,
 } from "../../functions/config/store";
@@ -35,6 +36,7 @@ describe("parseConfigItems", () => {
         { pk: providerKey("renamed"), name: "other", metadataUrl: "https://x.example/", clientId: "c4" },
       ],
       logInvalidItems(logger),
+      ALL_CONFIG_ITEMS,
     );
 
     expect(snapshot.providers.map((p) => p.name)).toEqual(["okta"]);
@@ -47,7 +49,7 @@ describe("parseConfigItems", () => {
   });
 
   it("applies defaults: email claim and field, 60 s skew, asymmetric algorithms only", () => {
-    const [provider] = parseConfigItems([good], logInvalidItems(capturingLogger())).providers;
+    const [provider] = parseConfigItems([good], logInvalidItems(capturingLogger()), ALL_CONFIG_ITEMS).providers;
     expect(provider).toMatchObject({ userClaim: "email", userField: "email", clockSkewSeconds: 60, active: true });
     expect(provider?.allowedAlgorithms).not.toContain("HS256");
   });
@@ -60,6 +62,7 @@ describe("parseConfigItems", () => {
         { pk: aclKey("problem"), table: "problem", read: "itil" },
       ],
       logInvalidItems(logger),
+      ALL_CONFIG_ITEMS,
     );
     expect([...snapshot.acls.keys()]).toEqual(["incident"]);
     expect(snapshot.acls.get("incident")).toEqual({
@@ -82,10 +85,12 @@ describe("parseConfigItems", () => {
         },
       ],
       logInvalidItems(capturingLogger()),
+      ALL_CONFIG_ITEMS,
     );
     const off = parseConfigItems(
       [{ pk: propertyKey("glide.auth.debug.enabled"), name: "glide.auth.debug.enabled", value: "false" }],
       logInvalidItems(capturingLogger()),
+      ALL_CONFIG_ITEMS,
     );
     expect(isDebugEnabled(on)).toBe(true);
     expect(isDebugEnabled(off)).toBe(false);

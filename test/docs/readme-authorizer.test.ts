@@ -14,6 +14,7 @@ import { DEFAULT_MAX_STALE_SECONDS, providerSchema, type ProviderInput } from ".
 import {
   DEFAULT_CONFIG_MAX_STALE_MS,
   DEFAULT_CONFIG_TTL_MS,
+  ALL_CONFIG_ITEMS,
   DynamoConfigSource,
   type ConfigSource,
 } from "../../functions/config/store";
@@ -158,8 +159,8 @@ describe("config table: kept 30 s; if unreadable, the last good copy serves for 
 
   it("serves the last good copy while the table is unreadable, until it is 15 min old, then denies", async () => {
     // The real config table, and a table that does not exist: the same DynamoDB failure an outage gives.
-    const table = new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined);
-    const missing = new DynamoConfigSource(dynamo.doc, "no-such-config-table", () => undefined);
+    const table = new DynamoConfigSource(dynamo.doc, dynamo.tables.config, () => undefined, ALL_CONFIG_ITEMS);
+    const missing = new DynamoConfigSource(dynamo.doc, "no-such-config-table", () => undefined, ALL_CONFIG_ITEMS);
     let readable = true;
     const configSource: ConfigSource = { load: () => (readable ? table : missing).load() };
     const { fixture, clock, user, mint } = await scene({ configSource });
