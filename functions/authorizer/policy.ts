@@ -21,9 +21,6 @@ export function parseMethodArn(methodArn: string): MethodArn {
   return { base, route: { method, path: path ?? "/" } };
 }
 
-/** `{base}*\/*`: every method of every route of the stage. */
-export const wholeApiResource = (methodArn: string): string => `${parseMethodArn(methodArn).base}*/*`;
-
 interface CallerContext {
   readonly sys_id: string;
   readonly user_name: string;

@@ -22,7 +22,7 @@ const ACCESS_TOKEN_CLAIMS = ["client_id", "scope", "scp", "azpacr", "appidacr", 
 const ID_TOKEN_CLAIMS = ["nonce", "at_hash", "c_hash", "s_hash"] as const;
 
 /** The first sign that a token is an access token (a header typ or a claim), or undefined. */
-export function accessTokenSign(jwt: DecomposedJwt): string | undefined {
+function accessTokenSign(jwt: DecomposedJwt): string | undefined {
   const { typ } = jwt.header;
   if (typeof typ === "string" && ACCESS_TYPS.has(typ.toLowerCase())) return "typ";
   const { payload } = jwt;

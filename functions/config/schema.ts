@@ -181,10 +181,8 @@ export const routeRequirementsSchema = defined(() =>
 );
 export type RouteRequirements = z.infer<typeof routeRequirementsSchema>;
 
-/** The most route rules the config table holds: each failing one is a Deny statement in the policy. */
-export const MAX_ROUTE_RULES = 50;
 /** The most patterns one route rule or one provider's allowed routes may list. */
-export const MAX_ROUTE_PATTERNS = 20;
+const MAX_ROUTE_PATTERNS = 20;
 
 const routePatterns = () => z.array(routePatternSchema).check(z.minLength(1), z.maxLength(MAX_ROUTE_PATTERNS));
 
@@ -215,14 +213,14 @@ export const TOKEN_TYPES = ["id", "access"] as const;
 export type TokenType = (typeof TOKEN_TYPES)[number];
 
 /** Header `typ` values an access-token provider may accept; `JWT` also accepts a token without `typ`. */
-export const ACCESS_TOKEN_TYPS = ["at+jwt", "application/at+jwt", "JWT"] as const;
+const ACCESS_TOKEN_TYPS = ["at+jwt", "application/at+jwt", "JWT"] as const;
 
 /**
  * A provider of JWT access tokens (RFC 9068, or Entra ID/Okta/Auth0 tokens that say `JWT`): the API's
  * identifier as the audience, the clients whose tokens are accepted, where the granted scopes are, and
  * who the caller is: the user the token was issued for, or a service (a service account record).
  */
-export const accessTokenSchema = defined(() =>
+const accessTokenSchema = defined(() =>
   z.strictObject({
     /** The API's identifier (`api://orders`, `https://api.example.com`): the `aud` to expect, never a client id. */
     audience: z.string().check(z.minLength(1), z.maxLength(2048)),
@@ -241,7 +239,6 @@ export const accessTokenSchema = defined(() =>
     caller: z._default(z.enum(["user", "service"]), "user"),
   }),
 );
-export type AccessTokenSettings = z.infer<typeof accessTokenSchema>;
 
 /**
  * In a pinned issuer (and its aliases), the place of the token's own tenant: Entra ID's multi-tenant

@@ -96,7 +96,7 @@ function validItem<T extends Record<string, unknown>>(
  * ones it needs (the authorizer providers and route rules, the backends ACLs and tables), so its bundle
  * holds no other kind's schema. Items of other kinds are not its business and are skipped unread.
  */
-export interface ConfigItemSchemas {
+interface ConfigItemSchemas {
   readonly provider?: z.ZodMiniType<ProviderConfig>;
   readonly property: z.ZodMiniType<Property>;
   readonly acl?: z.ZodMiniType<Acl>;

@@ -9,7 +9,7 @@ export const API_PREFIXES = {
   "x_oidc/incident_ops": ["/api/x_oidc/incident_ops", "/api/x_oidc/v1/incident_ops"],
 } as const satisfies Record<string, readonly string[]>;
 
-export type ApiName = keyof typeof API_PREFIXES;
+type ApiName = keyof typeof API_PREFIXES;
 
 export const API_NAMES = Object.keys(API_PREFIXES) as ApiName[];
 
