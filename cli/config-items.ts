@@ -9,6 +9,8 @@ import {
   propertySchema,
   providerKey,
   providerSchema,
+  routeKey,
+  routeRuleSchema,
   tableKey,
   tableSchema,
   type Acl,
@@ -16,14 +18,16 @@ import {
   type ClaimValidation,
   type Property,
   type ProviderConfig,
+  type RoutePattern,
+  type RouteRule,
 } from "../functions/config/schema";
 import { ALL_CONFIG_ITEMS, parseConfigItems, type ConfigSnapshot } from "../functions/config/store";
 import { CliError } from "./errors";
 
 export interface ConfigKind<T> {
-  readonly label: "provider" | "property" | "ACL" | "table";
+  readonly label: "provider" | "property" | "ACL" | "table" | "route rule";
   /** The export document's array for this kind. */
-  readonly plural: "providers" | "properties" | "acls" | "tables";
+  readonly plural: "providers" | "properties" | "acls" | "tables" | "routeRules";
   readonly prefix: string;
   /** The field that names an item (and makes its key). */
   readonly nameField: "name" | "table";
@@ -71,6 +75,20 @@ export const TABLE: ConfigKind<CustomTable> = {
   nameOf: (table) => table.name,
   key: tableKey,
 };
+
+export const ROUTE_RULE: ConfigKind<RouteRule> = {
+  label: "route rule",
+  plural: "routeRules",
+  prefix: CONFIG_KEY_PREFIX.route,
+  nameField: "name",
+  schema: routeRuleSchema,
+  nameOf: (rule) => rule.name,
+  key: routeKey,
+};
+
+/** A route pattern as one phrase: `GET,POST /api/now/table` or `* api now/table`. */
+export const describeRoutePattern = (pattern: RoutePattern): string =>
+  `${pattern.methods?.join(",") ?? "*"} ${pattern.api !== undefined ? `api ${pattern.api}` : pattern.path}`;
 
 export type ConfigItem = { readonly pk: string } & Record<string, unknown>;
 

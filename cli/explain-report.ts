@@ -16,6 +16,12 @@ export interface ExplainReport {
   };
   readonly steps: readonly ExplainStep[];
   readonly claimRules: readonly { rule: string; passed: boolean }[];
+  /** With --route: whether the provider allows it, and each route rule covering it (roles once the user is known). */
+  readonly route?: {
+    readonly route: string;
+    readonly allowedByProvider: boolean;
+    readonly rules: readonly { rule: string; passed: boolean; detail?: string }[];
+  };
   readonly user?: { sys_id: string; user_name: string; roles: readonly string[] };
   readonly provisioning?: string;
   readonly notes: readonly string[];
@@ -65,6 +71,17 @@ export function describeReport(report: ExplainReport): string {
   if (report.claimRules.length > 0) {
     lines.push("", "Claim rules");
     lines.push(...report.claimRules.map(({ rule, passed }) => `  ${passed ? "pass" : "FAIL"}  ${rule}`));
+  }
+  if (report.route !== undefined) {
+    const { route, allowedByProvider, rules } = report.route;
+    lines.push("", `Route ${route}`);
+    lines.push(
+      `  ${allowedByProvider ? "pass" : "FAIL"}  the provider's allowed routes${allowedByProvider ? "" : " do not include it"}`,
+    );
+    lines.push(
+      ...rules.map(({ rule, passed, detail }) => `  ${passed ? "pass" : "FAIL"}  rule ${rule}${passed ? "" : `: ${detail ?? ""}`}`),
+    );
+    if (rules.length === 0) lines.push("  (no route rule covers it)");
   }
   if (report.provisioning !== undefined) lines.push("", `Provisioning: ${report.provisioning}`);
   if (report.notes.length > 0) lines.push("", ...report.notes.map((note) => `note: ${note}`));

@@ -6,6 +6,7 @@ import { ACL_COMMANDS } from "./commands/acl";
 import { explain } from "./commands/explain";
 import { PROPERTY_COMMANDS } from "./commands/property";
 import { PROVIDER_COMMANDS } from "./commands/provider";
+import { ROUTE_COMMANDS } from "./commands/route";
 import { providerTest } from "./commands/provider-test";
 import { targetCommand } from "./commands/target";
 import { TRANSFER_COMMANDS } from "./commands/transfer";
@@ -22,6 +23,7 @@ const COMMANDS: readonly Command[] = [
   providerTest,
   ...ACL_COMMANDS,
   ...TABLE_COMMANDS,
+  ...ROUTE_COMMANDS,
   ...PROPERTY_COMMANDS,
   ...TRANSFER_COMMANDS,
   ...USER_COMMANDS,

@@ -2,7 +2,16 @@
 // the jti is only read, no user is created, and the token, its signature and its segments are never printed.
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import { isJsonObject, type Json } from "aws-jwt-verify/safe-json-parse";
-import { authenticate, type AuthenticatedCaller, type UserProvisioner } from "../../functions/authorizer/authenticate";
+import {
+  authenticate,
+  RouteRules,
+  type AuthenticatedCaller,
+  type UserProvisioner,
+} from "../../functions/authorizer/authenticate";
+import type { RequestRoute } from "../../functions/authorizer/route-access";
+import { grantedScopes } from "../../functions/authorizer/token-kind";
+import { HTTP_METHODS } from "../../functions/http/route-types";
+import { SHIPPED_ROUTE_RULES } from "../../functions/http/routes";
 import { checkClaimRules } from "../../functions/authorizer/claims";
 import type { Decision, Trace } from "../../functions/authorizer/decision-log";
 import type { JsonFetcher } from "../../functions/authorizer/http";
@@ -153,15 +162,52 @@ function claimRuleResults(
   });
 }
 
+/** `GET /api/now/table/incident` from --route, or a usage error. */
+function routeOption(input: CommandInput): RequestRoute | undefined {
+  const text = stringOption(input, "route");
+  if (text === undefined) return undefined;
+  const match = /^\s*([A-Za-z]+)\s+(\/\S*)\s*$/.exec(text);
+  const method = match?.[1]?.toUpperCase();
+  if (!match || method === undefined || !(HTTP_METHODS as readonly string[]).includes(method)) {
+    throw new CliError("usage", `--route is "METHOD /path" (${HTTP_METHODS.join(", ")}), not ${JSON.stringify(text)}`, {
+      usage: usageOf(explain),
+    });
+  }
+  return { method, path: match[2] ?? "/" };
+}
+
+/** The provider's allowed routes and every rule covering the route, on the token's claims (and the user's roles, once known). */
+function routeResults(
+  snapshot: ConfigSnapshot,
+  provider: ProviderConfig | undefined,
+  claims: JwtPayload | undefined,
+  roles: readonly string[] | undefined,
+  route: RequestRoute,
+): ExplainReport["route"] {
+  const shown = `${route.method} ${route.path}`;
+  if (!provider || !claims) return { route: shown, allowedByProvider: false, rules: [] };
+  const access = new RouteRules(SHIPPED_ROUTE_RULES).for(snapshot);
+  return {
+    route: shown,
+    ...access.explain(route, {
+      provider,
+      claims,
+      scopes: grantedScopes(claims, provider),
+      ...(roles !== undefined && { roles }),
+    }),
+  };
+}
+
 export const explain: Command = {
   name: "explain",
-  args: "<token>|- [--token-file FILE] [--provider NAME] [--at TIME] [--documents DIR]",
+  args: "<token>|- [--token-file FILE] [--provider NAME] [--route 'METHOD /path'] [--at TIME] [--documents DIR]",
   summary:
     "dry-run the authorizer's decision for a token, step by step (nothing consumed or created); " +
     "a token typed on the command line stays in shell history: prefer - or --token-file",
   options: {
     "token-file": { type: "string" },
     provider: { type: "string" },
+    route: { type: "string" },
     at: { type: "string" },
     documents: { type: "string" },
   },
@@ -173,6 +219,7 @@ export const explain: Command = {
     const atText = stringOption(input, "at");
     const atMs = atText === undefined ? undefined : parseAt(atText);
     const askedProvider = stringOption(input, "provider");
+    const route = routeOption(input);
     const documents = stringOption(input, "documents");
     if (documents !== undefined && askedProvider === undefined) {
       throw new CliError("usage", "--documents needs --provider: the saved documents are that provider's", {
@@ -237,9 +284,10 @@ export const explain: Command = {
         provisioner,
         decisions: { record: (decision: Decision) => void decisions.push(decision) },
         trace,
+        shippedRouteRules: SHIPPED_ROUTE_RULES,
       });
       try {
-        return await authenticate(`Bearer ${token}`, deps);
+        return await authenticate(`Bearer ${token}`, deps, route);
       } catch (error) {
         if (error instanceof AuthError) return undefined;
         throw error;
@@ -251,6 +299,12 @@ export const explain: Command = {
     if (!decision) throw new CliError("failed", "the authorizer recorded no decision");
 
     const decoded = decodeForDisplay(token);
+    /** The roles of a user the route refused after finding them (the decision names the user). */
+    const refusedRoles = async (): Promise<readonly string[] | undefined> => {
+      if (decision.userSysId === undefined) return undefined;
+      const [user] = await userStore.findBy("sys_id", decision.userSysId);
+      return user?.roles;
+    };
     const provider = chosenProvider(snapshot, decision, askedProvider);
     const { durationMs: _durationMs, storesMs: _storesMs, ...decisionFacts } = decision;
     if (provider?.enableJtiVerification) notes.push("dry run: the jti marker was only read, never written");
@@ -259,6 +313,9 @@ export const explain: Command = {
       token: decoded,
       steps,
       claimRules: claimRuleResults(provider, decoded.claims),
+      ...(route !== undefined && {
+        route: routeResults(snapshot, provider, decoded.claims, caller?.user.roles ?? (await refusedRoles()), route),
+      }),
       ...(caller && {
         user: { sys_id: caller.user.sys_id, user_name: caller.user.user_name, roles: caller.user.roles },
       }),

@@ -35,6 +35,14 @@ const FIELD_OPTIONS = {
   "issuer-aliases": { type: "string" },
   tenants: { type: "string" },
   "max-stale": { type: "string" },
+  "token-type": { type: "string" },
+  audience: { type: "string" },
+  "client-ids": { type: "string" },
+  "access-token-types": { type: "string" },
+  "scope-claims": { type: "string" },
+  caller: { type: "string" },
+  "allow-apis": { type: "string" },
+  "allowed-routes": { type: "string" },
   /** --no-check: write without fetching the discovery document to check its issuer. */
   check: { type: "boolean" },
 } as const;
@@ -43,7 +51,9 @@ const FIELD_ARGS =
   "[--file provider.json|-] [--metadata-url URL] [--issuer URL] [--client-id ID] [--client-secret-ref ARN] [--user-claim CLAIM] " +
   "[--user-field email|user_name|sys_id|employee_number] [--[no-]jti-verification] [--claim-validations JSON] " +
   "[--[no-]auto-provision] [--algorithms RS256,ES256] [--clock-skew SECONDS] [--[no-]accept-missing-email-verified] " +
-  "[--link-to-providers NAME,NAME] [--issuer-aliases ISS,ISS] [--tenants TID,TID|all] [--max-stale SECONDS] [--no-check]";
+  "[--link-to-providers NAME,NAME] [--issuer-aliases ISS,ISS] [--tenants TID,TID|all] [--max-stale SECONDS] " +
+  "[--token-type id|access] [--audience API] [--client-ids ID,ID|all] [--access-token-types at+jwt,JWT] " +
+  "[--scope-claims scp,roles] [--caller user|service] [--allow-apis NAME,NAME] [--allowed-routes JSON] [--no-check]";
 
 const PROVIDER_FIELDS = new Set(Object.keys(providerSchema.shape));
 
@@ -92,8 +102,33 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
   set("tenants", tenants?.trim() === "all" ? "all" : commaList(tenants));
   const maxStale = stringOption(input, "max-stale");
   set("maxStaleSeconds", maxStale !== undefined && /^-?\d+$/.test(maxStale.trim()) ? Number(maxStale) : maxStale);
+  set("tokenType", stringOption(input, "token-type"));
+  // Access-token settings merge into the file's (and, for update, the stored) accessToken.
+  const accessToken: Record<string, unknown> = {};
+  const setAccess = (field: string, value: unknown): void => {
+    if (value !== undefined) accessToken[field] = value;
+  };
+  setAccess("audience", stringOption(input, "audience"));
+  const clients = stringOption(input, "client-ids");
+  setAccess("clientIds", clients?.trim() === "all" ? "all" : commaList(clients));
+  setAccess("acceptedTypes", commaList(stringOption(input, "access-token-types")));
+  setAccess("scopeClaims", commaList(stringOption(input, "scope-claims")));
+  setAccess("caller", stringOption(input, "caller"));
+  if (Object.keys(accessToken).length > 0) given["accessToken"] = { ...objectField(given["accessToken"]), ...accessToken };
+  set("allowedRoutes", commaList(stringOption(input, "allow-apis"))?.map((api) => ({ api })));
+  const routes = stringOption(input, "allowed-routes");
+  if (routes !== undefined) {
+    try {
+      given["allowedRoutes"] = JSON.parse(routes) as unknown;
+    } catch (error) {
+      throw new CliError("invalid", `allowedRoutes: --allowed-routes is not JSON: ${(error as Error).message}`);
+    }
+  }
   return given;
 }
+
+const objectField = (value: unknown): Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
 /** A comma-separated flag value as a list; an empty string is the empty list. */
 const commaList = (value: string | undefined): string[] | undefined =>
@@ -224,6 +259,10 @@ async function updateProvider(
   if (!stored) throw new CliError("not_found", `no provider named ${name}`);
   const { pk: _pk, ...current } = stored;
   const merged: Record<string, unknown> = { ...current, ...changes };
+  // The access-token flags change those settings only; the others stay as stored.
+  if (changes["accessToken"] !== undefined) {
+    merged["accessToken"] = { ...objectField(current["accessToken"]), ...objectField(changes["accessToken"]) };
+  }
   for (const field of unset) delete merged[field];
   const provider = withAutoProvision(merged, options.autoProvision);
   await writeProvider(ctx, parseOrRefuse(PROVIDER, provider, name), "existing", verb, {

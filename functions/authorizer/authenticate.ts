@@ -99,8 +99,6 @@ export interface AuthenticatedCaller {
   readonly claims: JwtPayload;
   /** The token's policy over the API below `base` (`arn:...:{apiId}/{stage}/`): what it may call, on every route. */
   policy(base: string): PolicyDocument;
-  /** What each route rule covering `route` (all, without one) answers for this caller (the admin CLI's explain). */
-  explainRoutes(route: RequestRoute | undefined): { rule: string; passed: boolean; detail?: string }[];
 }
 
 /** The route is refused: a deny with the rule and the failing requirement. */
@@ -131,6 +129,7 @@ export async function authenticate(
     alg?: string;
     tokenFingerprint?: string;
     storesMs?: number;
+    userSysId?: string;
   } = {};
   if (route !== undefined) facts.route = `${boundedValue(route.method)} ${boundedValue(route.path, 256)}`;
   const stores = new StoreBudget(deps.storeBudgetMs);
@@ -186,6 +185,8 @@ export async function authenticate(
     const user = await stores.wait(resolveUser(jwt, payload, issuer, provider.config, deps, trace), "user_store_error");
     facts.storesMs = performance.now() - storesStartedMs;
     trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
+    // A deny from here on names the user it refused.
+    facts.userSysId = user.sys_id;
     const caller = { ...subject, roles: user.roles };
     if (route !== undefined) {
       refuse(access.check(route, caller));
@@ -197,7 +198,6 @@ export async function authenticate(
       reason: "authenticated",
       internal: false,
       ...facts,
-      userSysId: user.sys_id,
       durationMs: performance.now() - startedMs,
     });
     return {
@@ -205,7 +205,6 @@ export async function authenticate(
       provider: provider.name,
       claims: payload,
       policy: (base) => access.policy(base, caller, route),
-      explainRoutes: (asked) => access.explain(asked, caller),
     };
   } catch (error) {
     const denial =

@@ -169,20 +169,24 @@ export class RouteAccess {
     return { Version: "2012-10-17", Statement: statements };
   }
 
-  /** What each rule covering `route` answers for `subject` (the admin CLI's explain). */
+  /** Whether the provider allows `route`, and what each rule covering it answers for `subject` (the admin CLI's explain). */
   explain(
-    route: RequestRoute | undefined,
+    route: RequestRoute,
     subject: RouteSubject,
-  ): { rule: string; passed: boolean; detail?: string }[] {
-    const target = route === undefined ? undefined : `${route.method}${route.path}`;
-    return this.rules
-      .filter((compiled) => target === undefined || compiled.regex.test(target))
-      .map((compiled) => {
-        const refusal = failedRequirement(compiled.rule, subject);
-        return refusal === undefined
-          ? { rule: compiled.rule.name, passed: true }
-          : { rule: compiled.rule.name, passed: false, detail: refusal.detail };
-      });
+  ): { allowedByProvider: boolean; rules: { rule: string; passed: boolean; detail?: string }[] } {
+    const target = `${route.method}${route.path}`;
+    const allowance = this.allowance(subject.provider);
+    return {
+      allowedByProvider: allowance === undefined || allowance.regex.test(target),
+      rules: this.rules
+        .filter((compiled) => compiled.regex.test(target))
+        .map((compiled) => {
+          const refusal = failedRequirement(compiled.rule, subject);
+          return refusal === undefined
+            ? { rule: compiled.rule.name, passed: true }
+            : { rule: compiled.rule.name, passed: false, detail: refusal.detail };
+        }),
+    };
   }
 
   private allowance(provider: RouteSubject["provider"]): CompiledAllowance | undefined {

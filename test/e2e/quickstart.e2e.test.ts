@@ -94,14 +94,18 @@ describe("npm start, then the README's commands", () => {
     expect(replay.status).toBe(401);
     expect(replay.headers.get("www-authenticate")).toBe("Bearer");
     expect(await replay.json()).toEqual(UNAUTHENTICATED_BODY);
-    // Each decision's EMF metric line is in the npm start output (CloudWatch reads the same from Lambda).
-    const emf = stack
-      .output()
-      .split("\n")
-      .filter((line) => line.startsWith("{") && line.includes('"_aws"'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(emf).toContainEqual(expect.objectContaining({ Decisions: 1, outcome: "deny", reason: "jti_replayed" }));
-    expect(emf).toContainEqual(expect.objectContaining({ Decisions: 1, outcome: "allow", reason: "authenticated" }));
+    // Each decision's EMF metric line is in the npm start output (CloudWatch reads the same from Lambda); the
+    // child's stdout may reach us a moment after its answer does.
+    const emf = () =>
+      stack
+        .output()
+        .split("\n")
+        .filter((line) => line.startsWith("{") && line.includes('"_aws"'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+    await expect
+      .poll(emf, { timeout: 10_000 })
+      .toContainEqual(expect.objectContaining({ Decisions: 1, outcome: "deny", reason: "jti_replayed" }));
+    expect(emf()).toContainEqual(expect.objectContaining({ Decisions: 1, outcome: "allow", reason: "authenticated" }));
   });
 
   it("refuses a person the users table does not know (no auto-provisioning for the bundled provider)", async () => {
