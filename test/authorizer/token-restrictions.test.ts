@@ -4,6 +4,7 @@
 // cached on an allowed route must never let the same token through on a route it may not call.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { APIGatewayTokenAuthorizerEvent } from "aws-lambda";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authorizeEvent } from "../../functions/authorizer/authorize-event";
@@ -334,5 +335,39 @@ describe("JWT access tokens (RFC 9068) and ID tokens never stand in for each oth
     await putUser(dynamo, { user_name: "sp-plain", roles: ["itil"] });
     await expect(fixture.authorize(await entraToken({ sub: "sp-plain" }), undefined, arn)).rejects.toThrow();
     expect(fixture.lastDecision()).toMatchObject({ reason: "caller_kind_mismatch" });
+  });
+});
+
+describe("a route refused by what the token says touches no store", () => {
+  it("uses up no one-time jti and creates no user: the same token then works where it may go", async () => {
+    await putProvider(dynamo, {
+      name: "partner-jit",
+      metadataUrl: idp.metadataUrl,
+      clientId: "partner-jit-app",
+      enableJtiVerification: true,
+      autoProvision: { enabled: true },
+      allowedRoutes: [{ api: "x_oidc/auth" }],
+    });
+    const fixture = createAuthorizerFixture(dynamo);
+    const token = await idp.mint({ sub: "newbie-sub", email: "newbie@example.com", aud: "partner-jit-app" });
+    const users = async () =>
+      (await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.users, ConsistentRead: true }))).Items ?? [];
+    const before = await users();
+
+    await expect(fixture.authorize(token, undefined, methodArnFor("GET", "/api/now/table/sys_user"))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
+    expect(fixture.lastDecision()).toMatchObject({ reason: "route_not_allowed" });
+    expect(await users()).toEqual(before);
+    const jti = await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.jti, ConsistentRead: true }));
+    const markersBefore = jti.Items?.length ?? 0;
+
+    const allowed = await fixture.authorize(token, undefined, methodArnFor("GET", "/api/x_oidc/auth/me"));
+    expect(allowed.context).toMatchObject({ user_name: "newbie@example.com" });
+    const after = await dynamo.doc.send(new ScanCommand({ TableName: dynamo.tables.jti, ConsistentRead: true }));
+    expect(after.Items?.length).toBe(markersBefore + 1);
+    // And now it has been used once.
+    await expect(fixture.authorize(token, undefined, methodArnFor("GET", "/api/x_oidc/auth/me"))).rejects.toThrow();
+    expect(fixture.lastDecision()).toMatchObject({ reason: "jti_replayed" });
   });
 });
