@@ -79,7 +79,9 @@ export function describeReport(report: ExplainReport): string {
       `  ${allowedByProvider ? "pass" : "FAIL"}  the provider's allowed routes${allowedByProvider ? "" : " do not include it"}`,
     );
     lines.push(
-      ...rules.map(({ rule, passed, detail }) => `  ${passed ? "pass" : "FAIL"}  rule ${rule}${passed ? "" : `: ${detail ?? ""}`}`),
+      ...rules.map(
+        ({ rule, passed, detail }) => `  ${passed ? "pass" : "FAIL"}  rule ${rule}${passed ? "" : `: ${detail ?? ""}`}`,
+      ),
     );
     if (rules.length === 0) lines.push("  (no route rule covers it)");
   }

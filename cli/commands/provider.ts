@@ -114,8 +114,12 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
   setAccess("acceptedTypes", commaList(stringOption(input, "access-token-types")));
   setAccess("scopeClaims", commaList(stringOption(input, "scope-claims")));
   setAccess("caller", stringOption(input, "caller"));
-  if (Object.keys(accessToken).length > 0) given["accessToken"] = { ...objectField(given["accessToken"]), ...accessToken };
-  set("allowedRoutes", commaList(stringOption(input, "allow-apis"))?.map((api) => ({ api })));
+  if (Object.keys(accessToken).length > 0)
+    given["accessToken"] = { ...objectField(given["accessToken"]), ...accessToken };
+  set(
+    "allowedRoutes",
+    commaList(stringOption(input, "allow-apis"))?.map((api) => ({ api })),
+  );
   const routes = stringOption(input, "allowed-routes");
   if (routes !== undefined) {
     try {

@@ -55,7 +55,11 @@ const list: Command = {
         rule.routes.map(describeRoutePattern).join("; "),
         describeRequirements(rule),
       ]);
-      const bad = broken.map((item) => [item.pk.slice(ROUTE_RULE.prefix.length), "INVALID (routes closed)", item.problems]);
+      const bad = broken.map((item) => [
+        item.pk.slice(ROUTE_RULE.prefix.length),
+        "INVALID (routes closed)",
+        item.problems,
+      ]);
       return columns([["NAME", "ROUTES", "REQUIRES"], ...rows, ...bad]);
     });
   },
@@ -98,7 +102,10 @@ async function givenRule(ctx: CommandContext, input: CommandInput, name: string)
   const apis = roleList(stringOption(input, "api") ?? "").map((api) => ({ api }));
   const paths = roleList(stringOption(input, "path") ?? "").map((path) => ({ path }));
   if (apis.length + paths.length > 0) {
-    given["routes"] = [...apis, ...paths].map((pattern) => ({ ...pattern, ...(methodList && { methods: methodList }) }));
+    given["routes"] = [...apis, ...paths].map((pattern) => ({
+      ...pattern,
+      ...(methodList && { methods: methodList }),
+    }));
   } else if (methodList !== undefined) {
     throw new CliError("usage", "--methods goes with --api or --path", { usage: usageOf(set) });
   }

@@ -1,9 +1,27 @@
 // export and import: the whole config as one JSON document; import validates everything before it writes anything.
 import { z } from "zod";
-import { describeIssues, type Acl, type Property, type ProviderConfig } from "../../functions/config/schema";
+import {
+  describeIssues,
+  type Acl,
+  type CustomTable,
+  type Property,
+  type ProviderConfig,
+  type RouteRule,
+} from "../../functions/config/schema";
 import type { ConfigSnapshot } from "../../functions/config/store";
 import { booleanOption, positional, type Command } from "../command";
-import { ACL, byName, canonical, PROPERTY, PROVIDER, toItem, type ConfigItem, type ConfigKind } from "../config-items";
+import {
+  ACL,
+  byName,
+  canonical,
+  PROPERTY,
+  PROVIDER,
+  ROUTE_RULE,
+  TABLE,
+  toItem,
+  type ConfigItem,
+  type ConfigKind,
+} from "../config-items";
 import { CliError } from "../errors";
 import { columns } from "../output";
 
@@ -12,6 +30,8 @@ interface ConfigDocument {
   readonly providers: readonly ProviderConfig[];
   readonly properties: readonly Property[];
   readonly acls: readonly Acl[];
+  readonly tables: readonly CustomTable[];
+  readonly routeRules: readonly RouteRule[];
 }
 
 const documentSchema = z.strictObject({
@@ -19,9 +39,11 @@ const documentSchema = z.strictObject({
   providers: z.array(z.unknown()).default([]),
   properties: z.array(z.unknown()).default([]),
   acls: z.array(z.unknown()).default([]),
+  tables: z.array(z.unknown()).default([]),
+  routeRules: z.array(z.unknown()).default([]),
 });
 
-const KINDS = [PROVIDER, PROPERTY, ACL] as const;
+const KINDS = [PROVIDER, PROPERTY, ACL, TABLE, ROUTE_RULE] as const;
 
 /** A list in canonical form, sorted by name. */
 const ordered = <T>(kind: ConfigKind<T>, values: Iterable<T>): T[] =>
@@ -37,6 +59,12 @@ function toDocument(snapshot: ConfigSnapshot): ConfigDocument {
       [...snapshot.properties].map(([name, value]) => ({ name, value })),
     ),
     acls: ordered(ACL, snapshot.acls.values()),
+    tables: ordered(TABLE, snapshot.tables),
+    // A broken rule is not exported (the export warns and fails); its routes stay closed where it is stored.
+    routeRules: ordered(
+      ROUTE_RULE,
+      (snapshot.routeRules ?? []).filter((rule): rule is RouteRule => !("broken" in rule)),
+    ),
   };
 }
 
@@ -47,13 +75,15 @@ const itemsOf = (document: ConfigDocument): Map<string, ConfigItem> =>
       ...document.providers.map((value) => toItem(PROVIDER, value)),
       ...document.properties.map((value) => toItem(PROPERTY, value)),
       ...document.acls.map((value) => toItem(ACL, value)),
+      ...document.tables.map((value) => toItem(TABLE, value)),
+      ...document.routeRules.map((value) => toItem(ROUTE_RULE, value)),
     ].map((item) => [item.pk, item]),
   );
 
 const exportCommand: Command = {
   name: "export",
   args: "",
-  summary: "print the whole config as JSON (providers, properties, ACLs), sorted by name",
+  summary: "print the whole config as JSON (providers, properties, ACLs, custom tables, route rules), sorted by name",
   positionals: [0, 0],
   async run(ctx) {
     const { snapshot, invalid } = await (await ctx.configTable()).load();
@@ -107,6 +137,8 @@ const importCommand: Command = {
       providers: ordered(PROVIDER, parseAll(PROVIDER, parsedDocument.data.providers, problems)),
       properties: ordered(PROPERTY, parseAll(PROPERTY, parsedDocument.data.properties, problems)),
       acls: ordered(ACL, parseAll(ACL, parsedDocument.data.acls, problems)),
+      tables: ordered(TABLE, parseAll(TABLE, parsedDocument.data.tables, problems)),
+      routeRules: ordered(ROUTE_RULE, parseAll(ROUTE_RULE, parsedDocument.data.routeRules, problems)),
     };
     if (problems.length > 0) {
       throw new CliError("invalid", `${problems.length} invalid item(s); nothing was imported`, { problems });

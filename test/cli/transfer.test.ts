@@ -34,6 +34,23 @@ async function populate(target: CliHarness): Promise<void> {
   await target.run(["provider", "add", "alpha", "--file", writeTemp(provider("alpha"))]);
   await target.run(["property", "set", "glide.auth.debug.enabled", "true"]);
   await target.run(["acl", "set", "incident", "--read", "itil"]);
+  await target.run([
+    "table",
+    "set",
+    "--file",
+    writeTemp({ name: "incident", columns: { u_team: { type: "string" } } }),
+  ]);
+  await target.run([
+    "route",
+    "set",
+    "writers",
+    "--path",
+    "/api/now/table/incident",
+    "--methods",
+    "POST",
+    "--roles",
+    "itil",
+  ]);
 }
 
 describe("export", () => {
@@ -48,12 +65,22 @@ describe("export", () => {
       providers: { name: string }[];
       properties: unknown[];
       acls: unknown[];
+      tables: unknown[];
+      routeRules: unknown[];
     }>();
     expect(document.version).toBe(1);
     expect(document.providers.map((p) => p.name)).toEqual(["alpha", "zeta"]);
     expect(document.providers[0]).toMatchObject({ userClaim: "email", clockSkewSeconds: 60, active: true });
     expect(document.properties).toEqual([{ name: "glide.auth.debug.enabled", value: "true" }]);
     expect(document.acls).toEqual([{ table: "incident", read: ["itil"], create: [], write: [], delete: [] }]);
+    expect(document.tables).toEqual([{ name: "incident", columns: { u_team: { type: "string" } } }]);
+    expect(document.routeRules).toEqual([
+      {
+        name: "writers",
+        routes: [{ path: "/api/now/table/incident", methods: ["POST"] }],
+        requires: { roles: ["itil"] },
+      },
+    ]);
   });
 
   it("round-trips: export, import into an empty table, export again gives the same bytes", async () => {
@@ -65,7 +92,7 @@ describe("export", () => {
     const second = await empty.run(["export"]);
 
     expect(imported.code).toBe(0);
-    expect(imported.stdout).toContain("imported: 4 created, 0 updated, 0 unchanged, 0 deleted");
+    expect(imported.stdout).toContain("imported: 6 created, 0 updated, 0 unchanged, 0 deleted");
     expect(second.stdout).toBe(first.stdout);
     expect(await empty.items("config")).toEqual(await cli.items("config"));
   });
@@ -131,12 +158,20 @@ describe("import", () => {
     });
     expect(replaced.json()).toMatchObject({
       unchanged: [providerKey("alpha"), providerKey("new")],
-      deleted: [providerKey("zeta"), "property#glide.auth.debug.enabled", "acl#incident"],
+      deleted: [
+        providerKey("zeta"),
+        "property#glide.auth.debug.enabled",
+        "acl#incident",
+        "table#incident",
+        "route#writers",
+      ],
     });
     expect(after.json()).toMatchObject({
       providers: [{ name: "alpha", clientId: "changed" }, { name: "new" }],
       properties: [],
       acls: [],
+      tables: [],
+      routeRules: [],
     });
   });
 
@@ -147,7 +182,7 @@ describe("import", () => {
     const result = await cli.run(["import", writeTemp({ version: 1 }), "--replace", "--dry-run"]);
 
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain("would import: 0 created, 0 updated, 0 unchanged, 4 deleted");
+    expect(result.stdout).toContain("would import: 0 created, 0 updated, 0 unchanged, 6 deleted");
     expect(await cli.items("config")).toEqual(before);
   });
 
