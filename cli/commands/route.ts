@@ -18,7 +18,7 @@ import { CliError } from "../errors";
 import { columns, fields } from "../output";
 
 /** The requirements in one phrase: `roles itil|admin; scopes orders.read; claims department equals "ops"`. */
-export function describeRequirements(rule: Pick<RouteRule, "requires">): string {
+function describeRequirements(rule: Pick<RouteRule, "requires">): string {
   const { roles, scopes, claims } = rule.requires;
   return [
     roles && `one of the roles ${roles.join(", ")}`,
