@@ -86,6 +86,24 @@ export const NAMED_MUTATIONS: readonly NamedMutation[] = [
       ],
     ],
   },
+  {
+    id: "cached-policy-whole-api",
+    file: "functions/authorizer/authorize-event.ts",
+    description:
+      "the policy allows the whole API again, whatever the token may call (a cached Allow reaches every route)",
+    replacements: [
+      [
+        "  return allowPolicy(caller.policy(method.base), {\n",
+        '  return allowPolicy({ Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: `${method.base}*/*` }] }, {\n',
+      ],
+    ],
+  },
+  {
+    id: "route-checked-after-stores",
+    file: "functions/authorizer/authenticate.ts",
+    description: "what the token alone decides about the route is checked only after one-time use and provisioning",
+    replacements: [["      refuse(access.check(route, subject));\n", "      void subject;\n"]],
+  },
 ];
 
 /** The mutated file, and the offset of the first edit in the original (for its coverage probe). */
