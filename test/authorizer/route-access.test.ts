@@ -230,3 +230,21 @@ describe("the shipped routes' rules", () => {
       expect(all.some((prefix) => route.path.startsWith(`${prefix}/`) || route.path === prefix)).toBe(true);
   });
 });
+
+describe("the policy's size", () => {
+  it("is estimated at or above its JSON length, so the 8 KiB bound holds for the text API Gateway gets", () => {
+    fc.assert(
+      fc.property(fc.array(rule, { maxLength: 6 }), subject, (rules, who) => {
+        const caller = {
+          provider: { name: "p", ...(who.allowedRoutes && { allowedRoutes: who.allowedRoutes }) },
+          claims: {},
+          scopes: new Set<string>(),
+          roles: [],
+        };
+        const policy = new RouteAccess(rules).policy(BASE, caller, { method: "GET", path: "/" });
+        expect(JSON.stringify(policy).length).toBeLessThanOrEqual(MAX_POLICY_CHARACTERS);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
