@@ -2,7 +2,8 @@
 // variants worth comparing (CommonJS or ESM; the AWS SDK left to the runtime or bundled and tree-shaken),
 // prints each bundle's size, and times whole-process loads of each (a new `node` that loads the bundle,
 // as Lambda's init does) against a minimal bundle of the same SDK clients plus aws-jwt-verify, built the
-// same way, in the same run. Median CPU (user + system) of RUNS loads each. Run: npm run bench
+// same way, in the same run. Median CPU (user + system) of RUNS loads each, without and with
+// --enable-source-maps interleaved. Run: npm run bench
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -72,13 +73,20 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-/** Median load CPU of each file, the runs interleaved so that drift in machine load hits all alike. */
-function medianLoads(files: readonly string[], sourceMaps: boolean): number[] {
-  const samples = files.map(() => [] as number[]);
+/**
+ * Median load CPU of each file without and with --enable-source-maps, the runs interleaved (file by
+ * file, flag by flag) so that drift in machine load hits all alike.
+ */
+function medianLoads(files: readonly string[]): { plain: number[]; mapped: number[] } {
+  const plain = files.map(() => [] as number[]);
+  const mapped = files.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) {
-    for (const [i, file] of files.entries()) samples[i]?.push(loadCpuSeconds(file, sourceMaps));
+    for (const [i, file] of files.entries()) {
+      plain[i]?.push(loadCpuSeconds(file, false));
+      mapped[i]?.push(loadCpuSeconds(file, true));
+    }
   }
-  return samples.map(median);
+  return { plain: plain.map(median), mapped: mapped.map(median) };
 }
 
 rmSync(OUT, { recursive: true, force: true });
@@ -105,12 +113,16 @@ console.log(`\nInit: median CPU of ${RUNS} whole-process loads, ms (ratio to the
 console.log(
   `node alone: ${(median(Array.from({ length: RUNS }, () => loadCpuSeconds(undefined, false))) * 1000).toFixed(0)} ms`,
 );
+const ids = functions.map(([id]) => id);
+const loadsByVariant = VARIANTS.map((variant) => {
+  const files = ids.map((id) => built.get(`${id} ${label(variant)}`)?.file as string);
+  return { variant, ...medianLoads(files) };
+});
 for (const sourceMaps of [false, true]) {
-  console.log(sourceMaps ? "with --enable-source-maps (as deployed):" : "without source maps:");
-  for (const variant of VARIANTS) {
-    const ids = functions.map(([id]) => id);
-    const files = ids.map((id) => built.get(`${id} ${label(variant)}`)?.file as string);
-    const loads = medianLoads(files, sourceMaps);
+  // As deployed: a map in the bundle, not loaded (infra/functions.ts sets no --enable-source-maps).
+  console.log(sourceMaps ? "with --enable-source-maps:" : "without --enable-source-maps (as deployed):");
+  for (const { variant, plain, mapped } of loadsByVariant) {
+    const loads = sourceMaps ? mapped : plain;
     const minimal = loads[0] as number;
     const cells = ids.map(
       (id, i) =>

@@ -1,7 +1,7 @@
 // How a Lambda's code is bundled, in one place: as CDK's NodejsFunction bundles it for the stack
-// (infra/functions.ts: CommonJS, minified, source map without sources, the AWS SDK left to the runtime),
-// and the variants the init benchmark compares it with. Used by `npm run build`, `npm run bench` and the
-// bundle-size budget test.
+// (infra/functions.ts: CommonJS, minified, a source map without sources that Node does not load, the AWS
+// SDK left to the runtime), and the variants the init benchmark compares it with. Used by `npm run build`,
+// `npm run bench` and the bundle-size budget test.
 import { type BuildOptions, build } from "esbuild";
 
 export interface BundleVariant {

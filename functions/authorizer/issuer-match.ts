@@ -18,13 +18,28 @@ export interface IssuerClaims {
   readonly tid?: unknown;
 }
 
+/**
+ * The issuers of a provider's config, derived once per config object (a config snapshot is immutable):
+ * deriving parses the metadata URL, which every token would otherwise pay for twice.
+ */
+const issuersByConfig = new WeakMap<ProviderConfig, readonly string[]>();
+
+function issuersOf(config: ProviderConfig): readonly string[] {
+  let issuers = issuersByConfig.get(config);
+  if (issuers === undefined) {
+    issuers = acceptedIssuers(config);
+    issuersByConfig.set(config, issuers);
+  }
+  return issuers;
+}
+
 /** The provider's issuer the token names, or undefined. Needs only the config: no fetch. */
 export function matchIssuer(config: ProviderConfig, { iss, tid }: IssuerClaims): IssuerMatch | undefined {
   // Aliases first: a listed alias may be the spelling the config derives but the document does not state
   // (Auth0's issuer without its `/`), and listing it is what makes that spelling pass.
   for (const [patterns, alias] of [
     [config.issuerAliases, true],
-    [acceptedIssuers(config), false],
+    [issuersOf(config), false],
   ] as const) {
     for (const pattern of patterns) {
       const tenant = tenantIn(config, pattern, iss, tid);

@@ -140,6 +140,12 @@ export class ProviderKeySet {
     return { cache, verifier: new DecomposedJwtVerifier(this.config, cache) };
   }
 
+  /** The current snapshot while it is younger than maxAgeMs, with no I/O and no await; else undefined. */
+  freshSnapshot(): { snapshot: KeySnapshot; readNow: false } | undefined {
+    const snapshot = this.value.fresh();
+    return snapshot === undefined ? undefined : { snapshot, readNow: false };
+  }
+
   /**
    * The current snapshot (read first when missing or stale), and whether this call read it;
    * jwks_unavailable when the key set has never been read.

@@ -36,7 +36,7 @@ export class ProviderRegistry {
     private readonly state?: ProviderStateStore,
   ) {}
 
-  async snapshot(): Promise<ConfigSnapshot> {
+  snapshot(): Promise<ConfigSnapshot> {
     return this.config.get();
   }
 

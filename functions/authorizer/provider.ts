@@ -17,7 +17,7 @@ import {
 } from "./discovery";
 import { safeJsonParse, type Json } from "aws-jwt-verify/safe-json-parse";
 import { fetchDocument, FetchFailedError, type FetchedJson, type FetchPolicy, type JsonFetcher } from "./http";
-import { parseJwks, ProviderKeySet, type KeySnapshot } from "./key-set";
+import { parseJwks, ProviderKeySet, selectJwk, type KeySnapshot } from "./key-set";
 import type { PersistedDocument, ProviderStateStore } from "./provider-state";
 import { boundIssuer, matchIssuer, requiredIss, type IssuerClaims } from "./issuer-match";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
@@ -189,15 +189,19 @@ export class ProviderRuntime {
    * needs no redeploy) and verifies signature, exp, nbf, iss and aud with aws-jwt-verify.
    */
   async verify(jwt: DecomposedJwt, tokenDigest: string): Promise<VerifiedToken> {
-    const discovered = await this.discover();
+    // Warm, discovery and key set are fresh and the token's key is in the set: no await before the
+    // signature check (a fresh value implies restore() has run: only it and a load set one).
+    const discovered = this.discovery.fresh() ?? (await this.discover());
     const { iss, tid } = jwt.payload;
     const match = iss === undefined ? undefined : matchIssuer(this.config, { iss, tid });
     if (match === undefined) throw new AuthError("unknown_issuer", `iss is not an issuer of provider ${this.name}`);
     const keys = this.keySetFor(discovered);
-    const read = await keys.snapshot(this.name);
+    const read = keys.freshSnapshot() ?? (await keys.snapshot(this.name));
     const remembered = this.verified.get(tokenDigest);
     if (remembered?.snapshot === read.snapshot) return remembered.result;
-    const { snapshot: current, jwk } = await keys.keyFor(read, jwt.header);
+    const known = selectJwk(read.snapshot.cache.jwks, jwt.header);
+    const { snapshot: current, jwk } =
+      known === undefined ? await keys.keyFor(read, jwt.header) : { snapshot: read.snapshot, jwk: known };
     const result = {
       payload: current.verifier.verifyDecomposed(jwt, requiredIss(discovered.issuer, match)),
       jwk,

@@ -9,6 +9,10 @@ import { AuthError, type AuthReasonCode } from "../shared/errors";
  */
 export const STORE_BUDGET_MS = 2000;
 
+const NOT_YET: unique symbol = Symbol("not settled");
+/** Settled already: a race against it is won by `work` only when `work` has settled before the race began. */
+const NOT_SETTLED = Promise.resolve(NOT_YET);
+
 export class StoreBudget {
   private leftMs: number;
 
@@ -21,6 +25,9 @@ export class StoreBudget {
    * bounded by the client's deadline and ends on its own; its late outcome is ignored.
    */
   async wait<T>(work: Promise<T>, code: AuthReasonCode): Promise<T> {
+    // Work that has already settled (a fresh cached config) wins this race: no timer for it.
+    const settled = await Promise.race([work, NOT_SETTLED]);
+    if (settled !== NOT_YET) return settled as T;
     const startedMs = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {

@@ -31,6 +31,14 @@ export const createMetrics = (serviceName = process.env["POWERTOOLS_SERVICE_NAME
 
 export const metrics = createMetrics();
 
+/**
+ * One single-metric emitter per Metrics, made on first use: Powertools' singleMetric() builds a new
+ * Metrics (with its own Console and environment reads) per call, which cost the authorizer more than its
+ * decision line. An emitter publishes, and clears its dimensions, at every addMetric; it keeps the default
+ * dimensions `target` had when it was made (ours are set once, at construction).
+ */
+const emitters = new WeakMap<Metrics, Metrics>();
+
 /** Emits one metric now, on its own EMF line, with `dimensions` added to the service's. */
 export function emitMetric(
   target: Metrics,
@@ -39,7 +47,18 @@ export function emitMetric(
   value: number,
   dimensions: Readonly<Record<string, string>> = {},
 ): void {
-  const single = target.singleMetric();
-  single.addDimensions({ ...dimensions });
-  single.addMetric(name, unit, value);
+  let single = emitters.get(target);
+  if (single === undefined) {
+    single = target.singleMetric();
+    emitters.set(target, single);
+  }
+  try {
+    single.addDimensions({ ...dimensions });
+    single.addMetric(name, unit, value);
+  } catch (error) {
+    // Nothing of a metric that failed may reach the next one.
+    single.clearMetrics();
+    single.clearDimensions();
+    throw error;
+  }
 }

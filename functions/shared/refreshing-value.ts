@@ -70,8 +70,17 @@ export class RefreshingValue<T> {
    * The value, reloaded first when missing or stale. Throws when there has never been a good value, or
    * when the last good one is older than maxStaleMs and cannot be reloaded.
    */
-  async get(): Promise<T> {
-    if (this.value !== undefined && this.ageMs() < this.options.maxAgeMs) return this.value;
+  get(): Promise<T> {
+    const fresh = this.fresh();
+    return fresh === undefined ? this.refreshed() : Promise.resolve(fresh);
+  }
+
+  /** The value while it is younger than maxAgeMs, without I/O or a promise (the warm path); else undefined. */
+  fresh(): T | undefined {
+    return this.value !== undefined && this.ageMs() < this.options.maxAgeMs ? this.value : undefined;
+  }
+
+  private async refreshed(): Promise<T> {
     if (
       this.seeded &&
       this.value !== undefined &&

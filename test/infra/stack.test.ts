@@ -211,7 +211,7 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
       }
     });
 
-    it("passes exactly the declared tables' names, plus source maps and Powertools settings", () => {
+    it("passes exactly the declared tables' names and Powertools settings (no --enable-source-maps)", () => {
       const functions = template.findResources("AWS::Lambda::Function") as Record<string, CfnResource>;
       for (const [definition, appFunction] of functionsByDefinition()) {
         const declared = Object.keys(definition.tables) as TableName[];
@@ -221,7 +221,6 @@ describe("OidcAuthStack with default context", { timeout: TEST_TIMEOUT_MS }, () 
             | undefined
         )?.Variables;
         expect(variables).toEqual({
-          NODE_OPTIONS: "--enable-source-maps",
           POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
           POWERTOOLS_LOG_LEVEL: "INFO",
           ...Object.fromEntries(declared.map((name) => [TABLES[name].envVar, { Ref: logicalId(stack.tables[name]) }])),
