@@ -248,3 +248,45 @@ describe("the policy's size", () => {
     );
   });
 });
+
+describe("the policy's size at its bound", () => {
+  const caller = (patterns: RoutePattern[]) => ({
+    provider: { name: "p", allowedRoutes: patterns },
+    claims: {},
+    scopes: new Set<string>(),
+    roles: [] as string[],
+  });
+  /** Allowed routes whose whole policy is exactly `length` characters of JSON (one resource per pattern). */
+  function patternsOfLength(length: number): RoutePattern[] {
+    const fixed = (count: number) =>
+      Array.from({ length: count }, (_, i) =>
+        routePatternSchema.parse({ path: `/api/x_oidc/auth/${i}${"a".repeat(250)}*`, methods: ["GET"] }),
+      );
+    const whole = (count: number, extra: number) => [
+      ...fixed(count),
+      routePatternSchema.parse({ path: `/api/x_oidc/auth/z${"b".repeat(extra)}*`, methods: ["GET"] }),
+    ];
+    const size = (count: number, extra: number) =>
+      JSON.stringify(new RouteAccess([]).policy(BASE, caller(whole(count, extra)))).length;
+    let count = 0;
+    while (size(count + 1, 0) <= length) count++;
+    const extra = length - size(count, 0);
+    expect(size(count, extra)).toBe(length);
+    return whole(count, extra);
+  }
+  const route = { method: "GET", path: "/api/x_oidc/auth/me" };
+
+  it.each([1, 2, 40, 100])("falls back to the route called when the JSON is %i character(s) over", (over) => {
+    const patterns = patternsOfLength(MAX_POLICY_CHARACTERS + over);
+    const policy = new RouteAccess([]).policy(BASE, caller(patterns), route);
+    expect(policy.Statement).toEqual([
+      { Action: "execute-api:Invoke", Effect: "Allow", Resource: [`${BASE}GET/api/x_oidc/auth/me`] },
+    ]);
+  });
+
+  it("keeps the whole policy well under the bound", () => {
+    const patterns = patternsOfLength(MAX_POLICY_CHARACTERS - 100);
+    const policy = new RouteAccess([]).policy(BASE, caller(patterns), route);
+    expect(JSON.stringify(policy).length).toBe(MAX_POLICY_CHARACTERS - 100);
+  });
+});
