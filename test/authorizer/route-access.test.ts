@@ -165,10 +165,10 @@ describe("RouteAccess", () => {
   });
 
   it(`keeps a policy within ${MAX_POLICY_CHARACTERS} characters: past it, only the route being called is allowed`, () => {
-    const many = Array.from({ length: 40 }, (_, index) =>
+    const many = Array.from({ length: 60 }, (_, index) =>
       routeRuleSchema.parse({
         name: `r${index}`,
-        routes: API_NAMES.map((api) => ({ api })).concat([{ api: "now/table" }]),
+        routes: [{ path: `/api/now/table/u_table_with_a_long_name_${index}` }],
         requires: { scopes: [`s${index}`] },
       }),
     );
@@ -176,7 +176,9 @@ describe("RouteAccess", () => {
     const caller = { provider: { name: "p" }, claims: {}, scopes: new Set<string>(), roles: [] };
     const route = { method: "GET", path: "/" };
     const policy = access.policy(BASE, caller, route);
+    expect(JSON.stringify(access.policy(BASE, caller)).length).toBeGreaterThan(MAX_POLICY_CHARACTERS);
     expect(JSON.stringify(policy).length).toBeLessThanOrEqual(MAX_POLICY_CHARACTERS);
+    expect(policy.Statement).toHaveLength(1);
     expect(evaluatePolicy(policy, `${BASE}GET/`)).toBe("allow");
     expect(evaluatePolicy(policy, `${BASE}GET/api/x_oidc/auth/me`)).toBe("deny");
     // A realistic one stays whole: a partner limited to two APIs, with the shipped rules failing.
@@ -288,5 +290,44 @@ describe("the policy's size at its bound", () => {
     const patterns = patternsOfLength(MAX_POLICY_CHARACTERS - 100);
     const policy = new RouteAccess([]).policy(BASE, caller(patterns), route);
     expect(JSON.stringify(policy).length).toBe(MAX_POLICY_CHARACTERS - 100);
+  });
+});
+
+describe("RouteAccess.explain and the oversize fallback's edge", () => {
+  const rule = routeRuleSchema.parse({
+    name: "r",
+    routes: [{ path: "/api/now/table" }],
+    requires: { roles: ["itil"] },
+  });
+  const provider = { name: "p", allowedRoutes: [routePatternSchema.parse({ api: "now/table", methods: ["GET"] })] };
+  const who = { provider, claims: {}, scopes: new Set<string>(), roles: ["knowledge"] };
+
+  it("answers per route: the provider's allowance, and each covering rule with its failing requirement", () => {
+    const access = new RouteAccess([rule]);
+    expect(access.explain({ method: "GET", path: "/api/now/table/incident" }, who)).toEqual({
+      allowedByProvider: true,
+      rules: [{ rule: "r", passed: false, detail: "route rule r requires one of the roles itil" }],
+    });
+    expect(access.explain({ method: "POST", path: "/api/now/table/incident" }, { ...who, roles: ["itil"] })).toEqual({
+      allowedByProvider: false,
+      rules: [{ rule: "r", passed: true }],
+    });
+    expect(
+      access.explain({ method: "GET", path: "/api/x_oidc/auth/me" }, { ...who, provider: { name: "open" } }),
+    ).toEqual({ allowedByProvider: true, rules: [] });
+  });
+
+  it("refuses to fall back to a route whose path has wildcards", () => {
+    const many = Array.from({ length: 60 }, (_, index) =>
+      routeRuleSchema.parse({
+        name: `r${index}`,
+        routes: [{ path: `/api/now/table/u_table_with_a_long_name_${index}` }],
+        requires: { scopes: [`s${index}`] },
+      }),
+    );
+    const caller = { provider: { name: "p" }, claims: {}, scopes: new Set<string>(), roles: [] };
+    expect(() => new RouteAccess(many).policy(BASE, caller, { method: "GET", path: "/api/x*" })).toThrow(
+      expect.objectContaining({ code: "internal_error" }),
+    );
   });
 });
