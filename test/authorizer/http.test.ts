@@ -11,6 +11,10 @@ const pending = new Set<NodeJS.Timeout>();
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === "/ok") return res.end(JSON.stringify({ issuer: "x" }));
+    if (req.url === "/cached") {
+      res.writeHead(200, { etag: '"v1-abc"', "cache-control": "max-age=3600, public" });
+      return res.end(JSON.stringify({ keys: [] }));
+    }
     if (req.url === "/big") return res.end(JSON.stringify({ pad: "x".repeat(10_000) }));
     if (req.url === "/redirect") {
       res.writeHead(302, { location: "/ok" });
@@ -50,6 +54,8 @@ describe("assertFetchableUrl", () => {
     ["http://127.0.0.1:4000/x", false, false],
     ["http://127.0.0.1.nip.io/x", true, false],
     ["https://user:pass@idp.example/x", false, false],
+    ["https://user@idp.example/x", false, false],
+    ["https://:pass@idp.example/x", false, false],
     ["file:///etc/passwd", true, false],
     ["not a url", true, false],
   ])("%s (loopback http allowed: %s) -> fetchable %s", (url, allowLoopbackHttp, fetchable) => {
@@ -72,5 +78,20 @@ describe("PolicyJsonFetcher", () => {
     const started = Date.now();
     await expect(impatient.fetchJson(`${origin}/slow`)).rejects.toMatchObject({ code: "fetch_failed" });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe("the fetcher's defaults and what it keeps", () => {
+  it("refuses plain http on loopback unless the policy allows it", async () => {
+    await expect(new PolicyJsonFetcher().fetchJson(`${origin}/ok`)).rejects.toMatchObject({ code: "url_refused" });
+    await expect(fetcher.fetchJson(`${origin}/ok`)).resolves.toEqual({ issuer: "x" });
+  });
+
+  it("keeps the ETag and Cache-Control exactly as served", async () => {
+    await expect(fetcher.fetchWithHeaders(`${origin}/cached`)).resolves.toEqual({
+      json: { keys: [] },
+      etag: '"v1-abc"',
+      cacheControl: "max-age=3600, public",
+    });
   });
 });
