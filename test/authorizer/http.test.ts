@@ -11,6 +11,16 @@ const pending = new Set<NodeJS.Timeout>();
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === "/ok") return res.end(JSON.stringify({ issuer: "x" }));
+    // JSON of exactly n bytes, with Content-Length (/sized/n) or chunked, without it (/chunked/n).
+    const sized = /^\/(sized|chunked)\/(\d+)$/.exec(req.url ?? "");
+    if (sized) {
+      const body = JSON.stringify({ p: "x".repeat(Number(sized[2]) - 8) });
+      if (sized[1] === "chunked") {
+        res.write(body.slice(0, 10));
+        return res.end(body.slice(10));
+      }
+      return res.end(body);
+    }
     if (req.url === "/cached") {
       res.writeHead(200, { etag: '"v1-abc"', "cache-control": "max-age=3600, public" });
       return res.end(JSON.stringify({ keys: [] }));
@@ -78,6 +88,13 @@ describe("PolicyJsonFetcher", () => {
     const started = Date.now();
     await expect(impatient.fetchJson(`${origin}/slow`)).rejects.toMatchObject({ code: "fetch_failed" });
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe("the size bound, at its edge", () => {
+  it.each(["sized", "chunked"])("takes exactly maxBytes and refuses one byte more (%s)", async (kind) => {
+    await expect(fetcher.fetchJson(`${origin}/${kind}/1000`)).resolves.toEqual({ p: "x".repeat(992) });
+    await expect(fetcher.fetchJson(`${origin}/${kind}/1001`)).rejects.toMatchObject({ code: "fetch_failed" });
   });
 });
 
