@@ -8,7 +8,7 @@ import { JwtVerifier } from "aws-jwt-verify";
 import { systemClock } from "../functions/shared/clock";
 import { providerSchema } from "../functions/config/schema";
 import { CachedConfig } from "../functions/config/store";
-import { DynamoUserStore, toUserItem, type UserRecord, type UserStore } from "../functions/users/store";
+import { DynamoUserStore, toUserItem, type UserStore } from "../functions/users/store";
 import { authorizeEvent } from "../functions/authorizer/authorize-event";
 import type { AuthenticatorDeps, UserProvisioner } from "../functions/authorizer/authenticate";
 import { DirectoryProvisioner } from "../functions/authorizer/provisioning";
@@ -23,6 +23,7 @@ import { DynamoReplayStore, type ReplayStore } from "../functions/authorizer/rep
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { startTestIssuer } from "../test/kit/issuer";
 import { startDynamo } from "../test/kit/dynamo";
+import { BENCH_USER_EMAIL, boundBenchUser } from "./fixtures/bench-user";
 
 const METHOD_ARN = "arn:aws:execute-api:eu-west-1:123456789012:abc123/v1/GET/api/now/table/incident";
 const ROUNDS = 21;
@@ -48,22 +49,6 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
     process.stdout.write = write;
   }
 }
-
-const alice: UserRecord = {
-  sys_id: "a".repeat(32),
-  user_name: "alice",
-  email: "alice@example.com",
-  active: true,
-  locked_out: false,
-  roles: ["itil"],
-};
-/** Alice as bound to the test issuer's default subject, so every call finds her by identity (the warm path). */
-const boundAlice = (issuer: string): UserRecord => ({
-  ...alice,
-  oidc_issuer: issuer,
-  oidc_subject: "user-1",
-  oidc_provider: "bench",
-});
 
 /** The users table is only read: the bench's users are bound already and never change. */
 const noProvisioning: UserProvisioner = {
@@ -128,11 +113,11 @@ async function compareWithVerifySync(alg: keyof typeof NEW_TOKEN_GOAL): Promise<
   const issuer = await startTestIssuer({ algs: [alg] });
   try {
     const token = await issuer.mint({
-      email: "alice@example.com",
+      email: BENCH_USER_EMAIL,
       email_verified: true,
       exp: Math.floor(Date.now() / 1000) + 3_600,
     });
-    const bound = [boundAlice(issuer.issuer)];
+    const bound = [boundBenchUser(issuer.issuer)];
     const memoryStores: { replayStore: ReplayStore; userStore: UserStore } = {
       replayStore: { consume: async () => undefined },
       userStore: { findBy: async () => [], findBound: async () => bound, findLinked: async () => undefined },
@@ -216,7 +201,7 @@ async function measureStores(
   const [issuer, dynamo] = await Promise.all([startTestIssuer({ algs: ["RS256"] }), startDynamo()]);
   try {
     await dynamo.doc.send(
-      new PutCommand({ TableName: dynamo.tables.users, Item: toUserItem(boundAlice(issuer.issuer)) }),
+      new PutCommand({ TableName: dynamo.tables.users, Item: toUserItem(boundBenchUser(issuer.issuer)) }),
     );
     let ddbCalls = 0;
     dynamo.client.middlewareStack.add(
@@ -240,10 +225,10 @@ async function measureStores(
     });
     const authorize = async (token: string) =>
       authorizeEvent({ type: "TOKEN", authorizationToken: `Bearer ${token}`, methodArn: METHOD_ARN }, deps);
-    await authorize(await issuer.mint({ email: alice.email, email_verified: true })); // warm: keys, config, last_login_time
+    await authorize(await issuer.mint({ email: BENCH_USER_EMAIL, email_verified: true })); // warm: keys, config, last_login_time
 
     const tokens = await Promise.all(
-      Array.from({ length: 20 }, () => issuer.mint({ email: alice.email, email_verified: true })),
+      Array.from({ length: 20 }, () => issuer.mint({ email: BENCH_USER_EMAIL, email_verified: true })),
     );
     ddbCalls = 0;
     decisions.length = 0;

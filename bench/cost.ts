@@ -18,6 +18,7 @@ import { glideDateTime } from "../functions/shared/glide-time";
 import { createMetrics } from "../functions/shared/metrics";
 import { toUserItem, type UserRecord } from "../functions/users/store";
 import { startTestIssuer } from "../test/kit/issuer";
+import { boundBenchUser } from "./fixtures/bench-user";
 
 /**
  * AWS Lambda pricing, arm64, us-east-1 (https://aws.amazon.com/lambda/pricing/, as published in 2026-12;
@@ -83,15 +84,7 @@ async function measureCpuMsPerCall(): Promise<number> {
   const issuer = await startTestIssuer({ algs: ["RS256"] });
   try {
     const user: UserRecord = {
-      sys_id: "a".repeat(32),
-      user_name: "alice",
-      email: "alice@example.com",
-      active: true,
-      locked_out: false,
-      roles: ["itil"],
-      oidc_issuer: issuer.issuer,
-      oidc_subject: "user-1",
-      oidc_provider: "bench",
+      ...boundBenchUser(issuer.issuer),
       // Signed in just now: no last_login_time write per call (at most one per user per hour).
       last_login_time: glideDateTime(Date.now()),
     };

@@ -94,7 +94,9 @@ export const NAMED_MUTATIONS: readonly NamedMutation[] = [
     replacements: [
       [
         "  return allowPolicy(caller.policy(method.base), {\n",
-        '  return allowPolicy({ Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: `${method.base}*/*` }] }, {\n',
+        // The mutant's own template literal, spelled without a placeholder here.
+        '  return allowPolicy({ Version: "2012-10-17", Statement: [{ Action: "execute-api:Invoke", Effect: "Allow", Resource: `$' +
+          "{method.base}*/*` }] }, {\n",
       ],
     ],
   },
