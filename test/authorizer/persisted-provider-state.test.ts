@@ -6,6 +6,7 @@
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS } from "../../functions/authorizer/provider";
+import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type JsonFetcher } from "../../functions/authorizer/http";
 import { DEFAULT_MAX_STALE_SECONDS } from "../../functions/config/schema";
 import { startDynamo, type TestDynamo } from "../kit/dynamo";
 import { startTestIssuer, type TestIssuer } from "../kit/issuer";
@@ -161,5 +162,37 @@ describe("a persisted copy is untrusted input", () => {
     }
     expect(containers).toBeGreaterThan(3);
     expect(discovery.maxAgeMs).toBeGreaterThan(keys.maxAgeMs);
+  });
+});
+
+describe("what is persisted with each document", () => {
+  it("keeps the ETag and Cache-Control the provider served, and nothing when it served none", async () => {
+    const plain = new PolicyJsonFetcher({ ...DEFAULT_FETCH_POLICY, allowLoopbackHttp: true });
+    const tagged: JsonFetcher = {
+      fetchJson: (url) => plain.fetchJson(url),
+      fetchWithHeaders: async (url) => ({
+        ...(await plain.fetchWithHeaders(url)),
+        etag: url.endsWith("/keys") ? '"k-1"' : '"d-1"',
+        cacheControl: "max-age=300",
+      }),
+    };
+    await expectAllowedAs(
+      createAuthorizerFixture(dynamo, { clock, persistProviderState: true, fetcher: tagged }),
+      await mint(),
+      carol,
+    );
+    expect(await stateItem()).toMatchObject({
+      discoveryEtag: '"d-1"',
+      discoveryCacheControl: "max-age=300",
+      keysEtag: '"k-1"',
+      keysCacheControl: "max-age=300",
+    });
+
+    await dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.providerState, Item: { pk: "acme" } }));
+    await expectAllowedAs(container(), await mint(), carol);
+    const untagged = await stateItem();
+    expect(untagged).toHaveProperty("discoveryFetchedAtMs");
+    expect(untagged).not.toHaveProperty("discoveryEtag");
+    expect(untagged).not.toHaveProperty("keysCacheControl");
   });
 });
