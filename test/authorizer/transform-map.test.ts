@@ -1,6 +1,8 @@
-// The transform map's claim values (unit): what counts as a present claim, and how values become text.
+// Provisioning's pure steps (unit): the transform map's claim values (what counts as a present claim, how
+// values become text) and the binding step for a user already bound to the identity.
 import { describe, expect, it } from "vitest";
-import { planUser } from "../../functions/authorizer/provisioning";
+import { bindingStep, planUser } from "../../functions/authorizer/provisioning";
+import { identityKey } from "../../functions/users/store";
 import { providerSchema } from "../../functions/config/schema";
 
 const provider = providerSchema.parse({
@@ -40,5 +42,25 @@ describe("transform map values", () => {
     expect(fields).not.toHaveProperty("department");
     expect(plan({ groups: [] })).not.toHaveProperty("u_groups");
     expect(plan({ groups: ["a", { b: 1 }] })).not.toHaveProperty("u_groups");
+  });
+});
+
+describe("bindingStep for a user already bound to the token's identity", () => {
+  const identity = { issuer: "https://idp", subject: "s-1", provider: "jit" };
+  const bound = {
+    sys_id: "b".repeat(32),
+    user_name: "ann",
+    active: true,
+    locked_out: false,
+    roles: [],
+    oidc_issuer: identity.issuer,
+    oidc_subject: identity.subject,
+    oidc_provider: "jit",
+  };
+
+  it("uses it when its identity index attribute is in place, and rebinds it (repairing the index) when not", () => {
+    expect(bindingStep(provider, { ...bound, oidc_identity: identityKey(identity) }, identity)).toBe("use");
+    expect(bindingStep(provider, bound, identity)).toBe("bind");
+    expect(bindingStep(provider, { ...bound, oidc_identity: "0".repeat(64) }, identity)).toBe("bind");
   });
 });
