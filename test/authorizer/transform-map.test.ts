@@ -41,6 +41,7 @@ describe("transform map values", () => {
     expect(fields["u_groups"]).toBe("a,2,true");
     expect(fields).not.toHaveProperty("department");
     expect(plan({ groups: [] })).not.toHaveProperty("u_groups");
+    expect(plan({ groups: ["solo"] })["u_groups"]).toBe("solo");
     expect(plan({ groups: ["a", { b: 1 }] })).not.toHaveProperty("u_groups");
   });
 });
