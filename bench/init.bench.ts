@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
-import { AUTHORIZER, BACKENDS } from "../functions/http/routes";
+import { AUTHORIZER, BACKENDS, type FunctionDefinition } from "../functions/http/routes";
 import { BUCKETS } from "../functions/shared/s3";
 import { TABLES } from "../functions/shared/tables";
 import { type BundleVariant, DEPLOYED_VARIANT, lambdaBuildOptions } from "../scripts/lambda-bundle";
@@ -36,6 +36,11 @@ const lambdaEnv: NodeJS.ProcessEnv = {
   POWERTOOLS_LOG_LEVEL: "WARN",
   ...Object.fromEntries(Object.values(TABLES).map((table) => [table.envVar, "bench"])),
   ...Object.fromEntries(Object.values(BUCKETS).map((bucket) => [bucket.envVar, "bench"])),
+  // Each function's own variables (the authorizer's shipped route rules), as the stack sets them.
+  ...Object.assign(
+    {},
+    ...[AUTHORIZER, ...Object.values(BACKENDS)].map((definition: FunctionDefinition) => definition.environment),
+  ),
 };
 
 async function buildVariant(id: string, entry: string, variant: BundleVariant): Promise<{ file: string; js: number }> {
