@@ -59,6 +59,17 @@ export function listOption(input: CommandInput, name: string): string[] {
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 }
 
+/** A flag's value parsed as JSON (undefined when not given), or an error naming the field it sets. */
+export function jsonOption(input: CommandInput, name: string, field: string): unknown {
+  const text = stringOption(input, name);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliError("invalid", `${field}: --${name} is not JSON: ${(error as Error).message}`);
+  }
+}
+
 /** Positional `index`, or a usage error naming it. */
 export function positional(input: CommandInput, index: number, what: string, command: Command): string {
   const value = input.positionals[index];

@@ -3,6 +3,7 @@ import { assertFetchableUrl } from "../../functions/authorizer/http";
 import { audienceOf, providerSchema, type ClaimValidation, type ProviderConfig } from "../../functions/config/schema";
 import {
   booleanOption,
+  jsonOption,
   listOption,
   positional,
   stringOption,
@@ -75,14 +76,7 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
   set("userClaim", stringOption(input, "user-claim"));
   set("userField", stringOption(input, "user-field"));
   set("enableJtiVerification", booleanOption(input, "jti-verification"));
-  const rules = stringOption(input, "claim-validations");
-  if (rules !== undefined) {
-    try {
-      given["claimValidations"] = JSON.parse(rules) as unknown;
-    } catch (error) {
-      throw new CliError("invalid", `claimValidations: --claim-validations is not JSON: ${(error as Error).message}`);
-    }
-  }
+  set("claimValidations", jsonOption(input, "claim-validations", "claimValidations"));
   const algorithms = stringOption(input, "algorithms");
   set(
     "allowedAlgorithms",
@@ -120,14 +114,7 @@ async function givenFields(ctx: CommandContext, input: CommandInput): Promise<Re
     "allowedRoutes",
     commaList(stringOption(input, "allow-apis"))?.map((api) => ({ api })),
   );
-  const routes = stringOption(input, "allowed-routes");
-  if (routes !== undefined) {
-    try {
-      given["allowedRoutes"] = JSON.parse(routes) as unknown;
-    } catch (error) {
-      throw new CliError("invalid", `allowedRoutes: --allowed-routes is not JSON: ${(error as Error).message}`);
-    }
-  }
+  set("allowedRoutes", jsonOption(input, "allowed-routes", "allowedRoutes"));
   return given;
 }
 

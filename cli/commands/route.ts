@@ -2,7 +2,7 @@
 // (one of some roles, one of some scopes, every one of some claim rules), validated with the authorizer's
 // own schema before anything is written.
 import type { RouteRule } from "../../functions/config/schema";
-import { positional, stringOption, usageOf, type Command, type CommandInput } from "../command";
+import { jsonOption, positional, stringOption, usageOf, type Command, type CommandInput } from "../command";
 import {
   byName,
   describeRoutePattern,
@@ -116,14 +116,8 @@ async function givenRule(ctx: CommandContext, input: CommandInput, name: string)
   if (roles !== undefined) requires["roles"] = roleList(roles);
   const scopes = stringOption(input, "scopes");
   if (scopes !== undefined) requires["scopes"] = roleList(scopes);
-  const claims = stringOption(input, "claim-rules");
-  if (claims !== undefined) {
-    try {
-      requires["claims"] = JSON.parse(claims) as unknown;
-    } catch (error) {
-      throw new CliError("invalid", `requires.claims: --claim-rules is not JSON: ${(error as Error).message}`);
-    }
-  }
+  const claims = jsonOption(input, "claim-rules", "requires.claims");
+  if (claims !== undefined) requires["claims"] = claims;
   given["requires"] = requires;
   const description = stringOption(input, "description");
   if (description !== undefined) given["description"] = description;
