@@ -97,6 +97,26 @@ describe("route set, list, get, remove", () => {
     expect((await cli.items("config")).some((item) => item["pk"] === routeKey("bad"))).toBe(false);
   });
 
+  it("refuses a JSON flag that is not JSON, naming the field and the flag", async () => {
+    const rule = await cli.run(["route", "set", "bad", "--path", "/api", "--claim-rules", "{nope"]);
+    expect(rule.code).toBe(1);
+    expect(rule.stderr).toContain("requires.claims: --claim-rules is not JSON");
+    const provider = await cli.run([
+      "provider",
+      "add",
+      "bad",
+      "--metadata-url",
+      idp.metadataUrl,
+      "--client-id",
+      "c",
+      "--allowed-routes",
+      "[",
+      "--no-check",
+    ]);
+    expect(provider.code).toBe(1);
+    expect(provider.stderr).toContain("allowedRoutes: --allowed-routes is not JSON");
+  });
+
   it("shows a broken rule as INVALID, closing its routes", async () => {
     await cli.dynamo.doc.send(
       new PutCommand({
