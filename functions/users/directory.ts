@@ -273,6 +273,7 @@ export class UserDirectory {
     return updated;
   }
 
+  /** Deletes a user and frees what it held: its user_name, email and identities. */
   async delete(sysId: string): Promise<void> {
     const current = await this.get(sysId);
     if (!current) throw new UserNotFoundError(`no user ${sysId}`);
@@ -285,6 +286,9 @@ export class UserDirectory {
       const value = current[field];
       if (typeof value === "string") await this.guards.releaseGuard(field, value, sysId);
     }
+    // Its identities too: kept, they would refuse that person's binding to another user for minutes.
+    for (const identity of identitiesOf(current))
+      await this.guards.releaseGuard("identity", identityKey(identity), sysId);
   }
 
   /**

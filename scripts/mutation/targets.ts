@@ -17,7 +17,8 @@ const RELEVANT_TESTS: readonly { readonly folder: string; readonly only?: readon
   { folder: "test/authorizer" },
   { folder: "test/users" },
   { folder: "test/config" },
-  { folder: "test/cli", only: ["explain.test.ts", "route.test.ts"] },
+  // The admin CLI: explain, route rules, and user unbind/delete (directory writes through the CLI).
+  { folder: "test/cli", only: ["explain.test.ts", "route.test.ts", "user.test.ts"] },
   // The README's numbers, read from the same constants the code uses (cache lifetimes, back-offs, limits).
   { folder: "test/docs", only: ["readme-authorizer.test.ts", "readme-token-restrictions.test.ts"] },
   // The Table API's sys_user and its ACL cache (the named ACL-TTL mutation lives in its wiring).
