@@ -178,6 +178,53 @@ describe("create", () => {
 });
 
 describe("bind", () => {
+  /** A user stored with issuer and subject before identities were indexed: no identity key, no guard. */
+  const legacyUser = async (fields: Record<string, unknown> = {}): Promise<UserRecord> => {
+    const sysId = "c".repeat(32);
+    await dynamo.doc.send(
+      new PutCommand({
+        TableName: dynamo.tables.users,
+        Item: {
+          sys_id: sysId,
+          user_name: "leo",
+          active: true,
+          locked_out: false,
+          roles: [],
+          sys_mod_count: 2,
+          ...fields,
+        },
+      }),
+    );
+    return (await other.get(sysId)) as UserRecord;
+  };
+
+  it("of a user already bound to the identity and indexed: the user as it is, with no call", async () => {
+    const created = await other.create({ user_name: "kim" }, { by: "jit", identity: corp });
+    // As sign-in reads it: with its identity key.
+    const bound = (await other.get(created.sys_id)) as UserRecord;
+    await expect(directory.bind(bound, corp, { by: "corp" })).resolves.toBe(bound);
+    expect(calls).toEqual([]);
+    expect(await stored(bound.sys_id)).toMatchObject({ sys_mod_count: 0 });
+  });
+
+  it("of a user stored with the identity before indexing: indexes it, claims its guard, keeps the provider it names", async () => {
+    const legacy = await legacyUser({
+      oidc_issuer: corp.issuer,
+      oidc_subject: corp.subject,
+      oidc_provider: "corp-old",
+    });
+    const bound = await directory.bind(legacy, corp, { by: "corp" });
+    expect(bound).toMatchObject({ oidc_provider: "corp-old", sys_mod_count: 3 });
+    expect(await stored(legacy.sys_id)).toMatchObject({ oidc_identity: identityKey(corp), oidc_provider: "corp-old" });
+    expect(await keysInTable()).toContain(identityGuard(corp));
+  });
+
+  it("of an unbound user with a stray provider name: records the signing-in provider", async () => {
+    const stray = await legacyUser({ oidc_provider: "stale" });
+    await expect(directory.bind(stray, corp, { by: "corp" })).resolves.toMatchObject({ oidc_provider: "corp" });
+    expect(await stored(stray.sys_id)).toMatchObject({ oidc_provider: "corp", oidc_subject: corp.subject });
+  });
+
   it("refuses a user bound to another identity, and writes nothing", async () => {
     const bound = await other.create({ user_name: "dan" }, { by: "jit", identity: ext });
     const before = await scanAll();
