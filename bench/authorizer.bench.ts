@@ -13,8 +13,8 @@ import { authorizeEvent } from "../functions/authorizer/authorize-event";
 import type { AuthenticatorDeps, UserProvisioner } from "../functions/authorizer/authenticate";
 import { DirectoryProvisioner } from "../functions/authorizer/provisioning";
 import { UserDirectory } from "../functions/users/directory";
-import { LoggerDecisionSink, type Decision, type DecisionSink } from "../functions/authorizer/decision-log";
-import { allSinks, MetricsDecisionSink } from "../functions/authorizer/metrics";
+import type { Decision, DecisionSink } from "../functions/authorizer/decision-log";
+import { DecisionLine } from "../functions/authorizer/decision-line";
 import { createMetrics } from "../functions/shared/metrics";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher } from "../functions/authorizer/http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS } from "../functions/authorizer/provider";
@@ -87,8 +87,11 @@ function depsFor(
     provisioner: options.provisioner ?? noProvisioning,
     clock: systemClock,
     logger,
-    // As deployed: the decision line and its EMF metrics.
-    decisions: options.decisions ?? allSinks(new LoggerDecisionSink(logger), new MetricsDecisionSink(metrics)),
+    // As deployed (create-authenticator.ts with the handler's logLevel): the decision line carrying its
+    // EMF metrics, one JSON line, written to the same nowhere as the logger's other lines.
+    decisions:
+      options.decisions ??
+      new DecisionLine({ metrics, logLevel: () => logger.getLevelName(), write: (line) => void sink.write(line) }),
   };
 }
 

@@ -94,10 +94,12 @@ async function measureCpuMsPerCall(): Promise<number> {
       clientId: "client-1",
       enableJtiVerification: true,
     });
+    const logger = new Logger({ serviceName: "bench", logLevel: "INFO" });
     const deps = createAuthenticatorDeps({
       client: createDocumentClient(instantDynamo(user)),
       tables: { config: "config", users: "users", jti: "jti" },
-      logger: new Logger({ serviceName: "bench", logLevel: "INFO" }),
+      logger,
+      logLevel: () => logger.getLevelName(),
       metrics: createMetrics("bench"),
       fetchPolicy: { allowLoopbackHttp: true },
       configSource: {

@@ -17,7 +17,8 @@ import type { Metrics } from "../shared/metrics";
 import { RouteRules, type AuthenticatorDeps, type UserProvisioner } from "./authenticate";
 import type { AppliedRouteRule } from "./route-access";
 import { LoggerDecisionSink, type DecisionSink, type Trace } from "./decision-log";
-import { allSinks, meteredFetcher, meteredProvisioner, MetricsDecisionSink } from "./metrics";
+import { DecisionLine } from "./decision-line";
+import { allSinks, meteredFetcher, meteredProvisioner } from "./metrics";
 import { DEFAULT_FETCH_POLICY, PolicyJsonFetcher, type FetchPolicy, type JsonFetcher } from "./http";
 import { DEFAULT_PROVIDER_CACHE_OPTIONS, type ProviderCacheOptions } from "./provider";
 import { ProviderRegistry } from "./provider-registry";
@@ -37,7 +38,13 @@ export interface AuthenticatorOptions {
   readonly clock?: Clock;
   readonly fetchPolicy?: Partial<FetchPolicy>;
   readonly fetcher?: JsonFetcher;
+  /** Replaces the decision's log line (tests keep the decisions; explain prints them). */
   readonly decisions?: DecisionSink;
+  /**
+   * The logger's current level name (the Powertools Logger's getLevelName). With metrics and no
+   * `decisions`, the decision line is written as one JSON line that carries its metrics (decision-line.ts).
+   */
+  readonly logLevel?: () => string;
   readonly provisioner?: UserProvisioner;
   readonly configTtlMs?: number;
   readonly providerCache?: ProviderCacheOptions;
@@ -61,7 +68,7 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
   const fetcher = options.fetcher ?? new PolicyJsonFetcher(fetchPolicy);
   const provisioner =
     options.provisioner ?? new DirectoryProvisioner(new UserDirectory(client, tables.users, clock), logger);
-  const decisions = options.decisions ?? new LoggerDecisionSink(logger);
+  const decisions = decisionOutput(options);
   const config = new CachedConfig(
     options.configSource ??
       new DynamoConfigSource(client, tables.config, logInvalidItems(logger), AUTHORIZER_CONFIG_ITEMS),
@@ -84,9 +91,16 @@ export function createAuthenticatorDeps(options: AuthenticatorOptions): Authenti
     provisioner: metrics ? meteredProvisioner(provisioner, metrics) : provisioner,
     clock,
     logger,
-    decisions: metrics ? allSinks(decisions, new MetricsDecisionSink(metrics)) : decisions,
+    decisions,
     ...(options.trace && { trace: options.trace }),
     ...(options.storeBudgetMs !== undefined && { storeBudgetMs: options.storeBudgetMs }),
     routeRules: new RouteRules(options.shippedRouteRules),
   };
+}
+
+/** Where each decision goes: its log line and, with metrics, its EMF, on one line where nothing replaces the log. */
+function decisionOutput({ decisions, metrics, logLevel, logger }: AuthenticatorOptions): DecisionSink {
+  if (metrics && decisions === undefined && logLevel) return new DecisionLine({ metrics, logLevel });
+  const line = decisions ?? new LoggerDecisionSink(logger);
+  return metrics ? allSinks(line, new DecisionLine({ metrics })) : line;
 }

@@ -1,25 +1,11 @@
-// The authorizer's metrics (functions/shared/metrics.ts): decisions by outcome and reason, internal
-// failures, store latency, provider fetches by document and result, users provisioned. Each is a
-// decorator at a seam the authenticator already has, so the decision code does not know about metrics.
+// The authorizer's metrics (functions/shared/metrics.ts) besides the decision's own (Decisions by outcome
+// and reason, InternalFailures, StoreLatency: on the decision line, decision-line.ts): provider fetches
+// by document and result, users provisioned. Each is a decorator at a seam the authenticator already
+// has, so the decision code does not know about metrics.
 import { emitMetric, METRIC, MetricUnit, type Metrics } from "../shared/metrics";
 import type { UserProvisioner } from "./authenticate";
-import type { Decision, DecisionSink } from "./decision-log";
+import type { DecisionSink } from "./decision-log";
 import type { JsonFetcher, ProviderDocument } from "./http";
-
-/** Every decision: one Decisions count by outcome and reason; InternalFailures and StoreLatency where they apply. */
-export class MetricsDecisionSink implements DecisionSink {
-  constructor(private readonly metrics: Metrics) {}
-
-  record(decision: Decision): void {
-    emitMetric(this.metrics, METRIC.decisions, MetricUnit.Count, 1, {
-      outcome: decision.outcome,
-      reason: decision.reason,
-    });
-    if (decision.internal) emitMetric(this.metrics, METRIC.internalFailures, MetricUnit.Count, 1);
-    if (decision.storesMs !== undefined)
-      emitMetric(this.metrics, METRIC.storeLatency, MetricUnit.Milliseconds, decision.storesMs);
-  }
-}
 
 /** Records each decision in every sink, in order. */
 export const allSinks = (...sinks: readonly DecisionSink[]): DecisionSink => ({

@@ -26,8 +26,29 @@ export const METRIC = {
 export { MetricUnit };
 export type { Metrics };
 
-export const createMetrics = (serviceName = process.env["POWERTOOLS_SERVICE_NAME"] ?? "oidc-auth"): Metrics =>
-  new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+/** The service each Metrics of ours was made for: its one default dimension (Powertools keeps it private). */
+const services = new WeakMap<Metrics, string>();
+
+export const createMetrics = (serviceName = process.env["POWERTOOLS_SERVICE_NAME"] ?? "oidc-auth"): Metrics => {
+  const created = new Metrics({ namespace: METRICS_NAMESPACE, serviceName });
+  services.set(created, serviceName);
+  return created;
+};
+
+const TRUTHY = new Set(["1", "y", "yes", "t", "true", "on"]);
+const flag = (value: string | undefined): boolean => value !== undefined && TRUTHY.has(value.toLowerCase());
+
+/**
+ * Whether Powertools Metrics is switched off in this environment (its `isDisabled()` is not public):
+ * POWERTOOLS_METRICS_DISABLED when set, else its dev mode (POWERTOOLS_DEV), each in Powertools' parsing.
+ */
+export const metricsDisabled = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  env["POWERTOOLS_METRICS_DISABLED"] !== undefined
+    ? flag(env["POWERTOOLS_METRICS_DISABLED"])
+    : flag(env["POWERTOOLS_DEV"]);
+
+/** The `service` dimension of a Metrics made by createMetrics. */
+export const serviceOf = (target: Metrics): string => services.get(target) ?? "oidc-auth";
 
 export const metrics = createMetrics();
 

@@ -83,11 +83,33 @@ describe("the authorizer handler with its Lambda context", () => {
       handler({ type: "TOKEN", authorizationToken: "Bearer junk", methodArn: METHOD_ARN }, context("req-2")),
     );
 
-    const logLines = (lines: Record<string, unknown>[]) => lines.filter((line) => !("_aws" in line));
-    expect(logLines(first).find((line) => line["message"] === "authorization decision")).toMatchObject({
-      decision: { outcome: "allow" },
-    });
-    expect(logLines(second).map((line) => line["message"])).toContain("authorization decision");
+    // Log lines have a message; the decision line also carries the decision's metrics (EMF), once.
+    const logLines = (lines: Record<string, unknown>[]) => lines.filter((line) => "message" in line);
+    const decisionLine = (lines: Record<string, unknown>[]) =>
+      lines.filter((line) => line["message"] === "authorization decision");
+    expect(decisionLine(first)).toEqual([
+      expect.objectContaining({
+        level: "INFO",
+        service: "oidc-auth-test",
+        cold_start: true,
+        function_name: "Authorizer",
+        decision: expect.objectContaining({ outcome: "allow" }),
+        Decisions: 1,
+        outcome: "allow",
+        reason: "authenticated",
+      }),
+    ]);
+    expect(decisionLine(second)).toEqual([
+      expect.objectContaining({
+        level: "WARN",
+        cold_start: false,
+        decision: expect.objectContaining({ outcome: "deny", reason: "token_malformed" }),
+        Decisions: 1,
+        reason: "token_malformed",
+      }),
+    ]);
+    // No other line counts a decision.
+    expect([...first, ...second].filter((line) => "Decisions" in line)).toHaveLength(2);
     for (const line of logLines(first))
       expect(line, String(line["message"])).toMatchObject({ function_request_id: "req-1" });
     for (const line of logLines(second)) expect(line).toMatchObject({ function_request_id: "req-2" });

@@ -1,0 +1,267 @@
+// The deployed decision line (decision-line.ts) against the Powertools Logger and Metrics it stands in for:
+// for the same decision and invocation, the same log keys and values, and the same metrics (names, units,
+// values, dimensions); the log level and the metrics switch as Powertools reads them; one line, always
+// valid JSON, whatever an attacker put in a logged value.
+import { Console } from "node:console";
+import { Writable } from "node:stream";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { Logger } from "@aws-lambda-powertools/logger";
+import type { Context } from "aws-lambda";
+import type { Decision } from "../../functions/authorizer/decision-log";
+import { DecisionLine, xrayTraceId } from "../../functions/authorizer/decision-line";
+import {
+  createMetrics,
+  emitMetric,
+  METRIC,
+  MetricUnit,
+  metricsDisabled,
+  type Metrics,
+} from "../../functions/shared/metrics";
+import type { InvocationLogFields } from "../../functions/shared/lambda-context";
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  vi.restoreAllMocks();
+});
+
+const context = {
+  awsRequestId: "req-7",
+  functionName: "Authorizer",
+  functionVersion: "$LATEST",
+  invokedFunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:Authorizer",
+  memoryLimitInMB: "512",
+} as Context;
+
+const invocation: InvocationLogFields = {
+  cold_start: true,
+  function_arn: context.invokedFunctionArn,
+  function_memory_size: context.memoryLimitInMB,
+  function_name: context.functionName,
+  function_request_id: context.awsRequestId,
+};
+
+const allow: Decision = {
+  outcome: "allow",
+  reason: "authenticated",
+  internal: false,
+  provider: "corp",
+  tokenType: "id",
+  route: "GET /api/now/table/incident",
+  kid: "key-1",
+  alg: "RS256",
+  userSysId: "0123456789abcdef0123456789abcdef",
+  tokenFingerprint: "0123456789ab",
+  durationMs: 1.25,
+  storesMs: 0.5,
+};
+const tokenDeny: Decision = {
+  outcome: "deny",
+  reason: "token_expired",
+  internal: false,
+  durationMs: 0.2,
+  detail: "exp",
+};
+const internalDeny: Decision = {
+  outcome: "deny",
+  reason: "user_store_error",
+  internal: true,
+  durationMs: 2000,
+  storesMs: 2000,
+  detail: "user lookup failed",
+};
+
+/** A DecisionLine whose lines are collected, parsed. */
+function collecting(options: { metrics?: Metrics; level?: string; fields?: InvocationLogFields }) {
+  const lines: string[] = [];
+  const line = new DecisionLine({
+    ...(options.metrics && { metrics: options.metrics }),
+    ...(options.level && { logLevel: () => options.level as string }),
+    write: (text) => void lines.push(text),
+    invocation: () => options.fields,
+  });
+  return { line, lines, parsed: () => lines.map((text) => JSON.parse(text) as Record<string, unknown>) };
+}
+
+/** What the Powertools Logger writes for `logger.<level>("authorization decision", { decision })`. */
+function powertoolsLogLine(decision: Decision, env: Record<string, string>): Record<string, unknown> {
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+  const written: string[] = [];
+  const sink = new Writable({
+    write: (chunk, _encoding, done) => {
+      written.push(String(chunk));
+      done();
+    },
+  });
+  const logger = new Logger({ serviceName: "oidc-auth", logLevel: "INFO" });
+  Object.assign(logger, { console: new Console({ stdout: sink, stderr: sink }) });
+  logger.addContext(context);
+  const method = decision.outcome === "allow" ? "info" : decision.internal ? "error" : "warn";
+  logger[method]("authorization decision", { decision });
+  expect(written).toHaveLength(1);
+  return JSON.parse(written[0] as string) as Record<string, unknown>;
+}
+
+/** Each metric of EMF lines as { namespace, name, unit, value, dimensions }, sorted by name. */
+const metricsOf = (lines: readonly Record<string, unknown>[]) =>
+  lines
+    .flatMap((line) => {
+      const aws = line["_aws"] as
+        | {
+            CloudWatchMetrics: {
+              Namespace: string;
+              Dimensions: string[][];
+              Metrics: { Name: string; Unit: string }[];
+            }[];
+          }
+        | undefined;
+      return (aws?.CloudWatchMetrics ?? []).flatMap((directive) =>
+        directive.Metrics.map((metric) => ({
+          namespace: directive.Namespace,
+          name: metric.Name,
+          unit: metric.Unit,
+          value: line[metric.Name],
+          dimensions: directive.Dimensions.map((set) => Object.fromEntries(set.map((name) => [name, line[name]]))),
+        })),
+      );
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+
+/** What Powertools Metrics wrote (on stdout) for a decision, as the authorizer emitted them before. */
+function powertoolsMetricLines(decision: Decision): Record<string, unknown>[] {
+  const metrics = createMetrics("oidc-auth");
+  const lines: Record<string, unknown>[] = [];
+  vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+    for (const text of String(chunk).split("\n")) if (text.startsWith("{")) lines.push(JSON.parse(text));
+    return true;
+  });
+  emitMetric(metrics, METRIC.decisions, MetricUnit.Count, 1, { outcome: decision.outcome, reason: decision.reason });
+  if (decision.internal) emitMetric(metrics, METRIC.internalFailures, MetricUnit.Count, 1);
+  if (decision.storesMs !== undefined)
+    emitMetric(metrics, METRIC.storeLatency, MetricUnit.Milliseconds, decision.storesMs);
+  vi.restoreAllMocks();
+  return lines;
+}
+
+describe("the decision line", () => {
+  it.each([
+    ["an allow", allow],
+    ["a deny for the token", tokenDeny],
+    ["a deny for our side", internalDeny],
+  ])("for %s has the keys and values of the Powertools Logger's line, in its order", (_, decision) => {
+    const env = {
+      _X_AMZN_TRACE_ID: "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+      POWERTOOLS_LOGGER_SAMPLE_RATE: "0.1",
+      // An on-demand container's first invocation: Powertools' cold_start true.
+      AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+    };
+    const expected = powertoolsLogLine(decision, env);
+    const { line, parsed } = collecting({ level: "INFO", fields: invocation });
+    line.record(decision);
+    const [ours] = parsed();
+    expect(Object.keys(ours ?? {})).toEqual(Object.keys(expected));
+    expect({ ...ours, timestamp: "t" }).toEqual({ ...expected, timestamp: "t" });
+    expect(ours?.["timestamp"]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(ours?.["xray_trace_id"]).toBe("1-5759e988-bd862e3fe1be46a994272793");
+  });
+
+  it.each([
+    ["an allow", allow],
+    ["a deny for the token", tokenDeny],
+    ["a deny for our side", internalDeny],
+  ])("for %s carries the metrics Powertools Metrics wrote, on the same line", (_, decision) => {
+    const expected = metricsOf(powertoolsMetricLines(decision));
+    const { line, lines, parsed } = collecting({ metrics: createMetrics("oidc-auth"), level: "INFO" });
+    line.record(decision);
+    expect(lines).toHaveLength(1);
+    expect(metricsOf(parsed())).toEqual(expected);
+    expect(parsed()[0]).toMatchObject({ message: "authorization decision", decision });
+    expect(expected.map((metric) => metric.name)).toContain(METRIC.decisions);
+  });
+
+  it("logs an allow at INFO, a bad token at WARN, our failure at ERROR", () => {
+    const { line, parsed } = collecting({ level: "DEBUG" });
+    for (const decision of [allow, tokenDeny, internalDeny]) line.record(decision);
+    expect(parsed().map((entry) => entry["level"])).toEqual(["INFO", "WARN", "ERROR"]);
+  });
+
+  it("leaves out what the logger's level leaves out, but never the metrics", () => {
+    const { line, parsed } = collecting({ metrics: createMetrics("oidc-auth"), level: "WARN" });
+    line.record(allow);
+    line.record(tokenDeny);
+    const [allowLine, denyLine] = parsed();
+    expect(allowLine).not.toHaveProperty("message");
+    expect(allowLine).not.toHaveProperty("decision");
+    expect(metricsOf([allowLine ?? {}]).map((metric) => metric.name)).toEqual([METRIC.decisions, METRIC.storeLatency]);
+    expect(denyLine).toMatchObject({ level: "WARN", decision: tokenDeny, Decisions: 1 });
+  });
+
+  it("writes nothing when neither the log nor the metrics want the decision", () => {
+    const silent = collecting({ level: "SILENT" });
+    silent.line.record(internalDeny);
+    expect(silent.lines).toEqual([]);
+    vi.stubEnv("POWERTOOLS_METRICS_DISABLED", "true");
+    const disabled = collecting({ metrics: createMetrics("oidc-auth"), level: "SILENT" });
+    disabled.line.record(allow);
+    expect(disabled.lines).toEqual([]);
+  });
+
+  it("keeps a hostile logged value on one line of valid JSON, as given", () => {
+    const kid = 'k"}\n{"level":"INFO","message":"authorization decision","decision":{"outcome":"allow"}}\u2028';
+    const { line, lines, parsed } = collecting({ metrics: createMetrics("oidc-auth"), level: "INFO" });
+    line.record({ ...tokenDeny, kid });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]?.trimEnd()).not.toContain("\n");
+    expect(parsed()[0]).toMatchObject({ decision: { outcome: "deny", kid } });
+  });
+
+  it("reads the logger's level again for each invocation", () => {
+    let level = "INFO";
+    const fields = { ...invocation };
+    let current: InvocationLogFields = fields;
+    const lines: string[] = [];
+    const line = new DecisionLine({
+      logLevel: () => level,
+      write: (text) => void lines.push(text),
+      invocation: () => current,
+    });
+    line.record(allow);
+    level = "ERROR";
+    line.record(allow); // the same invocation: its level stays
+    current = { ...fields, function_request_id: "req-8", cold_start: false };
+    line.record(allow);
+    expect(lines.map((text) => JSON.parse(text)["function_request_id"])).toEqual(["req-7", "req-7"]);
+  });
+});
+
+describe("xrayTraceId", () => {
+  it("is the header's Root, as Powertools reads it", () => {
+    expect(xrayTraceId("Root=1-abc;Parent=def;Sampled=1")).toBe("1-abc");
+    expect(xrayTraceId("Parent=def;Root=1-xyz")).toBe("1-xyz");
+    expect(xrayTraceId("Parent=def")).toBeUndefined();
+    expect(xrayTraceId("")).toBeUndefined();
+    expect(xrayTraceId(undefined)).toBeUndefined();
+  });
+});
+
+describe("metricsDisabled", () => {
+  it.each<[string, Record<string, string>]>([
+    ["nothing set", {}],
+    ["POWERTOOLS_METRICS_DISABLED=true", { POWERTOOLS_METRICS_DISABLED: "true" }],
+    ["POWERTOOLS_METRICS_DISABLED=1", { POWERTOOLS_METRICS_DISABLED: "1" }],
+    ["POWERTOOLS_METRICS_DISABLED=false", { POWERTOOLS_METRICS_DISABLED: "false" }],
+    ["POWERTOOLS_DEV=true", { POWERTOOLS_DEV: "true" }],
+    ["POWERTOOLS_DEV=0", { POWERTOOLS_DEV: "0" }],
+  ])("agrees with Powertools Metrics with %s", (_, env) => {
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const printed: string[] = [];
+    vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      printed.push(String(chunk));
+      return true;
+    });
+    const metrics = createMetrics("oidc-auth");
+    metrics.addMetric("Probe", MetricUnit.Count, 1);
+    metrics.publishStoredMetrics();
+    vi.restoreAllMocks();
+    expect(metricsDisabled(process.env)).toBe(!printed.some((text) => text.includes('"Probe"')));
+  });
+});
