@@ -144,12 +144,14 @@ export async function authenticate(
     // RFC 8725 3.1: `none`, HS* and anything unknown are refused here, before any provider or key fetch.
     checkHeader(jwt, SUPPORTED_ALGORITHMS);
 
-    const config = await stores.wait(deps.registry.snapshot(), "config_store_error");
+    // Warm, the config is fresh: no promise to race against the store budget.
+    const config =
+      deps.registry.freshSnapshot() ?? (await stores.wait(deps.registry.snapshot(), "config_store_error"));
     const trace =
       deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
     const { iss, aud, azp, tid } = jwt.payload;
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
-    const provider = await deps.registry.forToken(config, {
+    const provider = deps.registry.forToken(config, {
       iss,
       tid,
       aud: aud === undefined ? [] : [aud].flat(),
@@ -261,7 +263,7 @@ async function resolveUser(
     throw replayed.reason;
   }
   if (provider.enableJtiVerification) trace.step("jti claim verified: first use of this token");
-  let user = single(await lookedUp(bound), "several users are bound to this identity");
+  let user = single(settledLookup(bound), "several users are bound to this identity");
   if (user) trace.step(`User found by the token's identity (iss + sub): '${user.user_name}'`);
   if (!user) {
     const linked =
@@ -301,17 +303,22 @@ async function resolveUser(
 }
 
 /** A lookup's result, or user_store_error: the store failed, which is never a reason to let anyone in. */
-async function lookedUp<T>(lookup: Promise<T> | PromiseSettledResult<T>): Promise<T> {
+async function lookedUp<T>(lookup: Promise<T>): Promise<T> {
   try {
-    if (lookup instanceof Promise) return await lookup;
-    if (lookup.status === "fulfilled") return lookup.value;
-    throw lookup.reason;
+    return await lookup;
   } catch (error) {
-    throw new AuthError("user_store_error", "user lookup failed", {
-      cause: error instanceof StoreError ? error.cause : error,
-    });
+    throw lookupFailed(error);
   }
 }
+
+/** lookedUp for a lookup that has settled already (run beside the replay write), with no await. */
+function settledLookup<T>(lookup: PromiseSettledResult<T>): T {
+  if (lookup.status === "fulfilled") return lookup.value;
+  throw lookupFailed(lookup.reason);
+}
+
+const lookupFailed = (error: unknown): AuthError =>
+  new AuthError("user_store_error", "user lookup failed", { cause: error instanceof StoreError ? error.cause : error });
 
 function single(users: readonly UserRecord[], ambiguity: string): UserRecord | undefined {
   if (users.length > 1) throw new AuthError("user_ambiguous", ambiguity);

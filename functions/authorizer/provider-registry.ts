@@ -40,6 +40,11 @@ export class ProviderRegistry {
     return this.config.get();
   }
 
+  /** The config snapshot while it is fresh, with no promise to wait for; else undefined (use snapshot()). */
+  freshSnapshot(): ConfigSnapshot | undefined {
+    return this.config.fresh();
+  }
+
   /**
    * The provider a token is addressed to: its issuer is the token's `iss` exactly (OIDC Core 3.1.3.7
    * step 2), and its audience (an ID-token provider's client id, an access-token provider's API
@@ -48,7 +53,7 @@ export class ProviderRegistry {
    * to one whose audience it does not name. An ID-token and an access-token provider may share an
    * audience: the token's kind chooses, and the chosen provider still checks that kind.
    */
-  async forToken(config: ConfigSnapshot, token: TokenAddress): Promise<ProviderRuntime> {
+  forToken(config: ConfigSnapshot, token: TokenAddress): ProviderRuntime {
     const ofIssuer = this.activeRuntimes(config).filter((runtime) => runtime.accepts(token));
     if (ofIssuer.length === 0) throw new AuthError("unknown_issuer", "issuer matches no active provider");
     const named = ofIssuer.filter((runtime) => token.aud.includes(audienceOf(runtime.config)));

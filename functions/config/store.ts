@@ -235,4 +235,9 @@ export class CachedConfig {
   get(): Promise<ConfigSnapshot> {
     return this.value.get();
   }
+
+  /** The snapshot while it is fresh, without a promise (the warm path); else undefined: call get(). */
+  fresh(): ConfigSnapshot | undefined {
+    return this.value.fresh();
+  }
 }
