@@ -91,7 +91,7 @@ function depsFor(
     // EMF metrics, one JSON line, written to the same nowhere as the logger's other lines.
     decisions:
       options.decisions ??
-      new DecisionLine({ metrics, logLevel: () => logger.getLevelName(), write: (line) => void sink.write(line) }),
+      new DecisionLine({ metrics, logLevel: () => logger.level, write: (line) => void sink.write(line) }),
   };
 }
 
@@ -128,7 +128,7 @@ async function compareWithVerifySync(alg: keyof typeof NEW_TOKEN_GOAL): Promise<
     // The same token every call, as a client that reuses its ID token sends it; and the same with the
     // verified-token cache off and one-time use on, which is what every call costs when each token is new
     // (the in-memory replay store finds every jti new). That once more with a no-op decision sink: the
-    // share of the decision line and its metrics (Powertools) in that figure.
+    // share of the decision line and its metrics in that figure.
     const cached = depsFor(issuer.metadataUrl, memoryStores, { jti: false, verifiedTokens: 1_000 });
     const uncached = depsFor(issuer.metadataUrl, memoryStores, { jti: true, verifiedTokens: 0 });
     const unlogged = depsFor(issuer.metadataUrl, memoryStores, {

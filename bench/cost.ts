@@ -1,7 +1,7 @@
 // Benchmark (not a test): what a million authorizer calls cost on Lambda arm64 at 128, 256 and 512 MB,
 // from the CPU time of a warm call measured here. Run: npm run bench (or npx tsx bench/cost.ts)
 //
-// The call is the handler's: createAuthenticatorDeps as deployed (Powertools logger and metrics, the
+// The call is the handler's: createAuthenticatorDeps as deployed (Powertools logger, the decision line with its metrics, the
 // real replay and user stores on the AWS SDK), a new token every call (one-time use on, no verified-token
 // cache), RS256 (what Okta, Entra ID, Google, Auth0 and Keycloak sign with by default). DynamoDB answers
 // at once from an in-process request handler, so the SDK's own work (marshalling, SigV4, parsing) is
@@ -99,7 +99,7 @@ async function measureCpuMsPerCall(): Promise<number> {
       client: createDocumentClient(instantDynamo(user)),
       tables: { config: "config", users: "users", jti: "jti" },
       logger,
-      logLevel: () => logger.getLevelName(),
+      logLevel: () => logger.level,
       metrics: createMetrics("bench"),
       fetchPolicy: { allowLoopbackHttp: true },
       configSource: {

@@ -145,8 +145,7 @@ export async function authenticate(
     checkHeader(jwt, SUPPORTED_ALGORITHMS);
 
     // Warm, the config is fresh: no promise to race against the store budget.
-    const config =
-      deps.registry.freshSnapshot() ?? (await stores.wait(deps.registry.snapshot(), "config_store_error"));
+    const config = deps.registry.freshSnapshot() ?? (await stores.wait(deps.registry.snapshot(), "config_store_error"));
     const trace =
       deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
     const { iss, aud, azp, tid } = jwt.payload;

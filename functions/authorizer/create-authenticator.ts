@@ -41,10 +41,10 @@ export interface AuthenticatorOptions {
   /** Replaces the decision's log line (tests keep the decisions; explain prints them). */
   readonly decisions?: DecisionSink;
   /**
-   * The logger's current level name (the Powertools Logger's getLevelName). With metrics and no
+   * The logger's current level (the Powertools Logger's numeric `level`). With metrics and no
    * `decisions`, the decision line is written as one JSON line that carries its metrics (decision-line.ts).
    */
-  readonly logLevel?: () => string;
+  readonly logLevel?: () => number;
   readonly provisioner?: UserProvisioner;
   readonly configTtlMs?: number;
   readonly providerCache?: ProviderCacheOptions;

@@ -5,28 +5,20 @@
 // call, more than the signature check (README, Performance); this writes the same fields for a few µs.
 // Every other line of the authorizer still goes through the Powertools Logger.
 import { invocationLogFields, type InvocationLogFields } from "../shared/lambda-context";
-import { METRIC, METRICS_NAMESPACE, metricsDisabled, serviceOf, type Metrics } from "../shared/metrics";
+import { emfDirective, METRIC, MetricUnit, type Metrics } from "../shared/metrics";
 import type { Decision, DecisionSink } from "./decision-log";
 
-/** Powertools' log levels by name (LogLevelThreshold): a line is written when its level is at or above the logger's. */
-const LEVELS: Readonly<Record<string, number>> = {
-  TRACE: 6,
-  DEBUG: 8,
-  INFO: 12,
-  WARN: 16,
-  ERROR: 20,
-  CRITICAL: 24,
-  SILENT: 28,
-};
+/** Powertools' numeric log levels (LogLevelThreshold): a line is written when its level is at or above the logger's. */
+export const LOG_LEVEL = { TRACE: 6, DEBUG: 8, INFO: 12, WARN: 16, ERROR: 20, CRITICAL: 24, SILENT: 28 } as const;
 
-export interface DecisionLineOptions {
-  /** The decision's metrics (EMF on the same line); their namespace, service and switch are read from it. */
+interface DecisionLineOptions {
+  /** The decision's metrics (EMF on the same line): their service and their switch are read from it. */
   readonly metrics?: Metrics;
   /**
-   * The logger's current level name (Powertools `getLevelName()`, read per line: sampling may change it).
-   * Without it the line carries only the metrics: another sink writes the log line.
+   * The logger's current level (the Powertools Logger's numeric `level`; read once per invocation, as
+   * sampling may change it). Without it the line carries only the metrics: another sink writes the log line.
    */
-  readonly logLevel?: () => string;
+  readonly logLevel?: () => number;
   /** Where the line goes: stdout, as the Powertools Logger and Metrics write. */
   readonly write?: (line: string) => void;
   /** The invocation's Lambda context fields (functions/shared/lambda-context.ts). */
@@ -51,18 +43,12 @@ export function xrayTraceId(header: string | undefined): string | undefined {
 /** The metric directives of a decision's EMF, by which of the service-only metrics it has, as JSON. */
 function directives(internal: boolean, stores: boolean): string {
   const serviceOnly = [
-    ...(internal ? [{ Name: METRIC.internalFailures, Unit: "Count" }] : []),
-    ...(stores ? [{ Name: METRIC.storeLatency, Unit: "Milliseconds" }] : []),
+    ...(internal ? [[METRIC.internalFailures, MetricUnit.Count] as const] : []),
+    ...(stores ? [[METRIC.storeLatency, MetricUnit.Milliseconds] as const] : []),
   ];
   return JSON.stringify([
-    {
-      Namespace: METRICS_NAMESPACE,
-      Dimensions: [["service", "outcome", "reason"]],
-      Metrics: [{ Name: METRIC.decisions, Unit: "Count" }],
-    },
-    ...(serviceOnly.length > 0
-      ? [{ Namespace: METRICS_NAMESPACE, Dimensions: [["service"]], Metrics: serviceOnly }]
-      : []),
+    emfDirective(["service", "outcome", "reason"], [[METRIC.decisions, MetricUnit.Count]]),
+    ...(serviceOnly.length > 0 ? [emfDirective(["service"], serviceOnly)] : []),
   ]);
 }
 
@@ -87,19 +73,16 @@ export class DecisionLine implements DecisionSink {
   private readonly sampling: string;
   /** The invocation the cached level and fields belong to (the level may change per invocation, with sampling). */
   private cachedFor: InvocationLogFields | undefined;
-  private cachedLevel = "INFO";
+  private cachedLevel: number = LOG_LEVEL.INFO;
   private cachedFields = "";
   private traceHeader: string | undefined;
   private traceField = "";
 
   constructor(private readonly options: DecisionLineOptions) {
     const { metrics } = options;
-    this.service = JSON.stringify(
-      metrics ? serviceOf(metrics) : (process.env["POWERTOOLS_SERVICE_NAME"] ?? "oidc-auth"),
-    );
+    this.service = JSON.stringify(metrics?.service ?? process.env["POWERTOOLS_SERVICE_NAME"] ?? "oidc-auth");
     this.env = options.env ?? process.env;
-    // Powertools Metrics is off with POWERTOOLS_METRICS_DISABLED (and in its dev mode): so is the EMF here.
-    this.emf = metrics !== undefined && !metricsDisabled(this.env);
+    this.emf = metrics !== undefined && !metrics.disabled;
     this.write = options.write ?? writeStdout;
     this.invocation = options.invocation ?? invocationLogFields;
     const rate = this.env["POWERTOOLS_LOGGER_SAMPLE_RATE"];
@@ -110,7 +93,7 @@ export class DecisionLine implements DecisionSink {
   record(decision: Decision): void {
     const level = decision.outcome === "allow" ? "INFO" : decision.internal ? "ERROR" : "WARN";
     const threshold = this.options.logLevel && this.levelNow(this.options.logLevel);
-    const logged = threshold !== undefined && (LEVELS[level] ?? 0) >= (LEVELS[threshold] ?? LEVELS["INFO"] ?? 0);
+    const logged = threshold !== undefined && LOG_LEVEL[level] >= threshold;
     if (!logged && !this.emf) return;
     const now = new Date();
     let line = logged
@@ -127,7 +110,7 @@ export class DecisionLine implements DecisionSink {
   }
 
   /** The logger's level, read once per invocation (and every time outside one); the invocation's fields with it. */
-  private levelNow(logLevel: () => string): string {
+  private levelNow(logLevel: () => number): number {
     const invocation = this.invocation();
     if (invocation === undefined || invocation !== this.cachedFor) {
       this.cachedLevel = logLevel();

@@ -14,7 +14,7 @@ const deps = createAuthenticatorDeps({
   client: createDocumentClient(createDynamoClient(AUTHORIZER_CALL_DEADLINE)),
   tables: tableNames(["config", "users", "jti", "providerState"]),
   logger,
-  logLevel: () => logger.getLevelName(),
+  logLevel: () => logger.level,
   fetchPolicy: { allowLoopbackHttp: allowLoopbackHttp() },
   metrics,
   shippedRouteRules: parseShippedRouteRules(requireEnv(SHIPPED_ROUTE_RULES_ENV)),

@@ -2,7 +2,7 @@
 // and reason, InternalFailures, StoreLatency: on the decision line, decision-line.ts): provider fetches
 // by document and result, users provisioned. Each is a decorator at a seam the authenticator already
 // has, so the decision code does not know about metrics.
-import { emitMetric, METRIC, MetricUnit, type Metrics } from "../shared/metrics";
+import { METRIC, MetricUnit, type Metrics } from "../shared/metrics";
 import type { UserProvisioner } from "./authenticate";
 import type { DecisionSink } from "./decision-log";
 import type { JsonFetcher, ProviderDocument } from "./http";
@@ -20,10 +20,10 @@ export const meteredFetcher = (fetcher: JsonFetcher, metrics: Metrics): JsonFetc
     const dimensions = { document: document ?? "other" };
     try {
       const fetched = await fetch();
-      emitMetric(metrics, METRIC.providerFetches, MetricUnit.Count, 1, { ...dimensions, result: "ok" });
+      metrics.emit(METRIC.providerFetches, MetricUnit.Count, 1, { ...dimensions, result: "ok" });
       return fetched;
     } catch (error) {
-      emitMetric(metrics, METRIC.providerFetches, MetricUnit.Count, 1, { ...dimensions, result: "failed" });
+      metrics.emit(METRIC.providerFetches, MetricUnit.Count, 1, { ...dimensions, result: "failed" });
       throw error;
     }
   };
@@ -41,7 +41,7 @@ export const meteredFetcher = (fetcher: JsonFetcher, metrics: Metrics): JsonFetc
 export const meteredProvisioner = (provisioner: UserProvisioner, metrics: Metrics): UserProvisioner => ({
   async provision(...args) {
     const created = await provisioner.provision(...args);
-    if (created) emitMetric(metrics, METRIC.usersProvisioned, MetricUnit.Count, 1);
+    if (created) metrics.emit(METRIC.usersProvisioned, MetricUnit.Count, 1);
     return created;
   },
   bind: (...args) => provisioner.bind(...args),

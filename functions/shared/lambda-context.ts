@@ -1,10 +1,11 @@
 // What every Lambda handler does with its invocation context: every log line carries the request id
 // (Powertools' addContext: function_request_id, function_name, cold_start), and the first invocation of
-// a container counts a cold start. The authorizer's decision line, written without the Powertools
-// Logger (functions/authorizer/decision-line.ts), reads the same fields from `invocationLogFields`.
+// an on-demand container counts a cold start (ColdStart, as Powertools Metrics counted it). The
+// authorizer's decision line, written without the Powertools Logger (functions/authorizer/decision-line.ts),
+// reads the same fields from `invocationLogFields`.
 import type { Context } from "aws-lambda";
 import { logger } from "./logger";
-import { metrics } from "./metrics";
+import { METRIC, MetricUnit, metrics } from "./metrics";
 
 /** The Lambda context's fields in a log line, named and valued as the Powertools Logger writes them. */
 export interface InvocationLogFields {
@@ -33,7 +34,7 @@ export const withLambdaContext =
       function_name: context.functionName,
       function_request_id: context.awsRequestId,
     };
+    if (coldStart) metrics.emit(METRIC.coldStart, MetricUnit.Count, 1, { function_name: context.functionName });
     coldStart = false;
-    metrics.captureColdStartMetric(context.functionName);
     return handle(event);
   };

@@ -8,12 +8,12 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import type { Decision } from "../../functions/authorizer/decision-log";
-import { DecisionLine, xrayTraceId } from "../../functions/authorizer/decision-line";
+import { DecisionLine, LOG_LEVEL, xrayTraceId } from "../../functions/authorizer/decision-line";
+import { Metrics as PowertoolsMetrics, MetricUnit as PowertoolsUnit } from "@aws-lambda-powertools/metrics";
 import {
   createMetrics,
-  emitMetric,
   METRIC,
-  MetricUnit,
+  METRICS_NAMESPACE,
   metricsDisabled,
   type Metrics,
 } from "../../functions/shared/metrics";
@@ -71,11 +71,11 @@ const internalDeny: Decision = {
 };
 
 /** A DecisionLine whose lines are collected, parsed. */
-function collecting(options: { metrics?: Metrics; level?: string; fields?: InvocationLogFields }) {
+function collecting(options: { metrics?: Metrics; level?: keyof typeof LOG_LEVEL; fields?: InvocationLogFields }) {
   const lines: string[] = [];
   const line = new DecisionLine({
     ...(options.metrics && { metrics: options.metrics }),
-    ...(options.level && { logLevel: () => options.level as string }),
+    ...(options.level && { logLevel: () => LOG_LEVEL[options.level as keyof typeof LOG_LEVEL] }),
     write: (text) => void lines.push(text),
     invocation: () => options.fields,
   });
@@ -126,18 +126,22 @@ const metricsOf = (lines: readonly Record<string, unknown>[]) =>
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 
-/** What Powertools Metrics wrote (on stdout) for a decision, as the authorizer emitted them before. */
+/** What Powertools Metrics writes (on stdout) for a decision's metrics, one single-metric line each. */
 function powertoolsMetricLines(decision: Decision): Record<string, unknown>[] {
-  const metrics = createMetrics("oidc-auth");
+  const metrics = new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: "oidc-auth" });
   const lines: Record<string, unknown>[] = [];
   vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
     for (const text of String(chunk).split("\n")) if (text.startsWith("{")) lines.push(JSON.parse(text));
     return true;
   });
-  emitMetric(metrics, METRIC.decisions, MetricUnit.Count, 1, { outcome: decision.outcome, reason: decision.reason });
-  if (decision.internal) emitMetric(metrics, METRIC.internalFailures, MetricUnit.Count, 1);
-  if (decision.storesMs !== undefined)
-    emitMetric(metrics, METRIC.storeLatency, MetricUnit.Milliseconds, decision.storesMs);
+  const emit = (name: string, unit: "Count" | "Milliseconds", value: number, dimensions = {}) => {
+    const single = metrics.singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(name, PowertoolsUnit[unit], value);
+  };
+  emit(METRIC.decisions, "Count", 1, { outcome: decision.outcome, reason: decision.reason });
+  if (decision.internal) emit(METRIC.internalFailures, "Count", 1);
+  if (decision.storesMs !== undefined) emit(METRIC.storeLatency, "Milliseconds", decision.storesMs);
   vi.restoreAllMocks();
   return lines;
 }
@@ -215,7 +219,7 @@ describe("the decision line", () => {
   });
 
   it("reads the logger's level again for each invocation", () => {
-    let level = "INFO";
+    let level: number = LOG_LEVEL.INFO;
     const fields = { ...invocation };
     let current: InvocationLogFields = fields;
     const lines: string[] = [];
@@ -225,7 +229,7 @@ describe("the decision line", () => {
       invocation: () => current,
     });
     line.record(allow);
-    level = "ERROR";
+    level = LOG_LEVEL.ERROR;
     line.record(allow); // the same invocation: its level stays
     current = { ...fields, function_request_id: "req-8", cold_start: false };
     line.record(allow);
@@ -258,10 +262,12 @@ describe("metricsDisabled", () => {
       printed.push(String(chunk));
       return true;
     });
-    const metrics = createMetrics("oidc-auth");
-    metrics.addMetric("Probe", MetricUnit.Count, 1);
-    metrics.publishStoredMetrics();
+    const powertools = new PowertoolsMetrics({ namespace: METRICS_NAMESPACE, serviceName: "oidc-auth" });
+    powertools.addMetric("Probe", PowertoolsUnit.Count, 1);
+    powertools.publishStoredMetrics();
     vi.restoreAllMocks();
-    expect(metricsDisabled(process.env)).toBe(!printed.some((text) => text.includes('"Probe"')));
+    const disabled = !printed.some((text) => text.includes('"Probe"'));
+    expect(metricsDisabled(process.env)).toBe(disabled);
+    expect(createMetrics("oidc-auth").disabled).toBe(disabled);
   });
 });
