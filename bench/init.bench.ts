@@ -78,11 +78,19 @@ function median(values: readonly number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+interface Loads {
+  /** Median load CPU of each file, seconds. */
+  readonly seconds: number[];
+  /** Median, over the runs, of each file's load CPU divided by the first file's in the same run. */
+  readonly ratios: number[];
+}
+
 /**
- * Median load CPU of each file without and with --enable-source-maps, the runs interleaved (file by
- * file, flag by flag) so that drift in machine load hits all alike.
+ * Load CPU of each file without and with --enable-source-maps, the runs interleaved (file by file, flag
+ * by flag) so that drift in machine load hits all alike; each ratio is taken within one run, which
+ * cancels the drift between runs too.
  */
-function medianLoads(files: readonly string[]): { plain: number[]; mapped: number[] } {
+function medianLoads(files: readonly string[]): { plain: Loads; mapped: Loads } {
   const plain = files.map(() => [] as number[]);
   const mapped = files.map(() => [] as number[]);
   for (let run = 0; run < RUNS; run++) {
@@ -91,7 +99,11 @@ function medianLoads(files: readonly string[]): { plain: number[]; mapped: numbe
       mapped[i]?.push(loadCpuSeconds(file, true));
     }
   }
-  return { plain: plain.map(median), mapped: mapped.map(median) };
+  const summary = (loads: number[][]): Loads => ({
+    seconds: loads.map(median),
+    ratios: loads.map((runs) => median(runs.map((seconds, run) => seconds / (loads[0]?.[run] as number)))),
+  });
+  return { plain: summary(plain), mapped: summary(mapped) };
 }
 
 rmSync(OUT, { recursive: true, force: true });
@@ -114,7 +126,9 @@ for (const [id, entry] of functions) {
   console.log(`${id.padEnd(22)}${row.join("")}`);
 }
 
-console.log(`\nInit: median CPU of ${RUNS} whole-process loads, ms (ratio to the minimal bundle of the same variant):`);
+console.log(
+  `\nInit: median CPU of ${RUNS} whole-process loads, ms (median of the per-run ratios to the minimal bundle of the same variant):`,
+);
 console.log(
   `node alone: ${(median(Array.from({ length: RUNS }, () => loadCpuSeconds(undefined, false))) * 1000).toFixed(0)} ms`,
 );
@@ -127,11 +141,10 @@ for (const sourceMaps of [false, true]) {
   // As deployed: a map in the bundle, not loaded (infra/functions.ts sets no --enable-source-maps).
   console.log(sourceMaps ? "with --enable-source-maps:" : "without --enable-source-maps (as deployed):");
   for (const { variant, plain, mapped } of loadsByVariant) {
-    const loads = sourceMaps ? mapped : plain;
-    const minimal = loads[0] as number;
+    const { seconds, ratios } = sourceMaps ? mapped : plain;
     const cells = ids.map(
       (id, i) =>
-        `${id} ${((loads[i] as number) * 1000).toFixed(0)}${i === 0 ? "" : ` (${((loads[i] as number) / minimal).toFixed(2)}x)`}`,
+        `${id} ${((seconds[i] as number) * 1000).toFixed(0)}${i === 0 ? "" : ` (${(ratios[i] as number).toFixed(2)}x)`}`,
     );
     console.log(`  ${label(variant).padEnd(18)} ${cells.join(" | ")}`);
   }
