@@ -3,7 +3,7 @@
 // dynalite made at a chosen point of the directory's own calls (a middleware on its client), and every
 // test reads the whole table afterwards: a refused change leaves no guard behind and changes no user.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DeleteCommand, GetCommand, PutCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { StoreError } from "../../functions/shared/errors";
@@ -12,7 +12,7 @@ import { UserDirectory } from "../../functions/users/directory";
 import { IdentityConflictError, UserConflictError, UserNotFoundError } from "../../functions/users/errors";
 import { guardKey, identityKey, type Identity, type UserRecord } from "../../functions/users/store";
 import { manualClock } from "../kit/clock";
-import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { localDynamoClient, startDynamo, type TestDynamo } from "../kit/dynamo";
 
 const START_MS = Date.parse("2026-12-02T08:00:00Z");
 const clock = manualClock(START_MS);
@@ -51,12 +51,7 @@ const at = (interception: Interception): void => {
 
 beforeAll(async () => {
   dynamo = await startDynamo();
-  faulty = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: "local",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    maxAttempts: 1,
-  });
+  faulty = localDynamoClient(dynamo.endpoint);
   faulty.middlewareStack.add(
     (next, context) => async (args) => {
       const command = context.commandName ?? "";
@@ -99,6 +94,10 @@ const stored = async (sysId: string) =>
       new GetCommand({ TableName: dynamo.tables.users, Key: { sys_id: sysId }, ConsistentRead: true }),
     )
   ).Item;
+
+/** Writes an item as it is, past the directory (a user stored by an older version, or by hand). */
+const putRaw = (item: Record<string, unknown>) =>
+  dynamo.doc.send(new PutCommand({ TableName: dynamo.tables.users, Item: item }));
 
 const isUser = (sysId: string) => /^[0-9a-f]{32}$/.test(sysId);
 const isGuard = (sysId: string) => sysId.startsWith("unique#");
@@ -181,20 +180,15 @@ describe("bind", () => {
   /** A user stored with issuer and subject before identities were indexed: no identity key, no guard. */
   const legacyUser = async (fields: Record<string, unknown> = {}): Promise<UserRecord> => {
     const sysId = "c".repeat(32);
-    await dynamo.doc.send(
-      new PutCommand({
-        TableName: dynamo.tables.users,
-        Item: {
-          sys_id: sysId,
-          user_name: "leo",
-          active: true,
-          locked_out: false,
-          roles: [],
-          sys_mod_count: 2,
-          ...fields,
-        },
-      }),
-    );
+    await putRaw({
+      sys_id: sysId,
+      user_name: "leo",
+      active: true,
+      locked_out: false,
+      roles: [],
+      sys_mod_count: 2,
+      ...fields,
+    });
     return (await other.get(sysId)) as UserRecord;
   };
 
@@ -330,18 +324,13 @@ describe("unbind", () => {
 
   it("clears a binding stored before identities were indexed (issuer and subject, no identity key)", async () => {
     const sysId = "a".repeat(32);
-    await dynamo.doc.send(
-      new PutCommand({
-        TableName: dynamo.tables.users,
-        Item: {
-          sys_id: sysId,
-          user_name: "old",
-          oidc_issuer: corp.issuer,
-          oidc_subject: corp.subject,
-          sys_mod_count: 3,
-        },
-      }),
-    );
+    await putRaw({
+      sys_id: sysId,
+      user_name: "old",
+      oidc_issuer: corp.issuer,
+      oidc_subject: corp.subject,
+      sys_mod_count: 3,
+    });
     const unbound = await directory.unbind(sysId, { by: "admin" });
     expect(unbound).not.toHaveProperty("oidc_issuer");
     expect(await stored(sysId)).toMatchObject({ sys_mod_count: 4 });
@@ -350,12 +339,7 @@ describe("unbind", () => {
 
   it("clears an identity key left without its issuer and subject", async () => {
     const sysId = "b".repeat(32);
-    await dynamo.doc.send(
-      new PutCommand({
-        TableName: dynamo.tables.users,
-        Item: { sys_id: sysId, user_name: "odd", oidc_identity: identityKey(corp), sys_mod_count: 1 },
-      }),
-    );
+    await putRaw({ sys_id: sysId, user_name: "odd", oidc_identity: identityKey(corp), sys_mod_count: 1 });
     await directory.unbind(sysId, { by: "admin" });
     expect(await stored(sysId)).not.toHaveProperty("oidc_identity");
   });

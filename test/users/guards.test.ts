@@ -3,13 +3,12 @@
 // mistaken for "taken" or "free".
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GetCommand, PutCommand } from "@aws-sdk/lib-dynamodb";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 import { UniquenessGuards } from "../../functions/users/guards";
 import { guardKey, identityKey, toUserItem, type UserRecord } from "../../functions/users/store";
 import { IdentityConflictError, UserConflictError } from "../../functions/users/errors";
 import { StoreError } from "../../functions/shared/errors";
-import { startDynamo, type TestDynamo } from "../kit/dynamo";
+import { localDynamoClient, startDynamo, type TestDynamo } from "../kit/dynamo";
 
 let dynamo: TestDynamo;
 let guards: UniquenessGuards;
@@ -101,18 +100,7 @@ describe("a guard held by another sys_id", () => {
 describe("a store that fails", () => {
   // A client that cannot connect: every call fails at once, never with a conditional-check failure.
   const broken = () =>
-    new UniquenessGuards(
-      createDocumentClient(
-        new DynamoDBClient({
-          endpoint: "http://127.0.0.1:9",
-          region: "local",
-          credentials: { accessKeyId: "x", secretAccessKey: "x" },
-          maxAttempts: 1,
-        }),
-      ),
-      "users",
-      async () => undefined,
-    );
+    new UniquenessGuards(createDocumentClient(localDynamoClient("http://127.0.0.1:9")), "users", async () => undefined);
 
   it("makes a claim fail with a StoreError, not a conflict", async () => {
     await expect(broken().claimGuard("email", "a@b.example", owner(11), NOW)).rejects.toBeInstanceOf(StoreError);
@@ -124,12 +112,7 @@ describe("a store that fails", () => {
 
   it("makes a claim fail with a StoreError when the guard is refused and its owner cannot be read", async () => {
     // Writes reach dynalite; the read of the refused guard fails.
-    const client = new DynamoDBClient({
-      endpoint: dynamo.endpoint,
-      region: "local",
-      credentials: { accessKeyId: "x", secretAccessKey: "x" },
-      maxAttempts: 1,
-    });
+    const client = localDynamoClient(dynamo.endpoint);
     client.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === "GetItemCommand") throw new Error("read failed");
