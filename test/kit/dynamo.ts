@@ -29,6 +29,10 @@ export const localDynamoClient = (endpoint: string): DynamoDBClient =>
 
 export async function startDynamo(): Promise<TestDynamo> {
   const server: Server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // The clients keep their sockets alive and try each call once: a server closing an idle socket (Node's
+  // 5 s default) just as a client reuses it would fail that call with ECONNRESET, on a loaded machine
+  // now and then. Sockets stay open until stop() closes them.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
