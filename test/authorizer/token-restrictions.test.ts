@@ -335,6 +335,8 @@ describe("JWT access tokens (RFC 9068) and ID tokens never stand in for each oth
     await putUser(dynamo, { user_name: "sp-plain", roles: ["itil"] });
     await expect(fixture.authorize(await entraToken({ sub: "sp-plain" }), undefined, arn)).rejects.toThrow();
     expect(fixture.lastDecision()).toMatchObject({ reason: "caller_kind_mismatch" });
+    // The detail says which side is wrong: here the user, not a service account.
+    expect(fixture.lastDecision().detail).toMatch(/names a user who is not a service account/);
   });
 });
 

@@ -122,5 +122,7 @@ describe("README token restrictions", () => {
       fixture.authorize(asAccount, undefined, methodArnFor("GET", "/api/now/table/sys_user")),
     ).rejects.toThrow(/^Unauthorized$/);
     expect(fixture.lastDecision()).toMatchObject({ provider: "people", reason: "caller_kind_mismatch" });
+    // Here the user is a service account signing in with a person's token.
+    expect(fixture.lastDecision().detail).toMatch(/a service account .* signs in only with a service's access token/);
   });
 });
