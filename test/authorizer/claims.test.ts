@@ -1,6 +1,7 @@
 // Claim paths and the admin's claim rules (unit).
 import { describe, expect, it } from "vitest";
-import { checkClaimRules, claimAt } from "../../functions/authorizer/claims";
+import { checkClaimRules, claimAt, userClaimValue } from "../../functions/authorizer/claims";
+import { providerSchema } from "../../functions/config/schema";
 import type { ClaimValidation } from "../../functions/config/schema";
 
 const payload = {
@@ -65,5 +66,38 @@ describe("checkClaimRules", () => {
       expect.objectContaining({ code: "claim_mismatch", claim: "groups" }),
     );
     expect(() => checkClaimRules(payload, rules.slice(0, 1))).not.toThrow();
+  });
+});
+
+describe("userClaimValue: an email that identifies the user must be verified", () => {
+  const provider = (userClaim: string, userField: string) =>
+    providerSchema.parse({
+      name: "p",
+      metadataUrl: "https://idp.example/.well-known/openid-configuration",
+      clientId: "c",
+      userClaim,
+      userField,
+    });
+  const unverified = {
+    upn: "ann@example.com",
+    email: "ann@example.com",
+    preferred_username: "ann",
+    email_verified: false,
+  };
+
+  it.each([
+    ["a non-email claim matched against the email field", "upn", "email"],
+    ["the email claim matched against another field", "email", "user_name"],
+  ])("for %s (nOAuth)", (_, userClaim, userField) => {
+    expect(() => userClaimValue(unverified, provider(userClaim, userField))).toThrow(
+      expect.objectContaining({ code: "email_unverified", claim: "email_verified" }),
+    );
+    expect(userClaimValue({ ...unverified, email_verified: true }, provider(userClaim, userField))).toBe(
+      "ann@example.com",
+    );
+  });
+
+  it("but not for a claim and field that are no email", () => {
+    expect(userClaimValue(unverified, provider("preferred_username", "user_name"))).toBe("ann");
   });
 });
