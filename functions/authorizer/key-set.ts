@@ -62,7 +62,8 @@ function withCertificateKey(jwk: Jwk): Jwk {
   const x5c: unknown = jwk["x5c"];
   if (jwk.kty !== "RSA" || !Array.isArray(x5c) || x5c.length === 0) return jwk;
   const certified = certificateRsaKey(x5c[0]);
-  if (certified === undefined) return jwk.n === undefined ? { ...jwk, kty: "invalid" } : jwk;
+  // A certificate that cannot be read cannot show that it holds the JWK's key: unusable, n and e or not.
+  if (certified === undefined) return { ...jwk, kty: "invalid" };
   if (jwk.n === undefined && jwk.e === undefined) return { ...jwk, ...certified };
   return jwk.n === certified.n && jwk.e === certified.e ? jwk : { ...jwk, kty: "invalid" };
 }

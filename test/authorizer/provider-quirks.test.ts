@@ -241,6 +241,37 @@ describe("keys as providers publish them", () => {
     await expectDenied(await signWithCertificateKey({ sub, email }), "kid_unknown");
   });
 
+  it("refuses a key with n and e whose x5c is not a certificate: nothing shows that they match (RFC 7517 4.7)", async () => {
+    const { email, sub } = await person();
+    const own = new X509Certificate(certificate).publicKey.export({ format: "jwk" });
+    issuer.setJwksOverride({ keys: [{ kty: "RSA", kid: "cert-1", n: own.n, e: own.e, x5c: ["bm90IGEgY2VydA=="] }] });
+    await expectDenied(await signWithCertificateKey({ sub, email }), "kid_unknown");
+  });
+
+  it("refuses a key with its certificate's n but no e, rather than completing it from the certificate", async () => {
+    const { email, sub } = await person();
+    const own = new X509Certificate(certificate).publicKey.export({ format: "jwk" });
+    issuer.setJwksOverride({ keys: [{ kty: "RSA", kid: "cert-1", n: own.n, x5c: [x5c] }] });
+    await expectDenied(await signWithCertificateKey({ sub, email }), "kid_unknown");
+  });
+
+  it("reads a certificate of exactly 16 KiB of text, and not one character more", async () => {
+    const { user, email, sub } = await person();
+    // Base64 ignores whitespace: the same certificate, padded to the bound.
+    const padded = (length: number) => x5c + " ".repeat(length - x5c.length);
+    issuer.setJwksOverride({ keys: [{ kty: "RSA", kid: "cert-1", x5c: [padded(16 * 1024)] }] });
+    await expectAllowedAs(fixture, await signWithCertificateKey({ sub, email }), user);
+    issuer.setJwksOverride({ keys: [{ kty: "RSA", kid: "cert-2", x5c: [padded(16 * 1024 + 1)] }] });
+    const refused = await new SignJWT({ iss: issuer.issuer, aud: "client-1", sub, email, email_verified: true })
+      .setProtectedHeader({ alg: "RS256", kid: "cert-2" })
+      .setIssuedAt()
+      .setExpirationTime("5m")
+      .sign(
+        await importPKCS8(readFileSync(new URL("../fixtures/x5c/signing-key.pem", import.meta.url), "utf8"), "RS256"),
+      );
+    await expectDenied(refused, "kid_unknown");
+  });
+
   it("refuses a key whose x5c is not a certificate", async () => {
     const { email, sub } = await person();
     issuer.setJwksOverride({ keys: [{ kty: "RSA", kid: "cert-1", x5c: ["bm90IGEgY2VydA=="] }] });
