@@ -234,6 +234,13 @@ describe("keys as providers publish them", () => {
     await expectAllowedAs(fixture, await signWithCertificateKey({ sub, email }), user);
   });
 
+  it("verifies with an RSA key that has n, e and its own certificate (as Entra ID and Okta publish them)", async () => {
+    const { user, email, sub } = await person();
+    const own = new X509Certificate(certificate).publicKey.export({ format: "jwk" });
+    issuer.setJwksOverride({ keys: [{ kty: "RSA", kid: "cert-1", use: "sig", n: own.n, e: own.e, x5c: [x5c] }] });
+    await expectAllowedAs(fixture, await signWithCertificateKey({ sub, email }), user);
+  });
+
   it("refuses a key whose x5c certificate holds another key than its n and e (RFC 7517 4.7)", async () => {
     const { email, sub } = await person();
     const other = issuer.publicJwks().keys[0] as Record<string, unknown>;
