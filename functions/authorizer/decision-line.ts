@@ -86,8 +86,8 @@ export class DecisionLine implements DecisionSink {
     this.write = options.write ?? writeStdout;
     this.invocation = options.invocation ?? invocationLogFields;
     const rate = this.env["POWERTOOLS_LOGGER_SAMPLE_RATE"];
-    this.sampling =
-      rate !== undefined && rate !== "" && Number.isFinite(Number(rate)) ? `,"sampling_rate":${Number(rate)}` : "";
+    // As Powertools reads it ("" is 0); a value that is no number (Powertools refuses to start) is left out.
+    this.sampling = rate !== undefined && Number.isFinite(Number(rate)) ? `,"sampling_rate":${Number(rate)}` : "";
   }
 
   record(decision: Decision): void {

@@ -61,6 +61,14 @@ const tokenDeny: Decision = {
   durationMs: 0.2,
   detail: "exp",
 };
+/** Our side failed before the stores were asked (the config table): no StoreLatency. */
+const earlyInternalDeny: Decision = {
+  outcome: "deny",
+  reason: "config_store_error",
+  internal: true,
+  durationMs: 3,
+  detail: "config table could not be read",
+};
 const internalDeny: Decision = {
   outcome: "deny",
   reason: "user_store_error",
@@ -172,14 +180,50 @@ describe("the decision line", () => {
     ["an allow", allow],
     ["a deny for the token", tokenDeny],
     ["a deny for our side", internalDeny],
+    ["a deny for our side before the stores", earlyInternalDeny],
   ])("for %s carries the metrics Powertools Metrics wrote, on the same line", (_, decision) => {
     const expected = metricsOf(powertoolsMetricLines(decision));
     const { line, lines, parsed } = collecting({ metrics: createMetrics("oidc-auth"), level: "INFO" });
     line.record(decision);
     expect(lines).toHaveLength(1);
     expect(metricsOf(parsed())).toEqual(expected);
+    // Every directive names at least one metric, and every metric it names has its value on the line.
+    const directives = (parsed()[0]?.["_aws"] as { CloudWatchMetrics: { Metrics: { Name: string }[] }[] })
+      .CloudWatchMetrics;
+    for (const directive of directives) {
+      expect(directive.Metrics.length).toBeGreaterThan(0);
+      for (const metric of directive.Metrics) expect(parsed()[0]).toHaveProperty(metric.Name);
+    }
     expect(parsed()[0]).toMatchObject({ message: "authorization decision", decision });
     expect(expected.map((metric) => metric.name)).toContain(METRIC.decisions);
+  });
+
+  it("leaves out a POWERTOOLS_LOGGER_SAMPLE_RATE that is no number, on a line of valid JSON", () => {
+    vi.stubEnv("POWERTOOLS_LOGGER_SAMPLE_RATE", "abc");
+    const { line, lines } = collecting({ level: "INFO", fields: invocation });
+    line.record(allow);
+    expect(JSON.parse(lines[0] as string)).not.toHaveProperty("sampling_rate");
+  });
+
+  it.each(["", "0.5"])(
+    "treats a POWERTOOLS_LOGGER_SAMPLE_RATE of %j as the Powertools Logger does, on a line of valid JSON",
+    (rate) => {
+      const expected = powertoolsLogLine(allow, {
+        POWERTOOLS_LOGGER_SAMPLE_RATE: rate,
+        AWS_LAMBDA_INITIALIZATION_TYPE: "on-demand",
+      });
+      const { line, lines } = collecting({ level: "INFO", fields: invocation });
+      line.record(allow);
+      const ours = JSON.parse(lines[0] as string) as Record<string, unknown>;
+      expect(ours["sampling_rate"]).toEqual(expected["sampling_rate"]);
+      expect(Object.keys(ours)).toEqual(Object.keys(expected));
+    },
+  );
+
+  it("uses the Powertools Logger's own numeric levels", () => {
+    for (const name of Object.keys(LOG_LEVEL) as (keyof typeof LOG_LEVEL)[]) {
+      expect(new Logger({ serviceName: "oidc-auth", logLevel: name }).level, name).toBe(LOG_LEVEL[name]);
+    }
   });
 
   it("logs an allow at INFO, a bad token at WARN, our failure at ERROR", () => {
