@@ -1,8 +1,7 @@
 // Claim paths and the admin's claim rules (unit).
 import { describe, expect, it } from "vitest";
 import { checkClaimRules, claimAt, userClaimValue } from "../../functions/authorizer/claims";
-import { providerSchema } from "../../functions/config/schema";
-import type { ClaimValidation } from "../../functions/config/schema";
+import { providerSchema, type ClaimValidation } from "../../functions/config/schema";
 
 const payload = {
   name: "imran ali",
