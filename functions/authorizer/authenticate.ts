@@ -13,14 +13,7 @@ import type { AppLogger } from "../shared/logger";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
 import type { Identity, UserRecord, UserStore } from "../users/store";
 import { checkClaimRules, checkIdTokenClaims, userClaimValue } from "./claims";
-import {
-  boundedValue,
-  isInternalReason,
-  loggerTrace,
-  silentTrace,
-  type DecisionSink,
-  type Trace,
-} from "./decision-log";
+import { boundedValue, isInternalReason, loggerTrace, type DecisionSink, type Trace } from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
 import {
   RouteAccess,
@@ -146,30 +139,30 @@ export async function authenticate(
 
     // Warm, the config is fresh: no promise to race against the store budget.
     const config = deps.registry.freshSnapshot() ?? (await stores.wait(deps.registry.snapshot(), "config_store_error"));
-    const trace =
-      deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : silentTrace);
+    const trace = deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : undefined);
     const { iss, aud, azp, tid } = jwt.payload;
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
     const provider = deps.registry.forToken(config, {
       iss,
       tid,
-      aud: aud === undefined ? [] : [aud].flat(),
+      aud: aud === undefined ? [] : typeof aud === "string" ? [aud] : aud,
       azp,
       kind: tokenKindOf(jwt),
     });
     facts.provider = provider.name;
     facts.tokenType = provider.config.tokenType;
-    trace.step(`Provider ${provider.name} matched the token's issuer`, { issuer: boundedValue(iss) });
+    trace?.step(`Provider ${provider.name} matched the token's issuer`, { issuer: boundedValue(iss) });
     checkHeader(jwt, provider.config.allowedAlgorithms);
     checkTokenType(jwt, provider.config);
-    trace.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
+    trace?.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
 
-    const { payload, issuer } = await provider.verify(jwt, digest);
-    trace.step(`JWT token successfully verified for algorithm=${facts.alg}`);
+    // Warm (discovery and keys fresh, the key known): verified with no await.
+    const { payload, issuer } = provider.verifyFresh(jwt, digest) ?? (await provider.verify(jwt, digest));
+    trace?.step(`JWT token successfully verified for algorithm=${facts.alg}`);
     checkIdTokenClaims(payload, provider.config, epochSec(deps.clock));
-    trace.step(`Going to verify claims:[${provider.config.claimValidations.map((rule) => rule.claim).join(",")}]`);
+    trace?.step(`Going to verify claims:[${provider.config.claimValidations.map((rule) => rule.claim).join(",")}]`);
     checkClaimRules(payload, provider.config.claimValidations);
-    trace.step("All claims are successfully validated.");
+    trace?.step("All claims are successfully validated.");
     const access = (deps.routeRules ?? NO_SHIPPED_RULES).for(config);
     const subject: RouteSubject = {
       provider: provider.config,
@@ -179,19 +172,19 @@ export async function authenticate(
     // What the token alone decides, before any store is touched: no jti is used up, no user is created.
     if (route !== undefined) {
       refuse(access.check(route, subject));
-      trace.step(`Route ${facts.route} allowed for the token`);
+      trace?.step(`Route ${facts.route} allowed for the token`);
     }
 
     const storesStartedMs = performance.now();
     const user = await stores.wait(resolveUser(jwt, payload, issuer, provider.config, deps, trace), "user_store_error");
     facts.storesMs = performance.now() - storesStartedMs;
-    trace.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
+    trace?.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
     // A deny from here on names the user it refused.
     facts.userSysId = user.sys_id;
     const caller = { ...subject, roles: user.roles };
     if (route !== undefined) {
       refuse(access.check(route, caller));
-      trace.step(`Route ${facts.route} allowed for the user's roles`);
+      trace?.step(`Route ${facts.route} allowed for the user's roles`);
     }
 
     deps.decisions.record({
@@ -240,7 +233,7 @@ async function resolveUser(
   issuer: string,
   provider: ProviderConfig,
   deps: AuthenticatorDeps,
-  trace: Trace,
+  trace: Trace | undefined,
 ): Promise<UserRecord> {
   const claimValue = userClaimValue(payload, provider);
   // The verified issuer as the provider binds it: a multi-tenant token's own tenant issuer, an alias's issuer.
@@ -261,9 +254,9 @@ async function resolveUser(
     }
     throw replayed.reason;
   }
-  if (provider.enableJtiVerification) trace.step("jti claim verified: first use of this token");
+  if (provider.enableJtiVerification) trace?.step("jti claim verified: first use of this token");
   let user = single(settledLookup(bound), "several users are bound to this identity");
-  if (user) trace.step(`User found by the token's identity (iss + sub): '${user.user_name}'`);
+  if (user) trace?.step(`User found by the token's identity (iss + sub): '${user.user_name}'`);
   if (!user) {
     const linked =
       provider.linkToProviders.length > 0 ? await lookedUp(deps.userStore.findLinked(identity)) : undefined;
@@ -276,24 +269,24 @@ async function resolveUser(
         `several users have this ${provider.userField}`,
       );
     if (found) {
-      trace.step(
+      trace?.step(
         linked
           ? `User linked to the token's identity: '${found.user_name}'`
           : `User lookup ${provider.userClaim} -> ${provider.userField}: found '${found.user_name}'`,
       );
       user = await deps.provisioner.bind(provider, found, identity);
-      trace.step("User bound to the token's identity", { sys_id: user.sys_id });
+      trace?.step("User bound to the token's identity", { sys_id: user.sys_id });
     }
   }
   if (user) {
     assertMaySignIn(user, provider);
     return deps.provisioner.onLogin(provider, user, payload, claimValue, identity);
   }
-  trace.step(`User lookup ${provider.userClaim} -> ${provider.userField}: no user`);
+  trace?.step(`User lookup ${provider.userClaim} -> ${provider.userField}: no user`);
   const created = await deps.provisioner.provision(provider, payload, claimValue, identity);
   if (!created)
     throw new AuthError("user_not_found", `no user with this ${provider.userField}, and no auto-provisioning`);
-  trace.step(`User provisioned with the transform map: '${created.user_name}'`, {
+  trace?.step(`User provisioned with the transform map: '${created.user_name}'`, {
     sys_id: created.sys_id,
     roles: created.roles,
   });

@@ -59,12 +59,13 @@ export class LoggerDecisionSink implements DecisionSink {
   }
 }
 
-/** Step lines in the spirit of the seed's localhost log; a no-op unless a debug switch is on. */
+/**
+ * Step lines in the spirit of the seed's localhost log, only while a debug switch is on (or the admin
+ * CLI explains): without one there is no trace, and `trace?.step(...)` builds none of its arguments.
+ */
 export interface Trace {
   step(message: string, attributes?: Record<string, unknown>): void;
 }
-
-export const silentTrace: Trace = { step: () => undefined };
 
 export const loggerTrace = (logger: AppLogger, tokenFingerprint: string | undefined): Trace => ({
   step: (message, attributes) => logger.info(`Auth ${message}`, { debug: true, tokenFingerprint, ...attributes }),

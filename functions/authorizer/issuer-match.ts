@@ -3,7 +3,7 @@
 // the verified token's user is bound to.
 import { acceptedIssuers, TENANT_ID_PATTERN, TENANT_PLACEHOLDER, type ProviderConfig } from "../config/schema";
 
-interface IssuerMatch {
+export interface IssuerMatch {
   /** The matched `iss`, as the token carries it. */
   readonly iss: string;
   /** The tenant a `{tenantid}` template was filled with. */

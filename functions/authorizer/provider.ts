@@ -19,7 +19,7 @@ import { safeJsonParse, type Json } from "aws-jwt-verify/safe-json-parse";
 import { fetchDocument, FetchFailedError, type FetchedJson, type FetchPolicy, type JsonFetcher } from "./http";
 import { parseJwks, ProviderKeySet, selectJwk, type KeySnapshot } from "./key-set";
 import type { PersistedDocument, ProviderStateStore } from "./provider-state";
-import { boundIssuer, matchIssuer, requiredIss, type IssuerClaims } from "./issuer-match";
+import { boundIssuer, matchIssuer, requiredIss, type IssuerClaims, type IssuerMatch } from "./issuer-match";
 import { RefreshingValue, type RefreshOptions } from "../shared/refreshing-value";
 
 export interface ProviderCacheOptions {
@@ -185,29 +185,63 @@ export class ProviderRuntime {
   }
 
   /**
+   * Verifies the token with no I/O, when discovery and key set are fresh and the set holds the token's
+   * key (the warm path: no promise, no await); undefined when verifying needs a read, which `verify`
+   * does. Throws AuthError as `verify` does.
+   */
+  verifyFresh(jwt: DecomposedJwt, tokenDigest: string): VerifiedToken | undefined {
+    // A fresh value implies restore() has run: only it and a load set one.
+    const discovered = this.discovery.fresh();
+    if (discovered === undefined) return undefined;
+    const match = this.issuerMatch(jwt);
+    const read = this.keySetFor(discovered).freshSnapshot();
+    if (read === undefined) return undefined;
+    const remembered = this.verified.get(tokenDigest);
+    if (remembered?.snapshot === read.snapshot) return remembered.result;
+    const jwk = selectJwk(read.snapshot.cache.jwks, jwt.header);
+    return jwk === undefined ? undefined : this.check(jwt, tokenDigest, discovered, match, read.snapshot, jwk);
+  }
+
+  /**
    * Finds the token's key (re-reading the key set once, rate-limited, for an unknown kid: key rotation
    * needs no redeploy) and verifies signature, exp, nbf, iss and aud with aws-jwt-verify.
    */
   async verify(jwt: DecomposedJwt, tokenDigest: string): Promise<VerifiedToken> {
-    // Warm, discovery and key set are fresh and the token's key is in the set: no await before the
-    // signature check (a fresh value implies restore() has run: only it and a load set one).
     const discovered = this.discovery.fresh() ?? (await this.discover());
-    const { iss, tid } = jwt.payload;
-    const match = iss === undefined ? undefined : matchIssuer(this.config, { iss, tid });
-    if (match === undefined) throw new AuthError("unknown_issuer", `iss is not an issuer of provider ${this.name}`);
+    const match = this.issuerMatch(jwt);
     const keys = this.keySetFor(discovered);
     const read = keys.freshSnapshot() ?? (await keys.snapshot(this.name));
     const remembered = this.verified.get(tokenDigest);
     if (remembered?.snapshot === read.snapshot) return remembered.result;
     const known = selectJwk(read.snapshot.cache.jwks, jwt.header);
-    const { snapshot: current, jwk } =
+    const { snapshot, jwk } =
       known === undefined ? await keys.keyFor(read, jwt.header) : { snapshot: read.snapshot, jwk: known };
+    return this.check(jwt, tokenDigest, discovered, match, snapshot, jwk);
+  }
+
+  /** The token's `iss` (with its `tid`) as one of this provider's issuers, or unknown_issuer. */
+  private issuerMatch(jwt: DecomposedJwt): IssuerMatch {
+    const { iss, tid } = jwt.payload;
+    const match = iss === undefined ? undefined : matchIssuer(this.config, { iss, tid });
+    if (match === undefined) throw new AuthError("unknown_issuer", `iss is not an issuer of provider ${this.name}`);
+    return match;
+  }
+
+  /** The signature and standard-claim check with the snapshot's key, remembered for the token. */
+  private check(
+    jwt: DecomposedJwt,
+    tokenDigest: string,
+    discovered: DiscoveredProvider,
+    match: IssuerMatch,
+    snapshot: KeySnapshot,
+    jwk: Jwk,
+  ): VerifiedToken {
     const result = {
-      payload: current.verifier.verifyDecomposed(jwt, requiredIss(discovered.issuer, match)),
+      payload: snapshot.verifier.verifyDecomposed(jwt, requiredIss(discovered.issuer, match)),
       jwk,
       issuer: boundIssuer(discovered.issuer, match),
     };
-    this.remember(tokenDigest, current, result);
+    this.remember(tokenDigest, snapshot, result);
     return result;
   }
 

@@ -9,10 +9,6 @@ import { AuthError, type AuthReasonCode } from "../shared/errors";
  */
 export const STORE_BUDGET_MS = 2000;
 
-const NOT_YET: unique symbol = Symbol("not settled");
-/** Settled already: a race against it is won by `work` only when `work` has settled before the race began. */
-const NOT_SETTLED = Promise.resolve(NOT_YET);
-
 export class StoreBudget {
   private leftMs: number;
 
@@ -24,23 +20,27 @@ export class StoreBudget {
    * The store work's result, or `code` once what is left of the budget has passed. The work itself is
    * bounded by the client's deadline and ends on its own; its late outcome is ignored.
    */
-  async wait<T>(work: Promise<T>, code: AuthReasonCode): Promise<T> {
-    // Work that has already settled (a fresh cached config) wins this race: no timer for it.
-    const settled = await Promise.race([work, NOT_SETTLED]);
-    if (settled !== NOT_YET) return settled as T;
+  wait<T>(work: Promise<T>, code: AuthReasonCode): Promise<T> {
     const startedMs = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(
         () => reject(new AuthError(code, `the store did not answer within the decision's ${this.totalMs} ms budget`)),
         Math.max(0, this.leftMs),
       );
+      const settle = (): void => {
+        clearTimeout(timer);
+        this.leftMs -= performance.now() - startedMs;
+      };
+      work.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(error);
+        },
+      );
     });
-    try {
-      return await Promise.race([work, expired]);
-    } finally {
-      clearTimeout(timer);
-      this.leftMs -= performance.now() - startedMs;
-    }
   }
 }

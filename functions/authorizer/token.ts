@@ -66,16 +66,25 @@ const malformed = (why: string, cause?: unknown): AuthError =>
 /** One part as a JSON object, with every `__proto__` and `constructor` key removed at any depth. */
 function parsePart(part: string, name: string): Record<string, unknown> {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(Buffer.from(part, "base64").toString("utf8"));
+    text = Buffer.from(part, "base64").toString("utf8");
+    value = JSON.parse(text);
   } catch (error) {
     throw malformed(`the ${name} is not JSON`, error);
   }
   if (typeof value !== "object" || value === null || Array.isArray(value))
     throw malformed(`the ${name} is not an object`);
-  withoutPrototypeKeys(value);
+  if (mayHavePrototypeKeys(text)) withoutPrototypeKeys(value);
   return value as Record<string, unknown>;
 }
+
+/**
+ * Whether JSON text can hold a `__proto__` or `constructor` key. Without a backslash no string in it is
+ * escaped, so such a key is spelled out literally; with one, anything may be (`\u005f_proto__`).
+ */
+const mayHavePrototypeKeys = (text: string): boolean =>
+  text.includes("\\") || text.includes("__proto__") || text.includes("constructor");
 
 /** JSON.parse makes `__proto__` an own key (no pollution), but code reading it later might not expect one. */
 function withoutPrototypeKeys(value: unknown): void {
@@ -92,22 +101,15 @@ function withoutPrototypeKeys(value: unknown): void {
 
 /** The registered claims' types, as aws-jwt-verify asserts them before anything reads them. */
 function assertPayloadTypes(payload: Record<string, unknown>): void {
-  const { exp, nbf, iat, iss, sub, aud, scope, jti } = payload;
-  for (const [name, claim] of [
-    ["exp", exp],
-    ["nbf", nbf],
-    ["iat", iat],
-  ] as const) {
+  for (const name of NUMERIC_CLAIMS) {
+    const claim = payload[name];
     if (claim !== undefined && !Number.isFinite(claim)) throw malformed(`${name} is not a number`);
   }
-  for (const [name, claim] of [
-    ["iss", iss],
-    ["sub", sub],
-    ["scope", scope],
-    ["jti", jti],
-  ] as const) {
+  for (const name of STRING_CLAIMS) {
+    const claim = payload[name];
     if (claim !== undefined && typeof claim !== "string") throw malformed(`${name} is not a string`);
   }
+  const { aud } = payload;
   if (
     aud !== undefined &&
     typeof aud !== "string" &&
@@ -116,6 +118,9 @@ function assertPayloadTypes(payload: Record<string, unknown>): void {
     throw malformed("aud is not a string or an array of strings");
   }
 }
+
+const NUMERIC_CLAIMS = ["exp", "nbf", "iat"] as const;
+const STRING_CLAIMS = ["iss", "sub", "scope", "jti"] as const;
 
 /**
  * Header checks that need no key: a supported `alg` from the provider's allow-list (RFC 8725 3.1, before

@@ -81,8 +81,8 @@ export const NAMED_MUTATIONS: readonly NamedMutation[] = [
     description: "a debug step line carries the raw token",
     replacements: [
       [
-        "    const { payload, issuer } = await provider.verify(jwt, digest);\n",
-        '    const { payload, issuer } = await provider.verify(jwt, digest);\n    trace.step("JWT verified: " + token);\n',
+        "    const { payload, issuer } = provider.verifyFresh(jwt, digest) ?? (await provider.verify(jwt, digest));\n",
+        '    const { payload, issuer } = provider.verifyFresh(jwt, digest) ?? (await provider.verify(jwt, digest));\n    trace?.step("JWT verified: " + token);\n',
       ],
     ],
   },

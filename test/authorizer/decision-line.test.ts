@@ -4,11 +4,12 @@
 // valid JSON, whatever an attacker put in a logged value.
 import { Console } from "node:console";
 import { Writable } from "node:stream";
+import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { Logger } from "@aws-lambda-powertools/logger";
 import type { Context } from "aws-lambda";
 import type { Decision } from "../../functions/authorizer/decision-log";
-import { DecisionLine, LOG_LEVEL, xrayTraceId } from "../../functions/authorizer/decision-line";
+import { DecisionLine, IsoTime, LOG_LEVEL, xrayTraceId } from "../../functions/authorizer/decision-line";
 import { Metrics as PowertoolsMetrics, MetricUnit as PowertoolsUnit } from "@aws-lambda-powertools/metrics";
 import {
   createMetrics,
@@ -279,6 +280,50 @@ describe("the decision line", () => {
     current = { ...fields, function_request_id: "req-8", cold_start: false };
     line.record(allow);
     expect(lines.map((text) => JSON.parse(text)["function_request_id"])).toEqual(["req-7", "req-7"]);
+  });
+
+  it("carries each invocation's own X-Ray trace id, and reads it for every line outside an invocation", () => {
+    const env: NodeJS.ProcessEnv = { _X_AMZN_TRACE_ID: "Root=1-aaa;Sampled=1" };
+    let current: InvocationLogFields | undefined = { ...invocation };
+    const lines: string[] = [];
+    const line = new DecisionLine({
+      logLevel: () => LOG_LEVEL.INFO,
+      write: (text) => void lines.push(text),
+      invocation: () => current,
+      env,
+    });
+    line.record(allow);
+    current = { ...invocation, function_request_id: "req-8", cold_start: false };
+    env["_X_AMZN_TRACE_ID"] = "Root=1-bbb;Sampled=1";
+    line.record(allow);
+    current = undefined;
+    env["_X_AMZN_TRACE_ID"] = "Root=1-ccc;Sampled=1";
+    line.record(allow);
+    delete env["_X_AMZN_TRACE_ID"];
+    line.record(allow);
+    expect(lines.map((text) => JSON.parse(text)["xray_trace_id"])).toEqual(["1-aaa", "1-bbb", "1-ccc", undefined]);
+  });
+});
+
+describe("IsoTime", () => {
+  it("writes every time as Date's toISOString does, also across seconds and in any order", () => {
+    const time = new IsoTime();
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.integer({ min: 0, max: 4_102_444_800_000 }),
+          fc.constantFrom(0, 999, 1000, 1001, 1_764_676_799_999, 1_764_676_800_000, 253_402_300_799_999),
+        ),
+        (ms) => {
+          expect(time.of(ms)).toBe(new Date(ms).toISOString());
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    // Milliseconds within one second, so the cached part is used: 5, 50 and 500 are padded.
+    for (const ms of [1_764_676_800_005, 1_764_676_800_050, 1_764_676_800_500, 1_764_676_800_000]) {
+      expect(time.of(ms)).toBe(new Date(ms).toISOString());
+    }
   });
 });
 

@@ -55,8 +55,18 @@ const objectText = fc
         .map(([key, value]) => `${JSON.stringify(key)}:${JSON.stringify(value) ?? "null"}`)
         .join(",")}}`,
   );
+// The keys as the JSON text spells them: literally, or with escapes that JSON.parse turns into the same key.
 const nested = fc
-  .tuple(fc.constantFrom("__proto__", "constructor"), fc.jsonValue({ maxDepth: 1 }))
+  .tuple(
+    fc.constantFrom(
+      "__proto__",
+      "constructor",
+      "\\u005f_proto__",
+      "constru\\u0063tor",
+      "\\u005F\\u005Fproto\\u005F\\u005F",
+    ),
+    fc.jsonValue({ maxDepth: 1 }),
+  )
   .map(
     ([key, value]) =>
       `{"x":{"${key}":{"polluted":true},"y":[{"${key}":${JSON.stringify(value) ?? 1},"z":1}]},"${key}":{"a":1}}`,
@@ -102,6 +112,18 @@ describe("decomposeToken", () => {
     expect(payload["groups"]).toEqual([{ name: "g" }]);
     expect(payload["nested"]).toEqual({ ok: 3 });
     expect(({} as Record<string, unknown>)["admin"]).toBeUndefined();
+  });
+
+  it("removes them when the JSON text spells them with escapes", () => {
+    const token = compact(
+      '{"alg":"RS256","\\u005f_proto__":{"admin":true}}',
+      '{"sub":"s","constru\\u0063tor":{"prototype":{"admin":true}},"groups":[{"\\u005F_proto__":{"admin":true},"name":"g"}]}',
+    );
+    const { header, payload } = decomposeToken(token);
+    expect(Object.keys(header)).toEqual(["alg"]);
+    expect(Object.keys(payload)).toEqual(["sub", "groups"]);
+    expect(payload["groups"]).toEqual([{ name: "g" }]);
+    expect(payload).toStrictEqual((decomposeUnverifiedJwt(token) as { payload: unknown }).payload);
   });
 
   it.each([
