@@ -94,6 +94,12 @@ export interface AuthenticatedCaller {
   policy(base: string): PolicyDocument;
 }
 
+/**
+ * Milliseconds since `startedMs` (performance.now()), to the microsecond: what a decision line needs, in
+ * fewer characters than a raw difference (`0.020549999999957436`), which also costs more to write.
+ */
+const msSince = (startedMs: number): number => Math.round((performance.now() - startedMs) * 1000) / 1000;
+
 /** The route is refused: a deny with the rule and the failing requirement. */
 function refuse(refusal: RouteRefusal | undefined): void {
   if (refusal === undefined) return;
@@ -177,7 +183,7 @@ export async function authenticate(
 
     const storesStartedMs = performance.now();
     const user = await stores.wait(resolveUser(jwt, payload, issuer, provider.config, deps, trace), "user_store_error");
-    facts.storesMs = performance.now() - storesStartedMs;
+    facts.storesMs = msSince(storesStartedMs);
     trace?.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
     // A deny from here on names the user it refused.
     facts.userSysId = user.sys_id;
@@ -192,7 +198,7 @@ export async function authenticate(
       reason: "authenticated",
       internal: false,
       ...facts,
-      durationMs: performance.now() - startedMs,
+      durationMs: msSince(startedMs),
     });
     return {
       user,
@@ -210,7 +216,7 @@ export async function authenticate(
       reason: denial.code,
       internal: isInternalReason(denial.code),
       ...facts,
-      durationMs: performance.now() - startedMs,
+      durationMs: msSince(startedMs),
       detail: denial.message,
       ...(denial.claim !== undefined && { claim: denial.claim }),
       ...(denial.rule !== undefined && { rule: denial.rule }),

@@ -43,6 +43,16 @@ describe("through the authorizer", () => {
     expect(errorLines()).toEqual([]);
   });
 
+  it("times the decision and its stores to the microsecond", async () => {
+    await fixture.authorize(await issuer.mint({ email: "alice@example.com" }));
+    const { durationMs, storesMs } = fixture.lastDecision();
+    for (const ms of [durationMs, storesMs]) {
+      expect(ms).toBeGreaterThan(0);
+      expect(String(ms)).toMatch(/^\d+(\.\d{1,3})?$/);
+    }
+    expect(storesMs).toBeLessThanOrEqual(durationMs as number);
+  });
+
   it.each([
     ["a token that is not a JWT", async () => "not-a-jwt"],
     [
