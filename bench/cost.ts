@@ -1,5 +1,5 @@
 // Benchmark (not a test): what a million authorizer calls cost on Lambda arm64 at 128, 256 and 512 MB,
-// from the CPU time of a warm call measured here. Run: npm run bench (or npx tsx bench/cost.ts)
+// from the CPU time of a warm call measured here. Run: npm run bench (or npx tsx scripts/run-bundled.ts bench/cost.ts)
 //
 // The call is the handler's: createAuthenticatorDeps as deployed (Powertools logger, the decision line with its metrics, the
 // real replay and user stores on the AWS SDK), a new token every call (one-time use on, no verified-token
