@@ -195,11 +195,7 @@ export class ProviderRuntime {
     if (discovered === undefined) return undefined;
     const match = this.issuerMatch(jwt);
     const read = this.keySetFor(discovered).freshSnapshot();
-    if (read === undefined) return undefined;
-    const remembered = this.verified.get(tokenDigest);
-    if (remembered?.snapshot === read.snapshot) return remembered.result;
-    const jwk = selectJwk(read.snapshot.cache.jwks, jwt.header);
-    return jwk === undefined ? undefined : this.check(jwt, tokenDigest, discovered, match, read.snapshot, jwk);
+    return read && this.verifiedWith(jwt, tokenDigest, discovered, match, read.snapshot);
   }
 
   /**
@@ -211,11 +207,9 @@ export class ProviderRuntime {
     const match = this.issuerMatch(jwt);
     const keys = this.keySetFor(discovered);
     const read = keys.freshSnapshot() ?? (await keys.snapshot(this.name));
-    const remembered = this.verified.get(tokenDigest);
-    if (remembered?.snapshot === read.snapshot) return remembered.result;
-    const known = selectJwk(read.snapshot.cache.jwks, jwt.header);
-    const { snapshot, jwk } =
-      known === undefined ? await keys.keyFor(read, jwt.header) : { snapshot: read.snapshot, jwk: known };
+    const verified = this.verifiedWith(jwt, tokenDigest, discovered, match, read.snapshot);
+    if (verified !== undefined) return verified;
+    const { snapshot, jwk } = await keys.keyFor(read, jwt.header);
     return this.check(jwt, tokenDigest, discovered, match, snapshot, jwk);
   }
 
@@ -225,6 +219,23 @@ export class ProviderRuntime {
     const match = iss === undefined ? undefined : matchIssuer(this.config, { iss, tid });
     if (match === undefined) throw new AuthError("unknown_issuer", `iss is not an issuer of provider ${this.name}`);
     return match;
+  }
+
+  /**
+   * The token's result remembered with this snapshot, or its check with the snapshot's key for it;
+   * undefined when the snapshot has no key for the token.
+   */
+  private verifiedWith(
+    jwt: DecomposedJwt,
+    tokenDigest: string,
+    discovered: DiscoveredProvider,
+    match: IssuerMatch,
+    snapshot: KeySnapshot,
+  ): VerifiedToken | undefined {
+    const remembered = this.verified.get(tokenDigest);
+    if (remembered?.snapshot === snapshot) return remembered.result;
+    const jwk = selectJwk(snapshot.cache.jwks, jwt.header);
+    return jwk === undefined ? undefined : this.check(jwt, tokenDigest, discovered, match, snapshot, jwk);
   }
 
   /** The signature and standard-claim check with the snapshot's key, remembered for the token. */
