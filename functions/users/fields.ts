@@ -40,9 +40,6 @@ export const isEmailAddress = (text: string): boolean => emailSchema.safeParse(t
 
 export const MAX_USER_NAME_LENGTH = 100;
 
-/** Characters no user_name may have: controls, format characters (zero-width ones), separators other than space, private use, unassigned. */
-const FORBIDDEN_IN_USER_NAME = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]|[^\P{Zs} ]/u;
-
 /** Scripts a letter of a user_name is recognised in; letters of any other script are told apart by 128-code-point block. */
 const SCRIPTS = [
   "Latin",
@@ -62,7 +59,6 @@ const SCRIPTS = [
   "Hangul",
   "Bopomofo",
 ] as const;
-const SCRIPT_PATTERNS = SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, "u")] as const);
 /** Script mixes that are one writing system (UTS #39 "highly restrictive"): Japanese, Chinese, Korean with Latin. */
 const ALLOWED_MIXES: readonly ReadonlySet<string>[] = [
   new Set(["Latin", "Han", "Hiragana", "Katakana"]),
@@ -70,13 +66,25 @@ const ALLOWED_MIXES: readonly ReadonlySet<string>[] = [
   new Set(["Latin", "Han", "Hangul"]),
 ];
 
+/**
+ * The user_name patterns, compiled at their first use: their Unicode property classes cost 1-2 ms of CPU
+ * to build, which every cold start of a function bundling this module would otherwise pay, most of
+ * them for no user_name at all.
+ */
+let namePatterns: { readonly forbidden: RegExp; readonly scripts: readonly (readonly [string, RegExp])[] } | undefined;
+const userNamePatterns = () =>
+  (namePatterns ??= {
+    // Controls, format characters (zero-width ones), separators other than space, private use, unassigned.
+    forbidden: /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}]|[^\P{Zs} ]/u,
+    scripts: SCRIPTS.map((script) => [script, new RegExp(`\\p{Script=${script}}`, "u")] as const),
+  });
+
 function scriptsOf(text: string): Set<string> {
+  const patterns = userNamePatterns().scripts;
   const scripts = new Set<string>();
   for (const char of text) {
     if (!/\p{L}/u.test(char)) continue;
-    scripts.add(
-      SCRIPT_PATTERNS.find(([, pattern]) => pattern.test(char))?.[0] ?? `block:${(char.codePointAt(0) ?? 0) >> 7}`,
-    );
+    scripts.add(patterns.find(([, pattern]) => pattern.test(char))?.[0] ?? `block:${(char.codePointAt(0) ?? 0) >> 7}`);
   }
   return scripts;
 }
@@ -90,7 +98,7 @@ function scriptsOf(text: string): Set<string> {
 export function userNameProblem(name: string): string | undefined {
   if (name.length === 0) return "must not be empty";
   if (name.length > MAX_USER_NAME_LENGTH) return `must be at most ${MAX_USER_NAME_LENGTH} characters`;
-  if (FORBIDDEN_IN_USER_NAME.test(name)) return "must not contain control, invisible or separator characters";
+  if (userNamePatterns().forbidden.test(name)) return "must not contain control, invisible or separator characters";
   if (name !== name.trim()) return "must not start or end with whitespace";
   const scripts = scriptsOf(name);
   if (scripts.size > 1 && !ALLOWED_MIXES.some((mix) => [...scripts].every((script) => mix.has(script)))) {
