@@ -23,7 +23,7 @@ interface DecisionLineOptions {
   readonly write?: (line: string) => void;
   /** The invocation's Lambda context fields (functions/shared/lambda-context.ts). */
   readonly invocation?: () => InvocationLogFields | undefined;
-  /** Read per line, as Powertools does (`_X_AMZN_TRACE_ID` changes per invocation). */
+  /** `_X_AMZN_TRACE_ID` is read once per invocation (Lambda sets it for each), and for every line outside one. */
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -123,7 +123,7 @@ export class DecisionLine implements DecisionSink {
     if (this.emf) {
       const internal = decision.internal ? 1 : 0;
       const stores = decision.storesMs === undefined ? 0 : 1;
-      // outcome and reason are identifiers (decision-log.ts): nothing in them to escape.
+      // outcome and reason are snake_case identifiers (Decision, AUTH_REASON_CODES): nothing in them to escape.
       line += `,"_aws":{"Timestamp":${nowMs},"CloudWatchMetrics":${DIRECTIVES[internal][stores]}},"outcome":"${decision.outcome}","reason":"${decision.reason}","${METRIC.decisions}":1`;
       if (internal) line += `,"${METRIC.internalFailures}":1`;
       if (stores) line += `,"${METRIC.storeLatency}":${JSON.stringify(decision.storesMs)}`;
