@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { decomposeUnverifiedJwt } from "aws-jwt-verify/jwt";
 import { AuthError } from "../../functions/shared/errors";
-import { decomposeToken, MAX_TOKEN_LENGTH } from "../../functions/authorizer/token";
+import { decomposeToken, extractBearerToken, MAX_TOKEN_LENGTH } from "../../functions/authorizer/token";
 
 const b64 = (text: string): string => Buffer.from(text).toString("base64url");
 const compact = (header: string, payload: string, signature = "c2ln"): string =>
@@ -142,5 +142,61 @@ describe("decomposeToken", () => {
   it("refuses a token over the size limit unread (token_too_large)", () => {
     const token = compact("{}", `{"pad":"${"a".repeat(MAX_TOKEN_LENGTH)}"}`);
     expect(() => decomposeToken(token)).toThrow(expect.objectContaining({ code: "token_too_large" }));
+  });
+});
+
+describe("extractBearerToken, then decomposeToken", () => {
+  // The Authorization header as RFC 6750 2.1 reads it, and the token as aws-jwt-verify decomposes it: the
+  // same answer as one scan of the header that extracts and shape-checks the token at once.
+  const twoSteps = (header: string): Answer => {
+    const token = /^Bearer +([^\s]+) *$/i.exec(header)?.[1];
+    return token === undefined ? { refused: true } : theirs(token);
+  };
+  const oneScan = (header: string): Answer => {
+    try {
+      return { refused: false, value: decomposeToken(extractBearerToken(header)) };
+    } catch (error) {
+      expect(error).toBeInstanceOf(AuthError);
+      return { refused: true };
+    }
+  };
+  const valid = compact('{"alg":"RS256"}', '{"sub":"s"}');
+  // Characters a case-insensitive match could take for ASCII letters (U+017F long s, U+212A Kelvin sign,
+  // U+0130), the other base64 alphabet, whitespace and padding in the wrong places.
+  const tokenChar = fc.constantFrom(..."aZ09-_.=+/ \t\u017f\u212a\u0130\u00e9");
+
+  it("answers as the bearer match and aws-jwt-verify's decomposition, one after the other", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("Bearer ", "bearer ", "BEARER  ", "bEaReR ", "Bearer\t", "Bearer", "Basic ", ""),
+        fc.oneof(
+          fc.constant(valid),
+          fc
+            .tuple(fc.nat(valid.length), fc.string({ unit: tokenChar, minLength: 1, maxLength: 3 }))
+            .map(([at, inserted]) => `${valid.slice(0, at)}${inserted}${valid.slice(at)}`),
+          fc.string({ unit: tokenChar, maxLength: 12 }),
+        ),
+        fc.constantFrom("", " ", "  ", "\t"),
+        (scheme, token, trailing) => {
+          const header = `${scheme}${token}${trailing}`;
+          expect(oneScan(header)).toStrictEqual(twoSteps(header));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("still checks the shape of a token other than the last one extracted", () => {
+    expect(decomposeToken(extractBearerToken(`Bearer ${valid}`))).toMatchObject({ payload: { sub: "s" } });
+    for (const other of [`${valid}+`, `${valid}.x`, `${valid.slice(0, 5)}\u017f${valid.slice(5)}`]) {
+      expect(() => decomposeToken(other)).toThrow(expect.objectContaining({ code: "token_malformed" }));
+    }
+  });
+
+  it("checks the shape of a token the header scan did not find to be three base64url parts", () => {
+    // In the signature, where a lenient base64 decode would skip the `+` and parse the rest.
+    const odd = `${valid}+`;
+    expect(extractBearerToken(`Bearer ${odd}`)).toBe(odd);
+    expect(() => decomposeToken(odd)).toThrow(expect.objectContaining({ code: "token_malformed" }));
   });
 });
