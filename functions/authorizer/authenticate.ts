@@ -13,7 +13,14 @@ import type { AppLogger } from "../shared/logger";
 import { SYS_ID_PATTERN } from "../shared/sys-id";
 import type { Identity, UserRecord, UserStore } from "../users/store";
 import { checkClaimRules, checkIdTokenClaims, userClaimValue } from "./claims";
-import { boundedValue, isInternalReason, loggerTrace, type DecisionSink, type Trace } from "./decision-log";
+import {
+  boundedValue,
+  isInternalReason,
+  loggerTrace,
+  type DecisionDraft,
+  type DecisionSink,
+  type Trace,
+} from "./decision-log";
 import type { ProviderRegistry } from "./provider-registry";
 import {
   RouteAccess,
@@ -120,32 +127,41 @@ export async function authenticate(
   route?: RequestRoute,
 ): Promise<AuthenticatedCaller> {
   const startedMs = performance.now();
-  const facts: {
-    provider?: string;
-    tokenType?: "id" | "access";
-    route?: string;
-    kid?: string;
-    alg?: string;
-    tokenFingerprint?: string;
-    storesMs?: number;
-    userSysId?: string;
-  } = {};
-  if (route !== undefined) facts.route = `${boundedValue(route.method)} ${boundedValue(route.path, 256)}`;
+  // The decision line's fields, filled in as the checks pass; every key is there from the start (one
+  // object shape, recorded as it is, with no copy). Until the outcome is set, a deny.
+  const decision: DecisionDraft = {
+    outcome: "deny",
+    reason: "internal_error",
+    internal: true,
+    provider: undefined,
+    tokenType: undefined,
+    route: route === undefined ? undefined : `${boundedValue(route.method)} ${boundedValue(route.path, 256)}`,
+    rule: undefined,
+    kid: undefined,
+    alg: undefined,
+    userSysId: undefined,
+    tokenFingerprint: undefined,
+    durationMs: 0,
+    storesMs: undefined,
+    detail: undefined,
+    claim: undefined,
+  };
   const stores = new StoreBudget(deps.storeBudgetMs);
   try {
     const token = extractBearerToken(authorizationHeader);
     const digest = tokenDigest(token);
-    facts.tokenFingerprint = fingerprintOf(digest);
+    decision.tokenFingerprint = fingerprintOf(digest);
     const jwt = decomposeToken(token);
     // Unverified and attacker-sized: the decision line keeps a bounded copy of each, refused or not.
-    if (jwt.header.alg !== undefined) facts.alg = boundedValue(jwt.header.alg);
-    if (jwt.header.kid !== undefined) facts.kid = boundedValue(jwt.header.kid);
+    if (jwt.header.alg !== undefined) decision.alg = boundedValue(jwt.header.alg);
+    if (jwt.header.kid !== undefined) decision.kid = boundedValue(jwt.header.kid);
     // RFC 8725 3.1: `none`, HS* and anything unknown are refused here, before any provider or key fetch.
     checkHeader(jwt, SUPPORTED_ALGORITHMS);
 
     // Warm, the config is fresh: no promise to race against the store budget.
     const config = deps.registry.freshSnapshot() ?? (await stores.wait(deps.registry.snapshot(), "config_store_error"));
-    const trace = deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, facts.tokenFingerprint) : undefined);
+    const trace =
+      deps.trace ?? (isDebugEnabled(config) ? loggerTrace(deps.logger, decision.tokenFingerprint) : undefined);
     const { iss, aud, azp, tid } = jwt.payload;
     if (iss === undefined) throw new AuthError("claim_missing", "iss is required");
     const provider = deps.registry.forToken(config, {
@@ -155,16 +171,18 @@ export async function authenticate(
       azp,
       kind: tokenKindOf(jwt),
     });
-    facts.provider = provider.name;
-    facts.tokenType = provider.config.tokenType;
+    decision.provider = provider.name;
+    decision.tokenType = provider.config.tokenType;
     trace?.step(`Provider ${provider.name} matched the token's issuer`, { issuer: boundedValue(iss) });
     checkHeader(jwt, provider.config.allowedAlgorithms);
     checkTokenType(jwt, provider.config);
-    trace?.step(`JWT info. key id:${facts.kid ?? "(none)"};algorithmName:${facts.alg}`, { provider: provider.name });
+    trace?.step(`JWT info. key id:${decision.kid ?? "(none)"};algorithmName:${decision.alg}`, {
+      provider: provider.name,
+    });
 
     // Warm (discovery and keys fresh, the key known): verified with no await.
     const { payload, issuer } = provider.verifyFresh(jwt, digest) ?? (await provider.verify(jwt, digest));
-    trace?.step(`JWT token successfully verified for algorithm=${facts.alg}`);
+    trace?.step(`JWT token successfully verified for algorithm=${decision.alg}`);
     checkIdTokenClaims(payload, provider.config, epochSec(deps.clock));
     trace?.step(`Going to verify claims:[${provider.config.claimValidations.map((rule) => rule.claim).join(",")}]`);
     checkClaimRules(payload, provider.config.claimValidations);
@@ -178,28 +196,26 @@ export async function authenticate(
     // What the token alone decides, before any store is touched: no jti is used up, no user is created.
     if (route !== undefined) {
       refuse(access.check(route, subject));
-      trace?.step(`Route ${facts.route} allowed for the token`);
+      trace?.step(`Route ${decision.route} allowed for the token`);
     }
 
     const storesStartedMs = performance.now();
     const user = await stores.wait(resolveUser(jwt, payload, issuer, provider.config, deps, trace), "user_store_error");
-    facts.storesMs = msSince(storesStartedMs);
+    decision.storesMs = msSince(storesStartedMs);
     trace?.step(`HTTP authorization validated user '${user.user_name}'`, { sys_id: user.sys_id });
     // A deny from here on names the user it refused.
-    facts.userSysId = user.sys_id;
-    const caller = { ...subject, roles: user.roles };
+    decision.userSysId = user.sys_id;
+    const caller = { provider: subject.provider, claims: subject.claims, scopes: subject.scopes, roles: user.roles };
     if (route !== undefined) {
       refuse(access.check(route, caller));
-      trace?.step(`Route ${facts.route} allowed for the user's roles`);
+      trace?.step(`Route ${decision.route} allowed for the user's roles`);
     }
 
-    deps.decisions.record({
-      outcome: "allow",
-      reason: "authenticated",
-      internal: false,
-      ...facts,
-      durationMs: msSince(startedMs),
-    });
+    decision.outcome = "allow";
+    decision.reason = "authenticated";
+    decision.internal = false;
+    decision.durationMs = msSince(startedMs);
+    deps.decisions.record(decision);
     return {
       user,
       provider: provider.name,
@@ -211,16 +227,14 @@ export async function authenticate(
       error instanceof StoreError
         ? new AuthError("config_store_error", error.message, { cause: error.cause })
         : toAuthError(error);
-    deps.decisions.record({
-      outcome: "deny",
-      reason: denial.code,
-      internal: isInternalReason(denial.code),
-      ...facts,
-      durationMs: msSince(startedMs),
-      detail: denial.message,
-      ...(denial.claim !== undefined && { claim: denial.claim }),
-      ...(denial.rule !== undefined && { rule: denial.rule }),
-    });
+    decision.outcome = "deny";
+    decision.reason = denial.code;
+    decision.internal = isInternalReason(denial.code);
+    decision.durationMs = msSince(startedMs);
+    decision.detail = denial.message;
+    decision.claim = denial.claim;
+    decision.rule = denial.rule;
+    deps.decisions.record(decision);
     if (denial.code === "internal_error") deps.logger.error("authorizer fault", { error: denial.cause ?? denial });
     throw denial;
   }
@@ -244,24 +258,32 @@ async function resolveUser(
   const claimValue = userClaimValue(payload, provider);
   // The verified issuer as the provider binds it: a multi-tenant token's own tenant issuer, an alias's issuer.
   const identity: Identity = { issuer, subject: payload.sub as string, provider: provider.name };
-  const nowSec = epochSec(deps.clock);
   const replay = provider.enableJtiVerification
     ? deps.replayStore.consume(
         replayKey(identity.issuer, jwt),
         (payload.exp as number) + provider.clockSkewSeconds,
-        nowSec,
+        epochSec(deps.clock),
       )
-    : Promise.resolve();
-  const [replayed, bound] = await Promise.allSettled([replay, deps.userStore.findBound(identity)]);
-
-  if (replayed.status === "rejected") {
-    if (replayed.reason instanceof StoreError) {
-      throw new AuthError("replay_store_error", replayed.reason.message, { cause: replayed.reason.cause });
+    : undefined;
+  const bound = deps.userStore.findBound(identity);
+  // Awaited after the replay write: handled from the start, so its failure is never unhandled meanwhile.
+  bound.catch(() => undefined);
+  if (replay !== undefined) {
+    try {
+      await replay;
+    } catch (error) {
+      if (error instanceof StoreError) throw new AuthError("replay_store_error", error.message, { cause: error.cause });
+      throw error;
     }
-    throw replayed.reason;
+    trace?.step("jti claim verified: first use of this token");
   }
-  if (provider.enableJtiVerification) trace?.step("jti claim verified: first use of this token");
-  let user = single(settledLookup(bound), "several users are bound to this identity");
+  let boundUsers: readonly UserRecord[];
+  try {
+    boundUsers = await bound;
+  } catch (error) {
+    throw lookupFailed(error);
+  }
+  let user = single(boundUsers, "several users are bound to this identity");
   if (user) trace?.step(`User found by the token's identity (iss + sub): '${user.user_name}'`);
   if (!user) {
     const linked =
@@ -307,12 +329,6 @@ async function lookedUp<T>(lookup: Promise<T>): Promise<T> {
   } catch (error) {
     throw lookupFailed(error);
   }
-}
-
-/** lookedUp for a lookup that has settled already (run beside the replay write), with no await. */
-function settledLookup<T>(lookup: PromiseSettledResult<T>): T {
-  if (lookup.status === "fulfilled") return lookup.value;
-  throw lookupFailed(lookup.reason);
 }
 
 const lookupFailed = (error: unknown): AuthError =>

@@ -28,6 +28,10 @@ export interface Decision {
   readonly claim?: string;
 }
 
+type DecisionField = keyof Decision;
+/** A decision while it is made: every field present (an unset one undefined), every field writable. */
+export type DecisionDraft = { [K in DecisionField]: Decision[K] };
+
 /**
  * The most characters of one unverified value (a header parameter, a claim) a log line carries: a
  * `kid` may be kilobytes long, and anyone on the internet can send one (log amplification).

@@ -10,13 +10,18 @@ interface NamedMutation {
   readonly replacements: readonly (readonly [from: string, to: string])[];
 }
 
-const REPLAY_CHECK = `  if (replayed.status === "rejected") {
-    if (replayed.reason instanceof StoreError) {
-      throw new AuthError("replay_store_error", replayed.reason.message, { cause: replayed.reason.cause });
+const REPLAY_CHECK = `  if (replay !== undefined) {
+    try {
+      await replay;
+    } catch (error) {
+      if (error instanceof StoreError) throw new AuthError("replay_store_error", error.message, { cause: error.cause });
+      throw error;
     }
-    throw replayed.reason;
+    trace?.step("jti claim verified: first use of this token");
   }
 `;
+/** Where the replay check stood: the write's failure is handled (read later), as in the source. */
+const REPLAY_HANDLED = "  void replay?.catch(() => undefined);\n";
 
 export const NAMED_MUTATIONS: readonly NamedMutation[] = [
   {
@@ -24,7 +29,7 @@ export const NAMED_MUTATIONS: readonly NamedMutation[] = [
     file: "functions/authorizer/authenticate.ts",
     description: "the one-time-use result is checked only after bind, onLogin and provisioning ran",
     replacements: [
-      [REPLAY_CHECK, ""],
+      [REPLAY_CHECK, REPLAY_HANDLED],
       [
         "    return deps.provisioner.onLogin(provider, user, payload, claimValue, identity);\n",
         `    const loggedIn = await deps.provisioner.onLogin(provider, user, payload, claimValue, identity);\n${REPLAY_CHECK}    return loggedIn;\n`,

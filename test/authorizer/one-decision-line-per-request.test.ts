@@ -43,6 +43,28 @@ describe("through the authorizer", () => {
     expect(errorLines()).toEqual([]);
   });
 
+  it("denies, and records a deny, when the allow cannot be recorded", async () => {
+    const recorded: Decision[] = [];
+    const failing = createAuthorizerFixture(dynamo);
+    Object.assign(failing.deps, {
+      decisions: {
+        record: (decision: Decision) => {
+          // Each decision as it is at the time it is recorded.
+          recorded.push({ ...decision });
+          if (decision.outcome === "allow") throw new Error("log sink unavailable");
+        },
+      },
+    });
+    await expect(failing.authorize(await issuer.mint({ email: "alice@example.com" }))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
+    expect(recorded.map(({ outcome, reason }) => ({ outcome, reason }))).toEqual([
+      { outcome: "allow", reason: "authenticated" },
+      { outcome: "deny", reason: "internal_error" },
+    ]);
+    expect(recorded[1]).toMatchObject({ internal: true, detail: "log sink unavailable" });
+  });
+
   it("times the decision and its stores to the microsecond", async () => {
     await fixture.authorize(await issuer.mint({ email: "alice@example.com" }));
     const { durationMs, storesMs } = fixture.lastDecision();

@@ -11,7 +11,7 @@ import {
   type AuthorizerFixture,
 } from "../kit/authorizer-fixture";
 import { DynamoReplayStore } from "../../functions/authorizer/replay-store";
-import type { UserRecord, UserStore } from "../../functions/users/store";
+import { DynamoUserStore, type UserRecord, type UserStore } from "../../functions/users/store";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createDocumentClient } from "../../functions/shared/dynamo";
 
@@ -150,6 +150,53 @@ describe("when a store fails", () => {
 
     await expect(broken.authorize(await issuer.mint(claims))).rejects.toThrow(/^Unauthorized$/);
     expect(broken.lastDecision()).toMatchObject({ outcome: "deny", reason: "user_store_error", internal: true });
+  });
+
+  /** Unhandled rejections while `work` runs, and a turn of the event loop after it. */
+  async function unhandledDuring(work: () => Promise<void>): Promise<unknown[]> {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    try {
+      await work();
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+    }
+    return unhandled;
+  }
+
+  it("says the replay store failed when both stores fail, and leaves neither failure unhandled", async () => {
+    const broken = createAuthorizerFixture(dynamo);
+    Object.assign(broken.deps, {
+      replayStore: new DynamoReplayStore(dynamo.doc, "no-such-table"),
+      userStore: new DynamoUserStore(dynamo.doc, "no-such-table"),
+    });
+    const unhandled = await unhandledDuring(async () => {
+      await expect(broken.authorize(await issuer.mint(claims))).rejects.toThrow(/^Unauthorized$/);
+    });
+    expect(broken.lastDecision()).toMatchObject({ outcome: "deny", reason: "replay_store_error", internal: true });
+    expect(unhandled).toEqual([]);
+  });
+
+  it("says the user store failed when the lookup fails while the replay write is still in flight", async () => {
+    const broken = createAuthorizerFixture(dynamo);
+    const replay = broken.deps.replayStore;
+    Object.assign(broken.deps, {
+      // The real write, 100 ms late: the lookup's failure comes first and must wait, handled, for it.
+      replayStore: {
+        consume: async (...args: Parameters<typeof replay.consume>) => {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          return replay.consume(...args);
+        },
+      },
+      userStore: new DynamoUserStore(dynamo.doc, "no-such-table"),
+    });
+    const unhandled = await unhandledDuring(async () => {
+      await expect(broken.authorize(await issuer.mint(claims))).rejects.toThrow(/^Unauthorized$/);
+    });
+    expect(broken.lastDecision()).toMatchObject({ outcome: "deny", reason: "user_store_error", internal: true });
+    expect(unhandled).toEqual([]);
   });
 
   it("denies when the config table cannot be read and nothing was ever loaded", async () => {
