@@ -8,6 +8,12 @@ const MAX_USER_CLAIM_LENGTH = 512;
 const MAX_SUB_LENGTH = 255; // OIDC Core 2: "It MUST NOT exceed 255 ASCII characters in length"
 const MAX_JTI_LENGTH = 512;
 
+/** A required time claim (exp, iat): present, and a number. */
+function requireTime(name: "exp" | "iat", value: unknown): void {
+  if (value === undefined) throw new AuthError("claim_missing", `${name} is required`, { claim: name });
+  if (!Number.isFinite(value)) throw new AuthError("claim_invalid", `${name} must be a number`, { claim: name });
+}
+
 /**
  * ID token rules from OIDC Core 3.1.3.7 and RFC 8725 beyond signature, iss and aud (which the
  * verifier has checked): required claims with the right types, exp/nbf/iat against our clock with the
@@ -29,13 +35,8 @@ export function checkIdTokenClaims(payload: JwtPayload, provider: ProviderConfig
   if (aud === undefined || (Array.isArray(aud) && aud.length === 0)) {
     throw new AuthError("claim_missing", "aud is required", { claim: "aud" });
   }
-  for (const [name, value] of [
-    ["exp", exp],
-    ["iat", iat],
-  ] as const) {
-    if (value === undefined) throw new AuthError("claim_missing", `${name} is required`, { claim: name });
-    if (!Number.isFinite(value)) throw new AuthError("claim_invalid", `${name} must be a number`, { claim: name });
-  }
+  requireTime("exp", exp);
+  requireTime("iat", iat);
   // exp and nbf are also checked by aws-jwt-verify, against the system clock; ours is the one passed in.
   if ((exp as number) + skew < nowSec) throw new AuthError("token_expired", `expired at ${exp}`);
   if (nbf !== undefined && nbf - skew > nowSec) throw new AuthError("token_not_yet_valid", `not before ${nbf}`);

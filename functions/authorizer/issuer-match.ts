@@ -37,14 +37,19 @@ function issuersOf(config: ProviderConfig): readonly string[] {
 export function matchIssuer(config: ProviderConfig, { iss, tid }: IssuerClaims): IssuerMatch | undefined {
   // Aliases first: a listed alias may be the spelling the config derives but the document does not state
   // (Auth0's issuer without its `/`), and listing it is what makes that spelling pass.
-  for (const [patterns, alias] of [
-    [config.issuerAliases, true],
-    [issuersOf(config), false],
-  ] as const) {
-    for (const pattern of patterns) {
-      const tenant = tenantIn(config, pattern, iss, tid);
-      if (tenant !== undefined) return { iss, tenant: tenant || undefined, alias };
-    }
+  return matchIn(config, config.issuerAliases, true, iss, tid) ?? matchIn(config, issuersOf(config), false, iss, tid);
+}
+
+function matchIn(
+  config: ProviderConfig,
+  patterns: readonly string[],
+  alias: boolean,
+  iss: string,
+  tid: unknown,
+): IssuerMatch | undefined {
+  for (const pattern of patterns) {
+    const tenant = tenantIn(config, pattern, iss, tid);
+    if (tenant !== undefined) return { iss, tenant: tenant || undefined, alias };
   }
   return undefined;
 }

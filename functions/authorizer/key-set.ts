@@ -32,8 +32,10 @@ function isUsableFor(jwk: Jwk, alg: string): boolean {
  */
 export function selectJwk(jwks: Jwks, header: JwtHeader): JwkWithKid | undefined {
   const alg = header.alg ?? "";
-  if (header.kid !== undefined) {
-    return jwks.keys.find((jwk): jwk is JwkWithKid => jwk.kid === header.kid && isUsableFor(jwk, alg));
+  const { kid } = header;
+  if (kid !== undefined) {
+    for (const jwk of jwks.keys) if (jwk.kid === kid && isUsableFor(jwk, alg)) return jwk as JwkWithKid;
+    return undefined;
   }
   const usable = jwks.keys.filter((jwk) => isUsableFor(jwk, alg));
   return usable.length === 1 ? (usable[0] as JwkWithKid) : undefined;

@@ -31,5 +31,6 @@ interface CallerContext {
 
 /** The caller's policy (RouteAccess.policy), with the caller in the context. */
 export function allowPolicy(policyDocument: PolicyDocument, caller: CallerContext): APIGatewayAuthorizerResult {
-  return { principalId: caller.sys_id, policyDocument, context: { ...caller } };
+  const { sys_id, user_name, roles, provider } = caller;
+  return { principalId: sys_id, policyDocument, context: { sys_id, user_name, roles, provider } };
 }

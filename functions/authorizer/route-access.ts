@@ -160,12 +160,13 @@ export class RouteAccess {
         Resource: allowance === undefined ? [`${base}*/*`] : allowance.globs.map((glob) => `${base}${glob}`),
       },
     ];
-    const denied = new Set<string>();
+    let denied: Set<string> | undefined;
     for (const compiled of this.rules) {
       if (failedRequirement(compiled.rule, subject) === undefined) continue;
+      denied ??= new Set();
       for (const glob of compiled.globs) denied.add(`${base}${glob}`);
     }
-    if (denied.size > 0) statements.push({ Action: "execute-api:Invoke", Effect: "Deny", Resource: [...denied] });
+    if (denied !== undefined) statements.push({ Action: "execute-api:Invoke", Effect: "Deny", Resource: [...denied] });
     return { Version: "2012-10-17", Statement: statements };
   }
 
@@ -211,7 +212,8 @@ function policyCharacters(policy: PolicyDocument): number {
   for (const statement of policy.Statement) {
     characters += 80;
     const resources = (statement as { Resource?: string | string[] }).Resource ?? [];
-    for (const resource of [resources].flat()) characters += resource.length + 3;
+    if (typeof resources === "string") characters += resources.length + 3;
+    else for (const resource of resources) characters += resource.length + 3;
   }
   return characters;
 }

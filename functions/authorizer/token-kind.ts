@@ -26,8 +26,7 @@ function accessTokenSign(jwt: DecomposedJwt): string | undefined {
   const { typ } = jwt.header;
   if (typeof typ === "string" && ACCESS_TYPS.has(typ.toLowerCase())) return "typ";
   const { payload } = jwt;
-  const claim = ACCESS_TOKEN_CLAIMS.find((name) => payload[name] !== undefined);
-  if (claim !== undefined) return claim;
+  for (const claim of ACCESS_TOKEN_CLAIMS) if (payload[claim] !== undefined) return claim;
   // Cognito's token_use, Keycloak's payload typ.
   if (payload["token_use"] === "access") return "token_use";
   if (payload["typ"] === "Bearer") return "typ";
@@ -82,13 +81,16 @@ export function checkTokenType(jwt: DecomposedJwt, provider: Pick<ProviderConfig
   }
 }
 
+/** An ID token grants no scopes (shared: a set nobody adds to). */
+const NO_SCOPES: ReadonlySet<string> = new Set();
+
 /** The scopes an access token grants (space-separated strings or arrays of them); an ID token grants none. */
 export function grantedScopes(
   payload: JwtPayload,
   provider: Pick<ProviderConfig, "tokenType" | "accessToken">,
-): Set<string> {
+): ReadonlySet<string> {
+  if (provider.tokenType !== "access") return NO_SCOPES;
   const scopes = new Set<string>();
-  if (provider.tokenType !== "access") return scopes;
   for (const path of provider.accessToken?.scopeClaims ?? []) {
     const value = claimAt(payload, path);
     const values = typeof value === "string" ? value.split(" ") : Array.isArray(value) ? value : [];

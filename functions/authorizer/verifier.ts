@@ -41,7 +41,7 @@ export class DecomposedJwtVerifier extends JwtVerifierBase<VerifyProps, IssuerCo
    */
   verifyDecomposed(jwt: DecomposedJwt, issuer = this.config.issuer): JwtPayload {
     try {
-      const properties: IssuerConfig = { ...this.config, issuer };
+      const properties: IssuerConfig = issuer === this.config.issuer ? this.config : { ...this.config, issuer };
       return this.verifyDecomposedJwtSync(jwt, this.config.jwksUri, properties);
     } catch (error) {
       throw toAuthError(error);

@@ -50,8 +50,10 @@ export interface ConfigSource {
 }
 
 /** True when either of the seed's debug switches is "true". */
-export const isDebugEnabled = (config: ConfigSnapshot): boolean =>
-  DEBUG_PROPERTIES.some((name) => config.properties.get(name)?.toLowerCase() === "true");
+export function isDebugEnabled(config: ConfigSnapshot): boolean {
+  for (const name of DEBUG_PROPERTIES) if (config.properties.get(name)?.toLowerCase() === "true") return true;
+  return false;
+}
 
 /** A config item the authorizer ignores, and why (each problem names its field). */
 interface InvalidConfigItem {
