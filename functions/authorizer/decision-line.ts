@@ -72,15 +72,30 @@ function directives(internal: boolean, stores: boolean): string {
   ]);
 }
 
-/** [internal][stores]: computed once, the same for every line. */
+/** `,"CloudWatchMetrics":…}` by [internal][stores]: computed once, the same for every line. */
 const DIRECTIVES = [
-  [directives(false, false), directives(false, true)],
-  [directives(true, false), directives(true, true)],
+  [metricsMember(false, false), metricsMember(false, true)],
+  [metricsMember(true, false), metricsMember(true, true)],
 ] as const;
+
+function metricsMember(internal: boolean, stores: boolean): string {
+  return `,"CloudWatchMetrics":${directives(internal, stores)}}`;
+}
+
+/** Everything before the timestamp, by level. */
+const LINE_START = {
+  INFO: '{"level":"INFO","message":"authorization decision","timestamp":"',
+  WARN: '{"level":"WARN","message":"authorization decision","timestamp":"',
+  ERROR: '{"level":"ERROR","message":"authorization decision","timestamp":"',
+} as const;
+
+/** Most distinct reasons a decision line keeps the metric members of (there are fewer reason codes). */
+const MAX_CACHED_REASONS = 128;
 
 /**
  * The line is put together from JSON fragments: the constant ones (service, the metric directives, the
- * invocation's fields) serialized once, the decision with JSON.stringify per line. `test/authorizer/
+ * invocation's fields, the members of each outcome and reason) serialized once, the decision with
+ * JSON.stringify per line, in as few pieces as that allows. `test/authorizer/
  * decision-line.test.ts` holds it to what the Powertools Logger and Metrics write for the same decision.
  */
 export class DecisionLine implements DecisionSink {
@@ -94,10 +109,17 @@ export class DecisionLine implements DecisionSink {
   /** The invocation the cached level and fields belong to (the level may change per invocation, with sampling). */
   private cachedFor: InvocationLogFields | undefined;
   private cachedLevel: number = LOG_LEVEL.INFO;
-  private cachedFields = "";
-  /** `,"xray_trace_id":…` or nothing, read with the level (`_X_AMZN_TRACE_ID` changes per invocation). */
-  private traceField = "";
+  /**
+   * From the timestamp's closing quote to the decision: service, the invocation's fields, the sampling
+   * rate and the X-Ray trace id (`_X_AMZN_TRACE_ID` changes per invocation), read with the level.
+   */
+  private context = "";
   private readonly time = new IsoTime();
+  /** `,"outcome":…,"reason":…,"Decisions":1` (and InternalFailures) by [outcome is allow][internal], then reason. */
+  private readonly outcomeMembers = [
+    [new Map<string, string>(), new Map<string, string>()],
+    [new Map<string, string>(), new Map<string, string>()],
+  ] as const;
 
   constructor(private readonly options: DecisionLineOptions) {
     const { metrics } = options;
@@ -118,17 +140,26 @@ export class DecisionLine implements DecisionSink {
     if (!logged && !this.emf) return;
     const nowMs = Date.now();
     let line = logged
-      ? `{"level":"${level}","message":"authorization decision","timestamp":"${this.time.of(nowMs)}","service":${this.service}${this.cachedFields}${this.sampling}${this.traceField},"decision":${JSON.stringify(decision)}`
+      ? `${LINE_START[level]}${this.time.of(nowMs)}${this.context}${JSON.stringify(decision)}`
       : `{"service":${this.service}`;
     if (this.emf) {
-      const internal = decision.internal ? 1 : 0;
       const stores = decision.storesMs === undefined ? 0 : 1;
-      // outcome and reason are snake_case identifiers (Decision, AUTH_REASON_CODES): nothing in them to escape.
-      line += `,"_aws":{"Timestamp":${nowMs},"CloudWatchMetrics":${DIRECTIVES[internal][stores]}},"outcome":"${decision.outcome}","reason":"${decision.reason}","${METRIC.decisions}":1`;
-      if (internal) line += `,"${METRIC.internalFailures}":1`;
+      line += `,"_aws":{"Timestamp":${nowMs}${DIRECTIVES[decision.internal ? 1 : 0][stores]}${this.outcomeMembersOf(decision)}`;
       if (stores) line += `,"${METRIC.storeLatency}":${JSON.stringify(decision.storesMs)}`;
     }
     this.write(`${line}}\n`);
+  }
+
+  /** The outcome and reason dimensions with the Decisions count (and InternalFailures), as JSON members. */
+  private outcomeMembersOf({ outcome, reason, internal }: Decision): string {
+    const byReason = this.outcomeMembers[outcome === "allow" ? 1 : 0][internal ? 1 : 0];
+    let members = byReason.get(reason);
+    if (members === undefined) {
+      // outcome and reason are snake_case identifiers (Decision, AUTH_REASON_CODES): nothing in them to escape.
+      members = `,"outcome":"${outcome}","reason":"${reason}","${METRIC.decisions}":1${internal ? `,"${METRIC.internalFailures}":1` : ""}`;
+      if (byReason.size < MAX_CACHED_REASONS) byReason.set(reason, members);
+    }
+    return members;
   }
 
   /**
@@ -139,9 +170,10 @@ export class DecisionLine implements DecisionSink {
     const invocation = this.invocation();
     if (invocation === undefined || invocation !== this.cachedFor) {
       this.cachedLevel = logLevel();
-      this.cachedFields = invocation ? `,${JSON.stringify(invocation).slice(1, -1)}` : "";
+      const fields = invocation ? `,${JSON.stringify(invocation).slice(1, -1)}` : "";
       const id = xrayTraceId(this.env["_X_AMZN_TRACE_ID"]);
-      this.traceField = id === undefined ? "" : `,"xray_trace_id":${JSON.stringify(id)}`;
+      const trace = id === undefined ? "" : `,"xray_trace_id":${JSON.stringify(id)}`;
+      this.context = `","service":${this.service}${fields}${this.sampling}${trace},"decision":`;
       this.cachedFor = invocation;
     }
     return this.cachedLevel;

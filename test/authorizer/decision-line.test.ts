@@ -177,6 +177,30 @@ describe("the decision line", () => {
     expect(ours?.["xray_trace_id"]).toBe("1-5759e988-bd862e3fe1be46a994272793");
   });
 
+  it("carries each decision's own metrics when one line writer records many, of the same reasons and not", () => {
+    const { line, parsed } = collecting({ metrics: createMetrics("oidc-auth"), level: "INFO" });
+    // The same reason with another outcome or another internal flag, and more distinct reasons than the
+    // writer keeps the metric members of.
+    const decisions: Decision[] = [
+      allow,
+      tokenDeny,
+      { ...tokenDeny, internal: true },
+      { ...allow, outcome: "deny" },
+      internalDeny,
+      { ...internalDeny, internal: false, storesMs: undefined },
+      allow,
+      ...Array.from({ length: 200 }, (_, i) => ({ ...tokenDeny, reason: `reason_${i % 150}` }) as unknown as Decision),
+      tokenDeny,
+      { ...tokenDeny, internal: true },
+    ];
+    for (const decision of decisions) line.record(decision);
+    const lines = parsed();
+    expect(lines).toHaveLength(decisions.length);
+    decisions.forEach((decision, i) => {
+      expect(metricsOf([lines[i] as Record<string, unknown>])).toEqual(metricsOf(powertoolsMetricLines(decision)));
+    });
+  });
+
   it.each([
     ["an allow", allow],
     ["a deny for the token", tokenDeny],
