@@ -23,12 +23,14 @@ export class StoreBudget {
   wait<T>(work: Promise<T>, code: AuthReasonCode): Promise<T> {
     const startedMs = performance.now();
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new AuthError(code, `the store did not answer within the decision's ${this.totalMs} ms budget`)),
-        Math.max(0, this.leftMs),
-      );
+      const deadline: Deadline = {
+        atMs: startedMs + Math.max(0, this.leftMs),
+        expire: () =>
+          reject(new AuthError(code, `the store did not answer within the decision's ${this.totalMs} ms budget`)),
+      };
+      DEADLINES.add(deadline);
       const settle = (): void => {
-        clearTimeout(timer);
+        DEADLINES.delete(deadline);
         this.leftMs -= performance.now() - startedMs;
       };
       work.then(
@@ -44,3 +46,54 @@ export class StoreBudget {
     });
   }
 }
+
+/** A wait's deadline (performance.now() time) and what passing it does. */
+interface Deadline {
+  readonly atMs: number;
+  expire(): void;
+}
+
+/**
+ * The deadlines of every wait in flight, behind one timer armed for the earliest of them. A wait that
+ * ends in time only leaves the set: no timer is set and cleared for each request (on the warm path that
+ * cost more than the wait). The timer, when it fires, expires what is due and re-arms for what is left;
+ * while nothing is left it does not keep the process alive.
+ */
+class Deadlines {
+  private readonly pending = new Set<Deadline>();
+  private timer: NodeJS.Timeout | undefined;
+  private armedForMs = Number.POSITIVE_INFINITY;
+
+  add(deadline: Deadline): void {
+    this.pending.add(deadline);
+    if (deadline.atMs < this.armedForMs) this.arm(deadline.atMs);
+    else if (this.pending.size === 1) this.timer?.ref();
+  }
+
+  delete(deadline: Deadline): void {
+    this.pending.delete(deadline);
+    if (this.pending.size === 0) this.timer?.unref();
+  }
+
+  private arm(atMs: number): void {
+    clearTimeout(this.timer);
+    this.armedForMs = atMs;
+    this.timer = setTimeout(() => this.fire(), Math.max(0, atMs - performance.now()));
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    this.armedForMs = Number.POSITIVE_INFINITY;
+    const nowMs = performance.now();
+    let nextMs = Number.POSITIVE_INFINITY;
+    for (const deadline of this.pending) {
+      if (deadline.atMs <= nowMs) {
+        this.pending.delete(deadline);
+        deadline.expire();
+      } else if (deadline.atMs < nextMs) nextMs = deadline.atMs;
+    }
+    if (nextMs !== Number.POSITIVE_INFINITY) this.arm(nextMs);
+  }
+}
+
+const DEADLINES = new Deadlines();
