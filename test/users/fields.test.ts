@@ -1,9 +1,15 @@
 // The user fields' own checks (functions/users/fields.ts) against the schema they stand for.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { emailSchema, isEmailAddress, MAX_EMAIL_LENGTH } from "../../functions/users/fields";
+import * as z from "zod/mini";
+import { EMAIL_PATTERN, emailSchema, isEmailAddress, MAX_EMAIL_LENGTH } from "../../functions/users/fields";
 
 describe("isEmailAddress", () => {
+  it("uses zod's own email pattern", () => {
+    expect(EMAIL_PATTERN.source).toBe(z.regexes.email.source);
+    expect(EMAIL_PATTERN.flags).toBe(z.regexes.email.flags);
+  });
+
   it("accepts exactly what the email schema accepts", () => {
     const local = fc.stringMatching(/^[A-Za-z0-9_'+.\-]{0,12}$/);
     const domain = fc.stringMatching(/^[A-Za-z0-9.\-]{0,12}\.[A-Za-z]{0,4}$/);
