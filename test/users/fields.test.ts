@@ -11,15 +11,15 @@ describe("isEmailAddress", () => {
   });
 
   it("accepts exactly what the email schema accepts", () => {
-    const local = fc.stringMatching(/^[A-Za-z0-9_'+.\-]{0,12}$/);
-    const domain = fc.stringMatching(/^[A-Za-z0-9.\-]{0,12}\.[A-Za-z]{0,4}$/);
+    const local = fc.stringMatching(/^[A-Za-z0-9_'+.-]{0,12}$/);
+    const domain = fc.stringMatching(/^[A-Za-z0-9.-]{0,12}\.[A-Za-z]{0,4}$/);
     fc.assert(
       fc.property(
         fc.oneof(
           fc.tuple(local, domain).map(([name, host]) => `${name}@${host}`),
-          fc.tuple(local, domain, fc.constantFrom("@", " ", "\n", "..", "\u00e9", "")).map(
-            ([name, host, odd]) => `${name}${odd}@${host}`,
-          ),
+          fc
+            .tuple(local, domain, fc.constantFrom("@", " ", "\n", "..", "\u00e9", ""))
+            .map(([name, host, odd]) => `${name}${odd}@${host}`),
           fc.string({ maxLength: 30 }),
           fc.nat(40).map((extra) => `${"a".repeat(MAX_EMAIL_LENGTH - 12 + extra)}@example.com`),
         ),
