@@ -41,8 +41,8 @@ export const emailSchema = z.email().check(z.maxLength(MAX_EMAIL_LENGTH));
  * zod's email pattern (`z.regexes.email`, which z.email() checks), written out: importing zod's regexes
  * brings every one of them into each bundle. test/users/fields.test.ts holds the two to the same source.
  */
-// biome-ignore lint/complexity/noUselessEscapeInRegex: zod's pattern exactly as zod writes it (the test compares sources)
 export const EMAIL_PATTERN =
+  // biome-ignore lint/complexity/noUselessEscapeInRegex: zod's pattern as zod writes it (the test compares sources)
   /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
 /** What emailSchema accepts (zod's email pattern, at most 254 characters), without a zod parse per sign-in. */
 export const isEmailAddress = (text: string): boolean => text.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(text);
