@@ -55,9 +55,10 @@ interface Deadline {
 
 /**
  * The deadlines of every wait in flight, behind one timer armed for the earliest of them. A wait that
- * ends in time only leaves the set: no timer is set and cleared for each request (on the warm path that
- * cost more than the wait). The timer, when it fires, expires what is due and re-arms for what is left;
- * while nothing is left it does not keep the process alive.
+ * ends in time only leaves the set: no timer is set and cleared for each request (0.2-0.7 µs in a loop of
+ * its own, more in the call). The timer, when it fires, expires what is due and re-arms for what is left
+ * (also after a frozen container thaws with it overdue); while nothing is left it does not keep the
+ * process alive.
  */
 class Deadlines {
   private readonly pending = new Set<Deadline>();
