@@ -212,8 +212,7 @@ function policyCharacters(policy: PolicyDocument): number {
   for (const statement of policy.Statement) {
     characters += 80;
     const resources = (statement as { Resource?: string | string[] }).Resource ?? [];
-    if (typeof resources === "string") characters += resources.length + 3;
-    else for (const resource of resources) characters += resource.length + 3;
+    for (const resource of typeof resources === "string" ? [resources] : resources) characters += resource.length + 3;
   }
   return characters;
 }

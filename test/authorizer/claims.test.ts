@@ -1,6 +1,6 @@
 // Claim paths and the admin's claim rules (unit).
 import { describe, expect, it } from "vitest";
-import { checkClaimRules, claimAt, userClaimValue } from "../../functions/authorizer/claims";
+import { checkClaimRules, checkIdTokenClaims, claimAt, userClaimValue } from "../../functions/authorizer/claims";
 import { providerSchema, type ClaimValidation } from "../../functions/config/schema";
 
 const payload = {
@@ -98,5 +98,37 @@ describe("userClaimValue: an email that identifies the user must be verified", (
 
   it("but not for a claim and field that are no email", () => {
     expect(userClaimValue(unverified, provider("preferred_username", "user_name"))).toBe("ann");
+  });
+});
+
+describe("checkIdTokenClaims for an access token: its client", () => {
+  const accessProvider = providerSchema.parse({
+    name: "api",
+    metadataUrl: "https://idp.example/.well-known/openid-configuration",
+    tokenType: "access",
+    accessToken: { audience: "api://orders", clientIds: "all" },
+  });
+  const nowSec = 1_800_000_000;
+  const token = (client: Record<string, unknown>) => ({
+    sub: "svc",
+    aud: "api://orders",
+    exp: nowSec + 300,
+    iat: nowSec - 10,
+    ...client,
+  });
+
+  it.each([
+    ["a number", { client_id: 42 }],
+    ["an empty string", { client_id: "" }],
+    ["an over-long string", { azp: "c".repeat(1000) }],
+    ["an object", { cid: { id: "c" } }],
+  ])("refuses a client that is %s, also from a provider that accepts every client", (_, client) => {
+    expect(() => checkIdTokenClaims(token(client), accessProvider, nowSec)).toThrow(
+      expect.objectContaining({ code: "claim_invalid" }),
+    );
+  });
+
+  it("accepts a client that is a string", () => {
+    expect(() => checkIdTokenClaims(token({ client_id: "orders-app" }), accessProvider, nowSec)).not.toThrow();
   });
 });
