@@ -265,7 +265,7 @@ async function resolveUser(
         epochSec(deps.clock),
       )
     : undefined;
-  const bound = deps.userStore.findBound(identity);
+  const bound = lookedUp(deps.userStore.findBound(identity));
   // Awaited after the replay write: handled from the start, so its failure is never unhandled meanwhile.
   bound.catch(() => undefined);
   if (replay !== undefined) {
@@ -277,13 +277,7 @@ async function resolveUser(
     }
     trace?.step("jti claim verified: first use of this token");
   }
-  let boundUsers: readonly UserRecord[];
-  try {
-    boundUsers = await bound;
-  } catch (error) {
-    throw lookupFailed(error);
-  }
-  let user = single(boundUsers, "several users are bound to this identity");
+  let user = single(await bound, "several users are bound to this identity");
   if (user) trace?.step(`User found by the token's identity (iss + sub): '${user.user_name}'`);
   if (!user) {
     const linked =
@@ -323,16 +317,13 @@ async function resolveUser(
 }
 
 /** A lookup's result, or user_store_error: the store failed, which is never a reason to let anyone in. */
-async function lookedUp<T>(lookup: Promise<T>): Promise<T> {
-  try {
-    return await lookup;
-  } catch (error) {
-    throw lookupFailed(error);
-  }
-}
+const lookedUp = <T>(lookup: Promise<T>): Promise<T> => lookup.catch(lookupFailed);
 
-const lookupFailed = (error: unknown): AuthError =>
-  new AuthError("user_store_error", "user lookup failed", { cause: error instanceof StoreError ? error.cause : error });
+const lookupFailed = (error: unknown): never => {
+  throw new AuthError("user_store_error", "user lookup failed", {
+    cause: error instanceof StoreError ? error.cause : error,
+  });
+};
 
 function single(users: readonly UserRecord[], ambiguity: string): UserRecord | undefined {
   if (users.length > 1) throw new AuthError("user_ambiguous", ambiguity);

@@ -82,12 +82,9 @@ function metricsMember(internal: boolean, stores: boolean): string {
   return `,"CloudWatchMetrics":${directives(internal, stores)}}`;
 }
 
+const lineStart = (level: string): string => `{"level":"${level}","message":"authorization decision","timestamp":"`;
 /** Everything before the timestamp, by level. */
-const LINE_START = {
-  INFO: '{"level":"INFO","message":"authorization decision","timestamp":"',
-  WARN: '{"level":"WARN","message":"authorization decision","timestamp":"',
-  ERROR: '{"level":"ERROR","message":"authorization decision","timestamp":"',
-} as const;
+const LINE_START = { INFO: lineStart("INFO"), WARN: lineStart("WARN"), ERROR: lineStart("ERROR") } as const;
 
 /** Most distinct reasons a decision line keeps the metric members of (there are fewer reason codes). */
 const MAX_CACHED_REASONS = 128;
