@@ -1,6 +1,7 @@
 // Reads a provider's discovery document (OpenID Connect Discovery 1.0, section 3) for its issuer and key-set URL.
 import { isJsonObject, type Json } from "aws-jwt-verify/safe-json-parse";
-import { acceptedIssuers, type ProviderConfig } from "../config/schema";
+import { acceptedIssuers } from "../config/items";
+import type { ProviderConfig } from "../config/schema";
 import { DomainError } from "../shared/errors";
 import { boundedText } from "./decision-log";
 import { assertFetchableUrl, FetchFailedError, type FetchPolicy } from "./http";

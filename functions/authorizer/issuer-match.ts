@@ -1,7 +1,8 @@
 // Which of a provider's issuers a token's (unverified) `iss` names: the issuer itself, an alias the
 // provider lists, or a `{tenantid}` template filled with the token's own allowed `tid`; and the issuer
 // the verified token's user is bound to.
-import { acceptedIssuers, TENANT_ID_PATTERN, TENANT_PLACEHOLDER, type ProviderConfig } from "../config/schema";
+import { acceptedIssuers, TENANT_ID_PATTERN, TENANT_PLACEHOLDER } from "../config/items";
+import type { ProviderConfig } from "../config/schema";
 
 export interface IssuerMatch {
   /** The matched `iss`, as the token carries it. */

@@ -2,7 +2,8 @@
 // by its (unverified) `iss` and `aud`, from the config alone: a key set is only ever used for its own
 // issuer, and choosing costs no fetch, so a slow provider never delays another's requests.
 import type { Clock } from "../shared/clock";
-import { acceptedIssuers, audienceOf, type ProviderConfig, type TokenType } from "../config/schema";
+import { acceptedIssuers, audienceOf, type TokenType } from "../config/items";
+import type { ProviderConfig } from "../config/schema";
 import type { CachedConfig, ConfigSnapshot } from "../config/store";
 import { AuthError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";

@@ -5,13 +5,9 @@
 import type { JwtPayload } from "aws-jwt-verify/jwt-model";
 import type { PolicyDocument, Statement } from "aws-lambda";
 import { isAdmin } from "../config/acl";
-import {
-  describeIssues,
-  shippedRouteRulesSchema,
-  type ProviderConfig,
-  type RoutePattern,
-  type RouteRequirements,
-} from "../config/schema";
+import * as precompiled from "../config/precompiled";
+import type { ProviderConfig, RoutePattern, RouteRequirements } from "../config/schema";
+import { INVALID } from "../config/validation";
 import { SHIPPED_ROUTE_RULES_ENV } from "../shared/env";
 import { API_PREFIXES } from "../http/api-prefixes";
 import { HTTP_METHODS } from "../http/route-types";
@@ -261,9 +257,17 @@ function failedRequirement(rule: AppliedRouteRule, subject: RouteSubject): Route
   return undefined;
 }
 
-/** The shipped rules from the authorizer's environment; a missing or invalid value fails the cold start. */
+/**
+ * The shipped rules from the authorizer's environment; a missing or invalid value fails the cold start.
+ * For JSON the precompiled validator answers as the schema (shippedRouteRulesSchema) does, and names the
+ * first rule it refuses; the stack's tests hold the shipped rules to the schema.
+ */
 export function parseShippedRouteRules(json: string): AppliedRouteRule[] {
-  const parsed = shippedRouteRulesSchema.safeParse(JSON.parse(json));
-  if (!parsed.success) throw new TypeError(`${SHIPPED_ROUTE_RULES_ENV} is invalid: ${describeIssues(parsed.error)}`);
-  return parsed.data;
+  const rules: unknown = JSON.parse(json);
+  const valid = precompiled.shippedRouteRules(rules);
+  if (valid !== INVALID) return valid;
+  const at = Array.isArray(rules) ? rules.findIndex((rule) => precompiled.shippedRouteRules([rule]) === INVALID) : -1;
+  throw new TypeError(
+    `${SHIPPED_ROUTE_RULES_ENV} is invalid: ${at < 0 ? "not a list of route rules" : `rule ${at} does not match the route rule schema`}`,
+  );
 }

@@ -1,15 +1,22 @@
 // The config table's items and their one schema, shared by the authorizer and the admin CLI.
 import * as z from "zod/mini";
 import { en } from "zod/locales";
-import { COLUMN_TYPES, CUSTOM_COLUMN, CUSTOM_TABLE } from "../dictionary/columns";
-import { API_NAMES, isApiName } from "../http/api-prefixes";
+import { COLUMN_TYPES, CUSTOM_COLUMN } from "../dictionary/columns";
 import { HTTP_METHODS } from "../http/route-types";
-import { isOutOfBoxTable } from "../dictionary/table-names";
 import { USER_LOOKUP_FIELDS } from "../shared/tables";
-import { isSettableUserField, USER_FIELDS } from "../users/fields";
+import { DEFAULT_MAX_STALE_SECONDS, SUPPORTED_ALGORITHMS, TENANT_ID_PATTERN, TOKEN_TYPES } from "./items";
+import {
+  apiNameRule,
+  customColumnRule,
+  providerRule,
+  type Rule,
+  routePatternRule,
+  routeRequirementsRule,
+  tableRule,
+  transformMapRule,
+} from "./rules";
 
-/** Asymmetric algorithms aws-jwt-verify verifies. HS* and `none` are never accepted (RFC 8725 3.1, 3.2). */
-export const SUPPORTED_ALGORITHMS = ["RS256", "RS384", "RS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+export * from "./items";
 
 const DEFAULT_CLOCK_SKEW_SECONDS = 60;
 
@@ -26,8 +33,18 @@ function defined<T>(build: () => T): T {
   return build();
 }
 
-/** How old the last good discovery document and key set may grow while the provider cannot be read. */
-export const DEFAULT_MAX_STALE_SECONDS = 24 * 3600;
+/**
+ * Each refinement's check, and the named rule it runs (rules.ts): how scripts/generate-validators.ts
+ * finds the function a precompiled validator calls in its place.
+ */
+export const RULE_OF_CHECK = new WeakMap<object, Rule<never>>();
+
+/* @__NO_SIDE_EFFECTS__ */
+export function rule<T>(fn: Rule<T>) {
+  const check = z.superRefine<T>(fn);
+  RULE_OF_CHECK.set(check, fn as Rule<never>);
+  return check;
+}
 
 /** A claim name, or a dot path into nested claims (`realm_access.roles`). */
 const claimPath = defined(() =>
@@ -86,22 +103,9 @@ const DEFAULT_TRANSFORM_MAP: Readonly<Record<string, FieldSource>> = {
 export const autoProvisionSchema = defined(() =>
   z.strictObject({
     enabled: z._default(z.boolean(), false),
-    transformMap: z._default(
-      z.record(z.string(), fieldSourceSchema).check(
-        z.superRefine((map, context) => {
-          for (const target of Object.keys(map)) {
-            if (!isSettableUserField(target)) {
-              context.addIssue({
-                code: "custom",
-                path: [target],
-                message: `not a settable sys_user field; allowed: ${USER_FIELDS.join(", ")} or u_* custom fields`,
-              });
-            }
-          }
-        }),
-      ),
-      () => ({ ...DEFAULT_TRANSFORM_MAP }),
-    ),
+    transformMap: z._default(z.record(z.string(), fieldSourceSchema).check(rule(transformMapRule)), () => ({
+      ...DEFAULT_TRANSFORM_MAP,
+    })),
     defaultRoles: z._default(z.array(roleName).check(z.maxLength(100)), () => []),
     /** Any value of `claim` (or the claim itself) equal to `value` grants `roles`. */
     roleMappings: z._default(
@@ -136,21 +140,13 @@ const ROUTE_PATH = /^\/[A-Za-z0-9_.~*{}/-]{0,511}$/;
 export const routePatternSchema = defined(() =>
   z
     .strictObject({
-      api: z.optional(
-        z.string().check(z.refine(isApiName, { message: `an API of this stack: ${API_NAMES.join(", ")}` })),
-      ),
+      api: z.optional(z.string().check(rule(apiNameRule))),
       path: z.optional(
         z.string().check(z.regex(ROUTE_PATH, "a path from /: letters, digits, _ . ~ - /, {param} and *")),
       ),
       methods: z.optional(z.array(z.enum(HTTP_METHODS)).check(z.minLength(1), z.maxLength(HTTP_METHODS.length))),
     })
-    .check(
-      z.superRefine((pattern, context) => {
-        if ((pattern.api === undefined) === (pattern.path === undefined)) {
-          context.addIssue({ code: "custom", path: ["api"], message: "give exactly one of api and path" });
-        }
-      }),
-    ),
+    .check(rule(routePatternRule)),
 );
 export type RoutePattern = z.infer<typeof routePatternSchema>;
 
@@ -171,13 +167,7 @@ export const routeRequirementsSchema = defined(() =>
       scopes: z.optional(z.array(scopeToken).check(z.minLength(1), z.maxLength(100))),
       claims: z.optional(z.array(claimValidationSchema).check(z.minLength(1), z.maxLength(50))),
     })
-    .check(
-      z.superRefine((requires, context) => {
-        if (requires.roles === undefined && requires.scopes === undefined && requires.claims === undefined) {
-          context.addIssue({ code: "custom", path: [], message: "give roles, scopes or claims" });
-        }
-      }),
-    ),
+    .check(rule(routeRequirementsRule)),
 );
 export type RouteRequirements = z.infer<typeof routeRequirementsSchema>;
 
@@ -207,10 +197,11 @@ export const shippedRouteRulesSchema = defined(() =>
     }),
   ),
 );
+export type ShippedRouteRules = z.infer<typeof shippedRouteRulesSchema>;
 export type RouteRuleInput = z.input<typeof routeRuleSchema>;
 
-export const TOKEN_TYPES = ["id", "access"] as const;
-export type TokenType = (typeof TOKEN_TYPES)[number];
+/** A broken route rule's routes, when they can be read: what it closes until it is fixed. */
+export const routePatternListSchema = defined(() => z.array(routePatternSchema).check(z.minLength(1)));
 
 /** Header `typ` values an access-token provider may accept; `JWT` also accepts a token without `typ`. */
 const ACCESS_TOKEN_TYPS = ["at+jwt", "application/at+jwt", "JWT"] as const;
@@ -239,18 +230,6 @@ const accessTokenSchema = defined(() =>
     caller: z._default(z.enum(["user", "service"]), "user"),
   }),
 );
-
-/**
- * In a pinned issuer (and its aliases), the place of the token's own tenant: Entra ID's multi-tenant
- * document states `https://login.microsoftonline.com/{tenantid}/v2.0`, its tokens that URL with their `tid`.
- */
-export const TENANT_PLACEHOLDER = "{tenantid}";
-
-/** A tenant id as Entra ID writes them (a GUID), or any other provider's plain tenant name. */
-export const TENANT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
-
-/** OpenID Connect Discovery 4.1: the document lives at the issuer + this path. */
-const DISCOVERY_PATH = "/.well-known/openid-configuration";
 
 const httpUrl = () => z.url({ protocol: /^https?$/ }).check(z.maxLength(2048));
 
@@ -324,82 +303,10 @@ export const providerSchema = defined(() =>
         () => [],
       ),
     })
-    .check(
-      z.superRefine((provider, context) => {
-        if (provider.issuer === undefined && derivedIssuer(provider.metadataUrl) === undefined) {
-          context.addIssue({
-            code: "custom",
-            path: ["issuer"],
-            message: `required when metadataUrl does not end with ${DISCOVERY_PATH} (the issuer the document must state)`,
-          });
-        }
-        const templated = provider.issuer?.includes(TENANT_PLACEHOLDER) ?? false;
-        if (templated && provider.tenants === undefined) {
-          context.addIssue({
-            code: "custom",
-            path: ["tenants"],
-            message: `required with ${TENANT_PLACEHOLDER} in issuer: the allowed tenant ids, or "all"`,
-          });
-        }
-        if (!templated && provider.tenants !== undefined) {
-          context.addIssue({
-            code: "custom",
-            path: ["tenants"],
-            message: `only for an issuer with ${TENANT_PLACEHOLDER}`,
-          });
-        }
-        for (const [index, alias] of provider.issuerAliases.entries()) {
-          if (alias.includes(TENANT_PLACEHOLDER) !== templated) {
-            context.addIssue({
-              code: "custom",
-              path: ["issuerAliases", index],
-              message: templated
-                ? `must have ${TENANT_PLACEHOLDER}, as the issuer has`
-                : `${TENANT_PLACEHOLDER} only with a pinned issuer that has it`,
-            });
-          }
-        }
-        if (provider.tokenType === "id") {
-          if (provider.clientId === undefined) {
-            context.addIssue({ code: "custom", path: ["clientId"], message: "required for ID tokens (the audience)" });
-          }
-          if (provider.accessToken !== undefined) {
-            context.addIssue({ code: "custom", path: ["accessToken"], message: 'only with tokenType "access"' });
-          }
-        } else {
-          if (provider.accessToken === undefined) {
-            context.addIssue({
-              code: "custom",
-              path: ["accessToken"],
-              message: 'required with tokenType "access" (audience and clientIds)',
-            });
-          }
-          if (provider.clientId !== undefined) {
-            context.addIssue({
-              code: "custom",
-              path: ["clientId"],
-              message: "only for ID tokens: an access token's audience is accessToken.audience",
-            });
-          }
-          if (provider.accessToken?.caller === "service" && provider.autoProvision.enabled) {
-            context.addIssue({
-              code: "custom",
-              path: ["autoProvision", "enabled"],
-              message: "service callers are never provisioned: an admin creates their service account records",
-            });
-          }
-        }
-        if (provider.linkToProviders.includes(provider.name)) {
-          context.addIssue({ code: "custom", path: ["linkToProviders"], message: "must not name the provider itself" });
-        }
-      }),
-    ),
+    .check(rule(providerRule)),
 );
 export type ProviderConfig = z.infer<typeof providerSchema>;
 
-/** The `aud` a provider's tokens must name: the client id (ID tokens) or the API's identifier (access tokens). */
-export const audienceOf = (provider: Pick<ProviderConfig, "tokenType" | "clientId" | "accessToken">): string =>
-  (provider.tokenType === "access" ? provider.accessToken?.audience : provider.clientId) ?? "";
 export type ProviderInput = z.input<typeof providerSchema>;
 
 export const propertySchema = defined(() =>
@@ -409,9 +316,6 @@ export const propertySchema = defined(() =>
   }),
 );
 export type Property = z.infer<typeof propertySchema>;
-
-export const ACL_OPERATIONS = ["read", "create", "write", "delete"] as const;
-export type AclOperation = (typeof ACL_OPERATIONS)[number];
 
 const roles = () => z.array(roleName).check(z.maxLength(100));
 
@@ -456,20 +360,7 @@ const customColumnSchema = defined(() =>
       ),
       reference: z.optional(z.string().check(z.regex(TABLE_NAME, "a table name"))),
     })
-    .check(
-      z.superRefine((column, context) => {
-        if ((column.type === "reference") !== (column.reference !== undefined)) {
-          context.addIssue({
-            code: "custom",
-            path: ["reference"],
-            message: "required for, and only for, type reference",
-          });
-        }
-        if (column.type === "choice" && column.choices === undefined) {
-          context.addIssue({ code: "custom", path: ["choices"], message: "required for type choice" });
-        }
-      }),
-    ),
+    .check(rule(customColumnRule)),
 );
 
 /**
@@ -492,70 +383,6 @@ export const tableSchema = defined(() =>
         () => ({}),
       ),
     })
-    .check(
-      z.superRefine((table, context) => {
-        if (isOutOfBoxTable(table.name)) {
-          for (const field of ["label", "extends", "numberPrefix"] as const) {
-            if (table[field] !== undefined) {
-              context.addIssue({ code: "custom", path: [field], message: "an out-of-box table only takes u_ columns" });
-            }
-          }
-        } else if (!CUSTOM_TABLE.test(table.name)) {
-          context.addIssue({ code: "custom", path: ["name"], message: "a new table's name starts with u_" });
-        }
-        if (table.extends === table.name) {
-          context.addIssue({ code: "custom", path: ["extends"], message: "must not name the table itself" });
-        }
-      }),
-    ),
+    .check(rule(tableRule)),
 );
 export type CustomTable = z.infer<typeof tableSchema>;
-
-/** The seed's debug switches: either one turns on the step-by-step authentication log. */
-export const DEBUG_PROPERTIES = ["glide.auth.debug.enabled", "com.snc.platform.security.oauth.debug"] as const;
-
-/** Config items share one table; the partition key's prefix says what an item is. */
-export const CONFIG_KEY_PREFIX = {
-  provider: "provider#",
-  property: "property#",
-  acl: "acl#",
-  table: "table#",
-  route: "route#",
-} as const;
-
-export const providerKey = (name: string): string => `${CONFIG_KEY_PREFIX.provider}${name}`;
-export const propertyKey = (name: string): string => `${CONFIG_KEY_PREFIX.property}${name}`;
-export const aclKey = (table: string): string => `${CONFIG_KEY_PREFIX.acl}${table}`;
-export const tableKey = (table: string): string => `${CONFIG_KEY_PREFIX.table}${table}`;
-export const routeKey = (name: string): string => `${CONFIG_KEY_PREFIX.route}${name}`;
-
-/** A readable one-line summary of what is wrong, naming each field. */
-export function describeIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(item)"}: ${issue.message}`)
-    .join("; ");
-}
-
-/** The issuer a metadata URL is the discovery URL of (OIDC Discovery 4.1), if it has that form. */
-function derivedIssuer(metadataUrl: string): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(metadataUrl);
-  } catch {
-    return undefined;
-  }
-  if (url.search !== "" || url.hash !== "" || !url.pathname.endsWith(DISCOVERY_PATH)) return undefined;
-  return metadataUrl.slice(0, -DISCOVERY_PATH.length);
-}
-
-/**
- * The issuer values a provider's discovery document may state, and so the only `iss` its tokens may
- * carry (OIDC Discovery 4.3: identical to the URL the document was fetched under). A pinned `issuer` is
- * the one value; otherwise the metadata URL's prefix, with or without the one trailing `/` Discovery 4.1
- * removes before appending the path (Auth0 issuers end with `/`).
- */
-export function acceptedIssuers(provider: Pick<ProviderConfig, "issuer" | "metadataUrl">): readonly string[] {
-  if (provider.issuer !== undefined) return [provider.issuer];
-  const derived = derivedIssuer(provider.metadataUrl);
-  return derived === undefined ? [] : [derived, `${derived}/`];
-}

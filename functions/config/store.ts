@@ -1,26 +1,11 @@
 // Reads the config table (providers and properties), validating every item: a bad item is logged and
 // skipped, never fatal. Cached in memory for a short time so a change applies within seconds.
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type * as z from "zod/mini";
 import type { Clock } from "../shared/clock";
-import {
-  aclSchema,
-  CONFIG_KEY_PREFIX,
-  DEBUG_PROPERTIES,
-  describeIssues,
-  propertySchema,
-  providerSchema,
-  routePatternSchema,
-  routeRuleSchema,
-  tableSchema,
-  type Acl,
-  type CustomTable,
-  type Property,
-  type ProviderConfig,
-  type RoutePattern,
-  type RouteRule,
-} from "./schema";
-import * as zm from "zod/mini";
+import { CONFIG_KEY_PREFIX, DEBUG_PROPERTIES, describeIssues } from "./items";
+import * as precompiled from "./precompiled";
+import type { Acl, CustomTable, Property, ProviderConfig, RoutePattern, RouteRule } from "./schema";
+import { INVALID, type Invalid, problem } from "./validation";
 import { StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { RefreshingValue } from "../shared/refreshing-value";
@@ -78,56 +63,69 @@ export const logInvalidItems =
   ({ pk, kind, problems }) =>
     logger.error(`${CONSEQUENCE[kind]}: invalid config item`, { pk, problems });
 
-/** Validates one item against its schema; its name field must repeat the key's suffix. */
+/** One kind of item: its precompiled validator (precompiled.ts), the config schema's verdict without zod. */
+type ItemKind<T> = (fields: unknown) => T | Invalid;
+
+/** The item parsed, or what is wrong with it (the first problem, in zod's words). */
+function parsed<T>(kind: ItemKind<T>, fields: unknown): { data: T } | { problems: string } {
+  const valid = kind(fields);
+  return valid === INVALID ? { problems: describeIssues({ issues: [problem()] }) } : { data: valid };
+}
+
+/** Validates one item against its kind; its name field must repeat the key's suffix. */
 function validItem<T extends Record<string, unknown>>(
-  schema: z.ZodMiniType<T>,
+  kind: ItemKind<T>,
   fields: Record<string, unknown>,
   key: { pk: string; kind: InvalidConfigItem["kind"]; nameField: keyof T & string },
   onInvalid: InvalidItemSink,
 ): T | undefined {
-  const parsed = schema.safeParse(fields);
-  if (!parsed.success) return void onInvalid({ ...key, problems: describeIssues(parsed.error) });
+  const result = parsed(kind, fields);
+  if ("problems" in result) return void onInvalid({ ...key, problems: result.problems });
   const keyName = key.pk.slice(CONFIG_KEY_PREFIX[key.kind].length);
-  if (parsed.data[key.nameField] !== keyName)
+  if (result.data[key.nameField] !== keyName)
     return void onInvalid({ ...key, problems: `${key.nameField}: must be ${keyName}` });
-  return parsed.data;
+  return result.data;
 }
 
 /**
- * The item kinds a reader of the config understands, each with its schema: a function names only the
- * ones it needs (the authorizer providers and route rules, the backends ACLs and tables), so its bundle
- * holds no other kind's schema. Items of other kinds are not its business and are skipped unread.
+ * The item kinds a reader of the config understands: a function names only the ones it needs (the
+ * authorizer providers and route rules, the backends ACLs and tables), so its bundle holds no other
+ * kind's validator. Items of other kinds are not its business and are skipped unread.
  */
-interface ConfigItemSchemas {
-  readonly provider?: z.ZodMiniType<ProviderConfig>;
-  readonly property: z.ZodMiniType<Property>;
-  readonly acl?: z.ZodMiniType<Acl>;
-  readonly table?: z.ZodMiniType<CustomTable>;
-  readonly route?: z.ZodMiniType<RouteRule>;
+interface ConfigItemKinds {
+  readonly provider?: ItemKind<ProviderConfig>;
+  readonly property: ItemKind<Property>;
+  readonly acl?: ItemKind<Acl>;
+  readonly table?: ItemKind<CustomTable>;
+  readonly route?: ItemKind<RouteRule>;
 }
 
 /** Every kind: the admin CLI, which judges every item as the functions do. */
-export const ALL_CONFIG_ITEMS: ConfigItemSchemas = {
-  provider: providerSchema,
-  property: propertySchema,
-  acl: aclSchema,
-  table: tableSchema,
-  route: routeRuleSchema,
+export const ALL_CONFIG_ITEMS: ConfigItemKinds = {
+  provider: precompiled.provider,
+  property: precompiled.property,
+  acl: precompiled.acl,
+  table: precompiled.table,
+  route: precompiled.routeRule,
 };
 /** What the authorizer reads: providers, properties (the debug switches) and route rules. */
-export const AUTHORIZER_CONFIG_ITEMS: ConfigItemSchemas = {
-  provider: providerSchema,
-  property: propertySchema,
-  route: routeRuleSchema,
+export const AUTHORIZER_CONFIG_ITEMS: ConfigItemKinds = {
+  provider: precompiled.provider,
+  property: precompiled.property,
+  route: precompiled.routeRule,
 };
 /** What the backends read: properties (limits), ACLs and custom tables. */
-export const BACKEND_CONFIG_ITEMS: ConfigItemSchemas = { property: propertySchema, acl: aclSchema, table: tableSchema };
+export const BACKEND_CONFIG_ITEMS: ConfigItemKinds = {
+  property: precompiled.property,
+  acl: precompiled.acl,
+  table: precompiled.table,
+};
 
 /** Splits raw config items by kind; an invalid item goes to `onInvalid` and is dropped on its own. */
 export function parseConfigItems(
   items: readonly Record<string, unknown>[],
   onInvalid: InvalidItemSink,
-  schemas: ConfigItemSchemas,
+  kinds: ConfigItemKinds,
 ): ConfigSnapshot {
   const providers: ProviderConfig[] = [];
   const properties = new Map<string, string>();
@@ -138,33 +136,33 @@ export function parseConfigItems(
     const { pk, ...fields } = item;
     if (typeof pk !== "string") continue;
     if (pk.startsWith(CONFIG_KEY_PREFIX.provider)) {
-      if (!schemas.provider) continue;
-      const provider = validItem(schemas.provider, fields, { pk, kind: "provider", nameField: "name" }, onInvalid);
+      if (!kinds.provider) continue;
+      const provider = validItem(kinds.provider, fields, { pk, kind: "provider", nameField: "name" }, onInvalid);
       if (provider) providers.push(provider);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.property)) {
-      const property = validItem(schemas.property, fields, { pk, kind: "property", nameField: "name" }, onInvalid);
+      const property = validItem(kinds.property, fields, { pk, kind: "property", nameField: "name" }, onInvalid);
       if (property) properties.set(property.name, property.value);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.acl)) {
-      if (!schemas.acl) continue;
-      const acl = validItem(schemas.acl, fields, { pk, kind: "acl", nameField: "table" }, onInvalid);
+      if (!kinds.acl) continue;
+      const acl = validItem(kinds.acl, fields, { pk, kind: "acl", nameField: "table" }, onInvalid);
       if (acl) acls.set(acl.table, acl);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.table)) {
-      if (!schemas.table) continue;
-      const table = validItem(schemas.table, fields, { pk, kind: "table", nameField: "name" }, onInvalid);
+      if (!kinds.table) continue;
+      const table = validItem(kinds.table, fields, { pk, kind: "table", nameField: "name" }, onInvalid);
       if (table) tables.push(table);
     } else if (pk.startsWith(CONFIG_KEY_PREFIX.route)) {
-      if (!schemas.route) continue;
+      if (!kinds.route) continue;
       const name = pk.slice(CONFIG_KEY_PREFIX.route.length);
       let problems: string | undefined;
-      const rule = validItem(schemas.route, fields, { pk, kind: "route", nameField: "name" }, (invalid) => {
+      const rule = validItem(kinds.route, fields, { pk, kind: "route", nameField: "name" }, (invalid) => {
         problems = invalid.problems;
         onInvalid(invalid);
       });
       if (rule) routeRules.push(rule);
       else {
         // Fail closed: dropping a broken rule would open what it restricts.
-        const routes = zm.array(routePatternSchema).check(zm.minLength(1)).safeParse(fields["routes"]);
-        routeRules.push({ name, routes: routes.success ? routes.data : EVERY_ROUTE, broken: problems ?? "invalid" });
+        const routes = precompiled.routePatternList(fields["routes"]);
+        routeRules.push({ name, routes: routes === INVALID ? EVERY_ROUTE : routes, broken: problems ?? "invalid" });
       }
     }
   }
@@ -177,7 +175,7 @@ export class DynamoConfigSource implements ConfigSource {
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly onInvalid: InvalidItemSink,
-    private readonly schemas: ConfigItemSchemas,
+    private readonly kinds: ConfigItemKinds,
   ) {}
 
   async load(): Promise<ConfigSnapshot> {
@@ -194,7 +192,7 @@ export class DynamoConfigSource implements ConfigSource {
     } catch (error) {
       throw new StoreError("config table could not be read", { cause: error });
     }
-    return parseConfigItems(items, this.onInvalid, this.schemas);
+    return parseConfigItems(items, this.onInvalid, this.kinds);
   }
 }
 

@@ -1,6 +1,5 @@
 // The sys_user fields callers and transform maps may set (`u_*` custom fields are allowed as in ServiceNow),
 // and the profiles of the two that identify a user: email and user_name.
-import * as z from "zod/mini";
 
 /** The users table's name in the Table API. */
 export const SYS_USER = "sys_user";
@@ -35,8 +34,6 @@ export const isSettableUserField = (name: string): boolean =>
 export const foldEmail = (address: string): string => address.replace(/[A-Z]+/g, (letters) => letters.toLowerCase());
 
 export const MAX_EMAIL_LENGTH = 254;
-/** The address syntax every stored email has (zod's, ASCII only), and every email claim used to find a user must have. */
-export const emailSchema = z.email().check(z.maxLength(MAX_EMAIL_LENGTH));
 /**
  * zod's email pattern (`z.regexes.email`, which z.email() checks), written out: importing zod's regexes
  * brings every one of them into each bundle. test/users/fields.test.ts holds the two to the same source.
@@ -44,7 +41,7 @@ export const emailSchema = z.email().check(z.maxLength(MAX_EMAIL_LENGTH));
 export const EMAIL_PATTERN =
   // biome-ignore lint/complexity/noUselessEscapeInRegex: zod's pattern as zod writes it (the test compares sources)
   /^(?:[A-Za-z0-9_'+\-]+\.)*[A-Za-z0-9_'+\-]*[A-Za-z0-9_+-]@(?:[A-Za-z0-9][A-Za-z0-9\-]*\.)+[A-Za-z]{2,}$/;
-/** What emailSchema accepts (zod's email pattern, at most 254 characters), without a zod parse per sign-in. */
+/** What input-schema.ts's emailSchema accepts (zod's email pattern, at most 254 characters), without a zod parse per sign-in. */
 export const isEmailAddress = (text: string): boolean => text.length <= MAX_EMAIL_LENGTH && EMAIL_PATTERN.test(text);
 
 export const MAX_USER_NAME_LENGTH = 100;

@@ -2,7 +2,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import * as z from "zod/mini";
-import { EMAIL_PATTERN, emailSchema, isEmailAddress, MAX_EMAIL_LENGTH } from "../../functions/users/fields";
+import { EMAIL_PATTERN, isEmailAddress, MAX_EMAIL_LENGTH } from "../../functions/users/fields";
+import { emailSchema } from "../../functions/users/input-schema";
 
 describe("isEmailAddress", () => {
   it("uses zod's own email pattern", () => {

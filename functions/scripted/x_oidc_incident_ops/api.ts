@@ -1,7 +1,7 @@
 // x_oidc/incident_ops: add a comment or work note to an incident by its number (or sys_id), the way an
 // integration posts an update without reading and rewriting the whole journal field itself.
 import * as z from "zod/mini";
-import { describeIssues } from "../../config/schema";
+import { describeIssues } from "../../config/items";
 import { type Journal, MAX_ENTRY_CHARACTERS } from "../../journal/journal";
 import type { RecordsStore } from "../../records/store";
 import { SYS_ID_PATTERN } from "../../shared/sys-id";
