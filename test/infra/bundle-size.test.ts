@@ -12,7 +12,12 @@ async function packagesIn(entry: string): Promise<Set<string>> {
   return new Set(
     Object.keys(output?.inputs ?? {})
       .filter((path) => path.startsWith("node_modules/"))
-      .map((path) => path.split("/").slice(1, path.startsWith("node_modules/@") ? 3 : 2).join("/")),
+      .map((path) =>
+        path
+          .split("/")
+          .slice(1, path.startsWith("node_modules/@") ? 3 : 2)
+          .join("/"),
+      ),
   );
 }
 
