@@ -334,7 +334,7 @@ describe("precompiled validators", () => {
     }
   });
 
-  it("leave to no one an input that is no JSON: a class instance is no record", () => {
+  it("refuse, as zod does, an input no JSON item can be: a class instance is no record", () => {
     class Map2 {
       user_name = { claim: "sub" };
     }
