@@ -35,9 +35,10 @@ function received(v: unknown): string {
   if (typeof v === "number") return Number.isNaN(v) ? "NaN" : Number.isFinite(v) ? "number" : String(v);
   if (v === null) return "null";
   if (Array.isArray(v)) return "array";
-  if (typeof v === "object") {
-    const named = Object.getPrototypeOf(v) !== Object.prototype && "constructor" in v && v.constructor;
-    if (named && typeof named === "function") return named.name;
+  if (typeof v === "object" && Object.getPrototypeOf(v) !== Object.prototype && "constructor" in v) {
+    // zod names any other object by its constructor, whatever that is.
+    const constructor: unknown = v.constructor;
+    if (constructor) return String((constructor as { name?: unknown }).name);
   }
   return typeof v;
 }

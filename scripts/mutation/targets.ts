@@ -1,5 +1,6 @@
-// What the mutation run mutates and which tests may kill it: the authorizer and the users directory, tried
-// against the tests of those parts only (the rest of the suite cannot reach them and would only cost time).
+// What the mutation run mutates and which tests may kill it: the authorizer, the config's validators and the
+// users directory, tried against the tests of those parts only (the rest of the suite cannot reach them and
+// would only cost time).
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 
@@ -9,7 +10,17 @@ export function genericTargets(root: string): string[] {
     .filter((name) => name.endsWith(".ts"))
     .sort()
     .map((name) => `functions/authorizer/${name}`);
-  return [...authorizer, "functions/users/directory.ts", "functions/users/guards.ts", "functions/users/store.ts"];
+  return [
+    ...authorizer,
+    // What a config item or a user input must be to be taken: the precompiled validators' parts and rules.
+    "functions/config/validation.ts",
+    "functions/config/rules.ts",
+    "functions/config/items.ts",
+    "functions/users/input-rules.ts",
+    "functions/users/directory.ts",
+    "functions/users/guards.ts",
+    "functions/users/store.ts",
+  ];
 }
 
 /** The test files a mutant may be tried against: folders whole, and single files from others. */

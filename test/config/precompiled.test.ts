@@ -180,6 +180,11 @@ const EDGE_VALUES: readonly unknown[] = [
   [],
   {},
   " https://idp.example/.well-known/openid-configuration\n",
+  // A surrogate pair first, at a length limit in code points (257 UTF-16 units).
+  `😀${"x".repeat(255)}`,
+  // No JSON, but what a caller's object may hold.
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
 ];
 
 /** Values that sit on the schemas' edges: lengths, patterns, URLs, numbers, types; and any JSON. */
@@ -334,12 +339,25 @@ describe("precompiled validators", () => {
     }
   });
 
-  it("refuse, as zod does, an input no JSON item can be: a class instance is no record", () => {
+  it("refuse, as zod does, inputs no JSON item can be: a class instance or a symbol key in a record", () => {
     class Map2 {
       user_name = { claim: "sub" };
     }
-    const input = { ...(SEEDS.provider[0] as object), autoProvision: { transformMap: new Map2() } };
-    expect(precompiled.provider(input)).toBe(INVALID);
-    expect(providerSchema.safeParse(input).success).toBe(false);
+    const symbolKeyed = { user_name: { claim: "sub" }, [Symbol("x")]: "email" };
+    for (const transformMap of [new Map2(), symbolKeyed]) {
+      const input = { ...(SEEDS.provider[0] as object), autoProvision: { transformMap } };
+      expect(providerSchema.safeParse(input).success).toBe(false);
+      expect(precompiled.provider(input)).toBe(INVALID);
+    }
+  });
+
+  it("name a value that is no JSON as zod does", () => {
+    const seed = SEEDS.property[0] as object;
+    for (const value of [Number.NaN, Number.NEGATIVE_INFINITY, new Date(0), new Map(), null, [], 1]) {
+      const input = { ...seed, value };
+      const expected = propertySchema.safeParse(input);
+      expect(precompiled.property(input)).toBe(INVALID);
+      expect(describeIssues({ issues: [problem()] })).toBe(expected.success ? "" : describeIssues(expected.error));
+    }
   });
 });
