@@ -37,8 +37,8 @@ function received(v: unknown): string {
   if (Array.isArray(v)) return "array";
   if (typeof v === "object" && Object.getPrototypeOf(v) !== Object.prototype && "constructor" in v) {
     // zod names any other object by its constructor, whatever that is.
-    const constructor: unknown = v.constructor;
-    if (constructor) return String((constructor as { name?: unknown }).name);
+    const maker: unknown = v.constructor;
+    if (maker) return String((maker as { name?: unknown }).name);
   }
   return typeof v;
 }
