@@ -182,6 +182,8 @@ const EDGE_VALUES: readonly unknown[] = [
   " https://idp.example/.well-known/openid-configuration\n",
   // A surrogate pair first, at a length limit in code points (257 UTF-16 units).
   `😀${"x".repeat(255)}`,
+  // A lone surrogate is one code point: 257 of them, one over the limit.
+  `\uD83D${"x".repeat(256)}`,
   // No JSON, but what a caller's object may hold.
   Number.NaN,
   Number.POSITIVE_INFINITY,
