@@ -321,6 +321,9 @@ describe("precompiled validators", () => {
       ["provider", { name: "x", metadataUrl: "ftp://x/.well-known/openid-configuration", clientId: "a" }],
       ["provider", { name: "x", metadataUrl: "https://x/.well-known/openid-configuration", clientId: "a", extra: 1 }],
       ["provider", { name: "x", metadataUrl: "https://x/.well-known/openid-configuration" }],
+      // A discovery URL with a fragment or a query is no issuer's: the issuer must be given.
+      ["provider", { name: "x", metadataUrl: "https://x/.well-known/openid-configuration#a", clientId: "a" }],
+      ["provider", { name: "x", metadataUrl: "https://x/.well-known/openid-configuration?a=1", clientId: "a" }],
       [
         "provider",
         { name: "x", metadataUrl: "https://x/.well-known/openid-configuration", clientId: "a", clockSkewSeconds: 601 },
