@@ -210,16 +210,32 @@ class KillCheck {
       const key = `${outcome.file}#${upTo.join(",")}`;
       let passes = this.passes.get(key);
       if (passes === undefined) {
-        const check = await this.worker.run(
-          { file: null, content: null, tests: [{ file: outcome.file, testIds: upTo }] },
-          120_000,
-        );
-        passes = !check.error && check.files.every((f) => f.failed.length === 0);
+        try {
+          const check = await this.worker.run(
+            { file: null, content: null, tests: [{ file: outcome.file, testIds: upTo }] },
+            120_000,
+          );
+          passes = !check.error && check.files.every((f) => f.failed.length === 0);
+        } catch (error) {
+          // A check that cannot finish proves nothing: the mutant is tried again on the whole prefix.
+          if (!(error instanceof TimedOut)) throw error;
+          passes = false;
+        }
         this.passes.set(key, passes);
       }
       if (passes) return true;
     }
     return false;
+  }
+}
+
+/**
+ * A worker stopped in a run (a timeout) cannot put the file it mutated back: the sandbox would keep the
+ * mutant, and every later run, the kill checks' included, would test it (a hanging one hangs them all).
+ */
+function restoreAfterStop(outcome: { status: Status }, mutant: Mutant, sandbox: string): void {
+  if (outcome.status === "timeout" || outcome.status === "error") {
+    copyFileSync(join(repo, mutant.file), join(sandbox, mutant.file));
   }
 }
 
@@ -280,9 +296,11 @@ async function main(): Promise<void> {
       }
       const began = Date.now();
       let outcome = await tryMutant(worker, mutant, selection);
+      restoreAfterStop(outcome, mutant, sandbox);
       if (outcome.status === "killed" && outcome.reply && !(await killCheck.genuine(outcome.reply, selection.tests))) {
         selection = selectionFor(coverage, mutant.probe, tests, "prefix");
         outcome = await tryMutant(worker, mutant, selection);
+        restoreAfterStop(outcome, mutant, sandbox);
       }
       result.status = outcome.status;
       if (outcome.detail) result.detail = outcome.detail;
