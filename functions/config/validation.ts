@@ -162,10 +162,9 @@ export const record =
 /**
  * How an object's key is taken, from its schema's optin and optout (zod's handlePropertyResult):
  * `required` must be present; `optional` may be absent (and then is absent from the value); `defaulted`
- * is always in the value; `optionalIn` (optin set, optout optional) is absent only when its schema gives
- * undefined for an absent key.
+ * is always in the value.
  */
-type KeyMode = "required" | "optional" | "defaulted" | "optionalIn";
+type KeyMode = "required" | "optional" | "defaulted";
 
 /** zod's object: its keys in order, then the others: dropped (strip), refused (strict) or each validated. */
 export function object(
@@ -182,12 +181,6 @@ export function object(
       if (mode === "optional") {
         if (!present) continue;
         if (r === INVALID) return under(key);
-      } else if (mode === "optionalIn") {
-        if (r === INVALID) {
-          if (present) return under(key);
-          continue;
-        }
-        if (r === undefined && !present) continue;
       } else if (r === INVALID) {
         return under(key);
       } else if (mode === "required" && !present) {
@@ -249,10 +242,8 @@ export const minLength =
 
 export const pattern =
   (re: RegExp, message: string): Check =>
-  (x: string) => {
-    re.lastIndex = 0;
-    return re.test(x) ? x : fail(message);
-  };
+  (x: string) =>
+    re.test(x) ? x : fail(message);
 
 export const atLeast =
   (minimum: number, message: string): Check =>
@@ -300,14 +291,13 @@ export const url =
     const trimmed = x.trim();
     // zod's guard for its http(s) pattern: `http:example.com` is no URL here.
     if (protocol.source === "^https?$" && !/^https?:\/\//i.test(trimmed)) return fail(message);
-    let parsed: URL | null;
+    let parsed: URL;
     try {
-      parsed = typeof URL.parse === "function" ? URL.parse(trimmed) : new URL(trimmed);
+      // zod calls URL.parse where it exists: the same parser, null where this throws.
+      parsed = new URL(trimmed);
     } catch {
       return fail(message);
     }
-    if (parsed === null) return fail(message);
-    protocol.lastIndex = 0;
     const scheme = parsed.protocol.endsWith(":") ? parsed.protocol.slice(0, -1) : parsed.protocol;
     return protocol.test(scheme) ? trimmed.replace(/[\t\n\r]/g, "") : fail(message);
   };
