@@ -135,17 +135,23 @@ export const array =
     return out;
   };
 
-/**
- * zod's record of string keys. It takes a plain object (util.isPlainObject); this takes the ones that are
- * beyond doubt (a JSON object), and leaves any other to zod.
- */
+/** zod's util.isPlainObject: an object whose constructor (if a function) has a prototype with isPrototypeOf. */
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (!isObject(v)) return false;
+  const maker: unknown = v.constructor;
+  if (typeof maker !== "function") return true;
+  const prototype: unknown = maker.prototype;
+  return isObject(prototype) && Object.hasOwn(prototype, "isPrototypeOf");
+}
+
+/** zod's record of string keys: a plain object, every enumerable own key a string the key schema takes. */
 export const record =
   (key: Validator, value: Validator): Validator =>
   (v) => {
-    if (!isObject(v)) return expected("record", v);
-    const prototype = Object.getPrototypeOf(v);
-    if (prototype !== Object.prototype && prototype !== null) return expected("record", v);
-    if (Object.hasOwn(v, "constructor") || Object.getOwnPropertySymbols(v).length > 0) return expected("record", v);
+    if (!isPlainObject(v)) return expected("record", v);
+    for (const symbol of Object.getOwnPropertySymbols(v)) {
+      if (Object.prototype.propertyIsEnumerable.call(v, symbol)) return fail("Invalid key in record", [symbol]);
+    }
     const out: Record<string, unknown> = {};
     for (const name of Object.keys(v)) {
       if (name === "__proto__") continue;

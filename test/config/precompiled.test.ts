@@ -356,6 +356,18 @@ describe("precompiled validators", () => {
     }
   });
 
+  it("take a record as zod's isPlainObject does: an object made from a plain one, or without a prototype", () => {
+    const inherited = Object.assign(Object.create({ inherited: true }), { user_name: "sub" });
+    const bare = Object.assign(Object.create(null), { email: "email" });
+    const hidden = Object.defineProperty({ email: "email" }, Symbol("x"), { value: 1, enumerable: false });
+    for (const transformMap of [inherited, bare, hidden]) {
+      const input = { ...(SEEDS.provider[0] as object), autoProvision: { transformMap } };
+      const expected = providerSchema.safeParse(input);
+      expect(expected.success).toBe(true);
+      expect(precompiled.provider(input)).toStrictEqual(expected.success ? expected.data : undefined);
+    }
+  });
+
   it("name a value that is no JSON as zod does", () => {
     const seed = SEEDS.property[0] as object;
     for (const value of [Number.NaN, Number.NEGATIVE_INFINITY, new Date(0), new Map(), null, [], 1]) {
