@@ -2,10 +2,10 @@
 // skipped, never fatal. Cached in memory for a short time so a change applies within seconds.
 import { ScanCommand, type DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Clock } from "../shared/clock";
-import { CONFIG_KEY_PREFIX, DEBUG_PROPERTIES, describeIssues } from "./items";
+import { CONFIG_KEY_PREFIX, DEBUG_PROPERTIES } from "./items";
 import * as precompiled from "./precompiled";
 import type { Acl, CustomTable, Property, ProviderConfig, RoutePattern, RouteRule } from "./schema";
-import { INVALID, type Invalid, problem } from "./validation";
+import { INVALID, type Invalid, problemText } from "./validation";
 import { StoreError } from "../shared/errors";
 import type { AppLogger } from "../shared/logger";
 import { RefreshingValue } from "../shared/refreshing-value";
@@ -69,7 +69,7 @@ type ItemKind<T> = (fields: unknown) => T | Invalid;
 /** The item parsed, or what is wrong with it (the first problem, in zod's words). */
 function parsed<T>(kind: ItemKind<T>, fields: unknown): { data: T } | { problems: string } {
   const valid = kind(fields);
-  return valid === INVALID ? { problems: describeIssues({ issues: [problem()] }) } : { data: valid };
+  return valid === INVALID ? { problems: problemText() } : { data: valid };
 }
 
 /** Validates one item against its kind; its name field must repeat the key's suffix. */

@@ -1,8 +1,9 @@
 // The parts precompiled validators (precompiled.ts, written by scripts/generate-validators.ts) are built
 // from: each one zod/mini's semantics for one schema type or check, written out without zod. A validator
-// returns the value zod's parse returns, or INVALID; then problem() says where and what, in zod's words
+// returns the value zod's parse returns, or INVALID; then problemText() says where and what, in zod's words
 // (the messages are zod's own, taken from its locale by the generator): the first problem, where zod lists
 // every one.
+import { describeIssues } from "./items";
 import type { RuleContext } from "./rules";
 
 /** What a validator answers for an input its schema refuses. */
@@ -16,8 +17,8 @@ interface Problem {
 
 let last: Problem = { path: [], message: "Invalid input" };
 
-/** Where and what the last refusal found: the path of keys and indexes, and the message. */
-export const problem = (): { readonly path: readonly PropertyKey[]; readonly message: string } => last;
+/** What the last refusal found, as one line: where (the path of keys and indexes), and what. */
+export const problemText = (): string => describeIssues({ issues: [last] });
 
 function fail(message: string, path: PropertyKey[] = []): Invalid {
   last = { path, message };
@@ -91,11 +92,8 @@ export const pipe =
 /** A transform's value, or INVALID when it reported a problem. */
 export const transform =
   (fn: (value: never, context: RuleContext) => unknown): Validator =>
-  (v) => {
-    const found = firstIssue();
-    const out = fn(v as never, found.context);
-    return found.issue ? fail(found.issue.message, [...(found.issue.path ?? [])]) : out;
-  };
+  (v) =>
+    reported(fn, v);
 
 /** zod's union: the first option that takes the value gives it. */
 export const union =
@@ -269,22 +267,18 @@ export const safeInteger =
 /** A rule (rules.ts) that finds no problem leaves the value. */
 export const rule =
   (fn: (value: never, context: RuleContext) => void): Check =>
-  (x) => {
-    const found = firstIssue();
-    fn(x, found.context);
-    return found.issue ? fail(found.issue.message, [...(found.issue.path ?? [])]) : x;
-  };
+  (x) =>
+    reported(fn, x) === INVALID ? INVALID : x;
 
-/** A context that keeps the first issue a rule or transform reports. */
-function firstIssue(): { context: RuleContext; issue?: { path?: PropertyKey[]; message: string } } {
-  const found: { context: RuleContext; issue?: { path?: PropertyKey[]; message: string } } = {
-    context: {
-      addIssue: (issue) => {
-        found.issue ??= issue;
-      },
+/** What a rule or transform returns for the value, or INVALID with the first issue it reported. */
+function reported(fn: (value: never, context: RuleContext) => unknown, value: unknown): unknown {
+  let first: { path?: PropertyKey[]; message: string } | undefined;
+  const out = fn(value as never, {
+    addIssue: (issue) => {
+      first ??= issue;
     },
-  };
-  return found;
+  });
+  return first === undefined ? out : fail(first.message, [...(first.path ?? [])]);
 }
 
 /**

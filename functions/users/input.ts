@@ -1,9 +1,8 @@
 // A user as a caller may give it (Table API, provisioning, the CLI): known fields, custom `u_*` fields,
 // flags and roles, with the user_name and email profiles; nothing else, and never the binding. Read
 // through the validator precompiled from its schema (input-schema.ts), so no function builds zod's.
-import { describeIssues } from "../config/items";
 import * as precompiled from "../config/precompiled";
-import { INVALID, problem } from "../config/validation";
+import { INVALID, problemText } from "../config/validation";
 import { UserInvalidError } from "./errors";
 import { CUSTOM_USER_FIELD } from "./fields";
 import type { UserInputFields } from "./input-schema";
@@ -15,7 +14,7 @@ export type SystemFields = Readonly<Record<string, unknown>>;
 
 export function parseUserInput(input: unknown): UserInputFields & { user_name: string } {
   const valid = precompiled.userInput(input);
-  if (valid === INVALID) throw new UserInvalidError(describeIssues({ issues: [problem()] }));
+  if (valid === INVALID) throw new UserInvalidError(problemText());
   return valid as UserInputFields & { user_name: string };
 }
 
